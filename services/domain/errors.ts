@@ -1,0 +1,135 @@
+/**
+ * The service's error model, independent of the transport: a canonical status
+ * code name, a stable machine-readable reason, a message for people, and the
+ * structured details of AIP-193 (field violations, precondition failures).
+ * The gRPC layer turns these into `google.rpc.Status` with rich details.
+ *
+ * Messages must never contain a secret value: they are logged and audited.
+ */
+
+export type StatusCodeName =
+  | "CANCELLED"
+  | "UNKNOWN"
+  | "INVALID_ARGUMENT"
+  | "DEADLINE_EXCEEDED"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "PERMISSION_DENIED"
+  | "RESOURCE_EXHAUSTED"
+  | "FAILED_PRECONDITION"
+  | "ABORTED"
+  | "OUT_OF_RANGE"
+  | "UNIMPLEMENTED"
+  | "INTERNAL"
+  | "UNAVAILABLE"
+  | "DATA_LOSS"
+  | "UNAUTHENTICATED";
+
+export interface FieldViolation {
+  /** Path of the field in the request, e.g. `value.username_password.password`. */
+  field: string;
+  /** What rule the field breaks. */
+  description: string;
+  /** Stable UPPER_SNAKE_CASE reason. */
+  reason: string;
+}
+
+export interface PreconditionViolation {
+  /** Kind of precondition, e.g. `CONSUMER`. */
+  type: string;
+  /** What failed it, e.g. the consumer id. */
+  subject: string;
+  description: string;
+}
+
+/** One failing reference of a batch (ResolveSecrets, SetConsumerReferences). */
+export interface ReferenceFailure {
+  index: number;
+  reference: string;
+  reason: ReferenceFailureReason;
+  message: string;
+}
+
+export type ReferenceFailureReason =
+  | "MALFORMED"
+  | "NOT_GRANTED"
+  | "NOT_FOUND"
+  | "ARCHIVED"
+  | "FIELD_NOT_FOUND";
+
+export interface ServiceErrorInit {
+  /** Stable UPPER_SNAKE_CASE reason, sent as google.rpc.ErrorInfo.reason. */
+  reason: string;
+  fieldViolations?: FieldViolation[];
+  preconditionViolations?: PreconditionViolation[];
+  referenceFailures?: ReferenceFailure[];
+  /** Extra ErrorInfo metadata. Never a value. */
+  metadata?: Record<string, string>;
+}
+
+export class ServiceError extends Error {
+  override readonly name = "ServiceError";
+  readonly code: StatusCodeName;
+  readonly reason: string;
+  readonly fieldViolations: FieldViolation[];
+  readonly preconditionViolations: PreconditionViolation[];
+  readonly referenceFailures: ReferenceFailure[];
+  readonly metadata: Record<string, string>;
+
+  constructor(code: StatusCodeName, message: string, init: ServiceErrorInit) {
+    super(message);
+    this.code = code;
+    this.reason = init.reason;
+    this.fieldViolations = init.fieldViolations ?? [];
+    this.preconditionViolations = init.preconditionViolations ?? [];
+    this.referenceFailures = init.referenceFailures ?? [];
+    this.metadata = init.metadata ?? {};
+  }
+}
+
+/** INVALID_ARGUMENT for one or more bad fields; the message lists them all. */
+export function invalidArgument(violations: FieldViolation[]): ServiceError {
+  const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
+  return new ServiceError("INVALID_ARGUMENT", message, {
+    reason: "INVALID_ARGUMENT",
+    fieldViolations: violations,
+  });
+}
+
+/** Throws INVALID_ARGUMENT if any violations were collected. */
+export function throwIfInvalid(violations: FieldViolation[]): void {
+  if (violations.length > 0) throw invalidArgument(violations);
+}
+
+export function secretNotFound(name: string): ServiceError {
+  return new ServiceError("NOT_FOUND", `secret "${name}" not found`, {
+    reason: "SECRET_NOT_FOUND",
+    metadata: { name },
+  });
+}
+
+/**
+ * The one answer to any call the caller may not make. It is the same whether
+ * or not the resource exists, so a denial reveals nothing.
+ */
+export function permissionDenied(action: string): ServiceError {
+  return new ServiceError("PERMISSION_DENIED", `the caller's token may not ${action}`, {
+    reason: "PERMISSION_DENIED",
+  });
+}
+
+export function unauthenticated(message: string): ServiceError {
+  return new ServiceError("UNAUTHENTICATED", message, { reason: "UNAUTHENTICATED" });
+}
+
+/** A backend (store or cipher) cannot be reached; the call may be retried. */
+export class BackendUnavailableError extends Error {
+  override readonly name = "BackendUnavailableError";
+  constructor(
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${backend} unavailable: ${message}`, options);
+  }
+}
