@@ -1,0 +1,132 @@
+/**
+ * The SQLite schema as forward migrations. `MIGRATIONS[i]` takes the file from
+ * schema version i to i + 1; a released migration is never edited, only
+ * followed by a new one.
+ *
+ * Dates are integer milliseconds since the epoch; ciphertexts are BLOBs (the
+ * store never sees a plaintext value); labels, resources and patterns are JSON.
+ */
+import type Database from "better-sqlite3";
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema.
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    create_time INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE secrets (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    labels TEXT NOT NULL CHECK (json_type(labels) = 'object'),
+    type TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('ACTIVE', 'ARCHIVED')),
+    version INTEGER NOT NULL,
+    revision INTEGER NOT NULL,
+    create_time INTEGER NOT NULL,
+    update_time INTEGER NOT NULL,
+    last_access_time INTEGER,
+    archive_time INTEGER,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, name_key)
+  ) STRICT;
+
+  -- A pruned version keeps its row with ciphertext and key_version NULL.
+  CREATE TABLE secret_versions (
+    tenant_id TEXT NOT NULL,
+    secret_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    ciphertext BLOB,
+    key_version INTEGER,
+    create_time INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, secret_id, version),
+    FOREIGN KEY (tenant_id, secret_id) REFERENCES secrets (tenant_id, id) ON DELETE CASCADE,
+    CHECK ((ciphertext IS NULL) = (key_version IS NULL))
+  ) STRICT;
+
+  -- Rewrap scans retained ciphertexts by key version.
+  CREATE INDEX secret_versions_by_key_version
+    ON secret_versions (tenant_id, key_version) WHERE ciphertext IS NOT NULL;
+
+  CREATE TABLE consumers (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    update_time INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+
+  -- The foreign key to secrets backs the service's rule at the database level:
+  -- a referenced secret cannot be deleted, a reference needs an existing secret.
+  CREATE TABLE consumer_references (
+    tenant_id TEXT NOT NULL,
+    consumer_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    reference TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, consumer_id, position),
+    FOREIGN KEY (tenant_id, consumer_id) REFERENCES consumers (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, name_key) REFERENCES secrets (tenant_id, name_key) ON DELETE RESTRICT
+  ) STRICT;
+
+  -- Usage counts and consumer listings go by name key.
+  CREATE INDEX consumer_references_by_name_key
+    ON consumer_references (tenant_id, name_key, consumer_id);
+
+  CREATE TABLE api_tokens (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    allowed_secret_patterns TEXT NOT NULL CHECK (json_type(allowed_secret_patterns) = 'array'),
+    create_time INTEGER NOT NULL,
+    expire_time INTEGER,
+    revoke_time INTEGER,
+    created_by TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+
+  CREATE INDEX api_tokens_by_creation ON api_tokens (tenant_id, create_time, id);
+
+  CREATE TABLE audit_events (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    actor_token_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resources TEXT NOT NULL CHECK (json_type(resources) = 'array'),
+    outcome TEXT NOT NULL,
+    status_code TEXT NOT NULL,
+    version INTEGER,
+    consumer_id TEXT,
+    PRIMARY KEY (tenant_id, id)
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the file's schema up to SCHEMA_VERSION; refuses a file written by a newer release. */
+export function migrate(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT");
+  const readVersion = db.prepare<[], { version: number | null }>("SELECT max(version) AS version FROM schema_version");
+  const recordVersion = db.prepare<[number]>("INSERT INTO schema_version (version) VALUES (?)");
+
+  // Immediate: two processes opening a fresh file must not both run a migration.
+  db.transaction(() => {
+    const current = readVersion.get()?.version ?? 0;
+    if (current > SCHEMA_VERSION)
+      throw new Error(`schema version ${current} is newer than this release supports (${SCHEMA_VERSION})`);
+    for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version - 1]!);
+      recordVersion.run(version);
+    }
+  }).immediate();
+}
