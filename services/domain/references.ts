@@ -1,0 +1,404 @@
+/**
+ * Secret references (placeholders) in config text: the one parser of the
+ * project. The service validates the references it is given with it; the
+ * sidecar finds and replaces the references in YAML scalar values with it.
+ *
+ * Grammar, after an opening that ends with the keyword and its dot:
+ *
+ *   placeholder := opening NAME ("." field)* (ws? "|" ws? filter)* ws? closer
+ *   field       := [A-Za-z0-9_-]+ | JSON string (any key, JSON escapes)
+ *   filter      := "urlencode" | "base64"
+ *   ws          := spaces and tabs
+ *
+ *   opening / closer:  "$<secret." … ">"         canonical
+ *                      "${secret." … "}"         dollar-brace
+ *                      "{{" ws? "secrets." … "}}"     mustache
+ *                      "{{{" ws? "secrets." … "}}}"   mustache-triple
+ *                      "{{&" ws? "secrets." … "}}"    mustache-triple (same meaning: unescaped)
+ *
+ * Decisions beyond DESIGN.md:
+ * - The keyword follows the opening directly: `$< secret.X >` is literal text,
+ *   so the escape rule stays one exact string. Whitespace is allowed before the
+ *   closer and around `|`; mustache allows whitespace after `{{` as mustache does.
+ * - A placeholder never spans a line break; reaching one means it is unterminated.
+ * - Escapes: `$` before `$<secret.` / `${secret.` and `\` before a mustache
+ *   opening that addresses `secrets.` (the Handlebars convention) make the
+ *   opening literal; the escape character is dropped. Anything else, such as a
+ *   `$$` in a shell snippet, stays as written.
+ * - `{{ secrets.X }}}` is a variable followed by a literal `}`, as in mustache.
+ * - Mustache tags other than variables (sections, inverted sections, closing
+ *   tags, partials, parents, comments) addressing `secrets.` are errors.
+ * - Text of a placeholder with an error stays in the parts as literal text, so
+ *   the parts always cover the input; callers must check `errors`.
+ */
+import { secretNameKey, secretNameProblem } from "./names.js";
+
+export type ReferenceSyntax = "canonical" | "dollar-brace" | "mustache" | "mustache-triple";
+export type ReferenceFilter = "urlencode" | "base64";
+
+export interface Reference {
+  /** Secret name as written. */
+  name: string;
+  /** secretNameKey(name): what names are matched by. */
+  nameKey: string;
+  /** Field path after the name, e.g. ["password"] or ["some", "json", "key"]; [] for none. */
+  path: string[];
+  /** In order of application. */
+  filters: ReferenceFilter[];
+  syntax: ReferenceSyntax;
+  /** The exact placeholder text as it appeared. */
+  source: string;
+}
+
+/** offset: 0-based UTF-16 index; line and column: 1-based, column counted in UTF-16 units, lines split at "\n". */
+export interface TextPosition {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+export type TemplatePart =
+  /** Literal text, escapes already removed. */
+  | { kind: "text"; text: string }
+  /** `end` is the position just after the placeholder. */
+  | { kind: "reference"; reference: Reference; start: TextPosition; end: TextPosition };
+
+export interface ReferenceSyntaxError {
+  message: string;
+  /** Where the placeholder starts. */
+  start: TextPosition;
+  /** The placeholder text as far as it could be read. */
+  source: string;
+}
+
+export interface ParsedTemplate {
+  parts: TemplatePart[];
+  errors: ReferenceSyntaxError[];
+}
+
+const FILTERS: Record<ReferenceFilter, (value: string) => string> = {
+  // encodeURIComponent throws on a lone surrogate; it becomes U+FFFD, as in the UTF-8 bytes base64 encodes.
+  urlencode: (value) => encodeURIComponent(value.replace(/\p{Surrogate}/gu, "\uFFFD")),
+  base64: (value) => Buffer.from(value, "utf8").toString("base64"),
+};
+
+export const REFERENCE_FILTERS = Object.keys(FILTERS) as readonly ReferenceFilter[];
+
+export function isReferenceFilter(name: string): name is ReferenceFilter {
+  return Object.hasOwn(FILTERS, name);
+}
+
+export function applyFilters(value: string, filters: readonly ReferenceFilter[]): string {
+  return filters.reduce((result, filter) => FILTERS[filter](result), value);
+}
+
+export function isReferenceSyntaxError(result: Reference | ReferenceSyntaxError): result is ReferenceSyntaxError {
+  return "message" in result;
+}
+
+/** How a placeholder opens: everything up to and including the keyword's dot. */
+interface Opening {
+  syntax: ReferenceSyntax;
+  /** Length of the opening text. */
+  length: number;
+  closer: string;
+  /** The character that, written just before the opening, makes it literal. */
+  escape: "$" | "\\";
+  /** Set for mustache tags that are not variables: why they cannot address secrets. */
+  forbidden?: string;
+}
+
+const FORBIDDEN_MUSTACHE_TAGS: Record<string, string> = {
+  "#": "section tags",
+  "^": "inverted section tags",
+  "/": "closing tags",
+  ">": "partials",
+  "<": "parent tags",
+  "!": "comments",
+};
+
+function isBlank(char: string | undefined): boolean {
+  return char === " " || char === "\t";
+}
+
+function isLineBreak(char: string | undefined): boolean {
+  return char === "\n" || char === "\r";
+}
+
+/** Letters, digits, '_' and '-': field names that need no quotes, and filter names. */
+function isWordChar(char: string | undefined): boolean {
+  if (char === undefined) return false;
+  const code = char.charCodeAt(0);
+  return (
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x30 && code <= 0x39) || // 0-9
+    char === "_" ||
+    char === "-"
+  );
+}
+
+function skipBlanks(text: string, at: number): number {
+  while (isBlank(text[at])) at++;
+  return at;
+}
+
+function readWord(text: string, at: number): number {
+  while (isWordChar(text[at])) at++;
+  return at;
+}
+
+/** The opening of a placeholder starting exactly at `at`, if there is one. */
+function matchOpening(text: string, at: number): Opening | undefined {
+  const first = text[at];
+  if (first === "$") {
+    const bracket = text[at + 1];
+    if ((bracket === "<" || bracket === "{") && text.startsWith("secret.", at + 2)) {
+      return bracket === "<"
+        ? { syntax: "canonical", length: 9, closer: ">", escape: "$" }
+        : { syntax: "dollar-brace", length: 9, closer: "}", escape: "$" };
+    }
+    return undefined;
+  }
+  if (first !== "{" || text[at + 1] !== "{") return undefined;
+  const sigil = text[at + 2] ?? "";
+  const hasSigil = sigil === "{" || sigil === "&" || Object.hasOwn(FORBIDDEN_MUSTACHE_TAGS, sigil);
+  const keywordAt = skipBlanks(text, at + 2 + (hasSigil ? 1 : 0));
+  if (!text.startsWith("secrets.", keywordAt)) return undefined;
+  const length = keywordAt + "secrets.".length - at;
+  if (sigil === "{") return { syntax: "mustache-triple", length, closer: "}}}", escape: "\\" };
+  if (sigil === "&") return { syntax: "mustache-triple", length, closer: "}}", escape: "\\" };
+  if (hasSigil) {
+    const opening = `{{${sigil}`;
+    const forbidden = `mustache ${FORBIDDEN_MUSTACHE_TAGS[sigil]} (${opening}) cannot address secrets; use a variable such as {{ secrets.NAME }}`;
+    return { syntax: "mustache", length, closer: "}}", escape: "\\", forbidden };
+  }
+  return { syntax: "mustache", length, closer: "}}", escape: "\\" };
+}
+
+/** Quotes config text for a message, shortened: it is placeholder text, never a value. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+}
+
+function charAt(text: string, at: number): string {
+  return String.fromCodePoint(text.codePointAt(at) ?? 0);
+}
+
+/** A placeholder read in full (`closed`), possibly with a problem that does not break its structure. */
+type PlaceholderScan =
+  | { closed: true; end: number; name: string; path: string[]; filters: ReferenceFilter[]; problem?: string }
+  | { closed: false; end: number; problem: string };
+
+/**
+ * Reads one placeholder whose opening starts at `start`. A problem that leaves
+ * the structure readable (a bad name, an unknown filter, an empty field) is
+ * kept while reading on to the closer; any other stops the scan where it is.
+ */
+function scanPlaceholder(text: string, start: number, opening: Opening): PlaceholderScan {
+  const closer = opening.closer;
+  let problem = opening.forbidden;
+  const note = (found: string) => {
+    problem ??= found;
+  };
+  const fail = (message: string, end: number): PlaceholderScan => ({ closed: false, end, problem: message });
+  const unterminated = (at: number) =>
+    fail(`unterminated placeholder: expected ${quote(closer)} before the end of the ${at < text.length ? "line" : "text"}`, at);
+
+  // The name runs to the first delimiter, so that a name with wrong characters is reported as a name.
+  let at = start + opening.length;
+  const nameStart = at;
+  while (at < text.length && text[at] !== "." && text[at] !== "|" && text[at] !== closer[0] && !isLineBreak(text[at])) at++;
+  if (at >= text.length || isLineBreak(text[at])) return unterminated(at);
+  let nameEnd = at;
+  if (text[at] !== ".") while (nameEnd > nameStart && isBlank(text[nameEnd - 1])) nameEnd--;
+  const name = text.slice(nameStart, nameEnd);
+  const nameProblem = secretNameProblem(name);
+  if (nameProblem) note(name.length === 0 ? `secret name ${nameProblem}` : `secret name ${quote(name)} ${nameProblem}`);
+
+  const path: string[] = [];
+  while (text[at] === ".") {
+    at++;
+    if (text[at] === '"') {
+      const quoted = readQuotedField(text, at);
+      if (quoted.field === undefined) return fail(quoted.problem, quoted.end);
+      path.push(quoted.field);
+      at = quoted.end;
+      continue;
+    }
+    const fieldEnd = readWord(text, at);
+    if (fieldEnd === at) {
+      const next = text[at];
+      if (next !== "." && next !== "|" && next !== closer[0] && !isBlank(next)) break; // reported below as unexpected
+      note('empty field name after "."');
+    }
+    path.push(text.slice(at, fieldEnd));
+    at = fieldEnd;
+  }
+
+  const filters: ReferenceFilter[] = [];
+  at = skipBlanks(text, at);
+  while (text[at] === "|") {
+    at = skipBlanks(text, at + 1);
+    const filterEnd = readWord(text, at);
+    const filter = text.slice(at, filterEnd);
+    if (filter.length === 0) {
+      if (at >= text.length || isLineBreak(text[at])) return unterminated(at);
+      return fail(`expected a filter name after "|", found ${quote(charAt(text, at))}`, at + 1);
+    }
+    if (isReferenceFilter(filter)) filters.push(filter);
+    else note(`unknown filter ${quote(filter)}; known filters: ${REFERENCE_FILTERS.join(", ")}`);
+    at = skipBlanks(text, filterEnd);
+  }
+
+  if (text.startsWith(closer, at)) {
+    const end = at + closer.length;
+    return problem === undefined ? { closed: true, end, name, path, filters } : { closed: true, end, name, path, filters, problem };
+  }
+  if (at >= text.length || isLineBreak(text[at])) return unterminated(at);
+  if (text[at] === "}" && opening.syntax.startsWith("mustache")) {
+    const openingText = text.slice(start, start + opening.length - "secrets.".length).trimEnd();
+    return fail(`mismatched close: ${quote(openingText)} must be closed by ${quote(closer)}`, at + 1);
+  }
+  const unexpected = charAt(text, at);
+  const hint = filters.length === 0 ? ` (a field name with characters other than letters, digits, '_' and '-' is written quoted: ."…")` : "";
+  return fail(`unexpected ${quote(unexpected)}, expected "|" or ${quote(closer)}${hint}`, at + unexpected.length);
+}
+
+/** A JSON string starting at `at` (on the opening quote), decoded. */
+function readQuotedField(text: string, at: number): { field: string; end: number } | { field: undefined; end: number; problem: string } {
+  let end = at + 1;
+  while (end < text.length && text[end] !== '"' && !isLineBreak(text[end])) end += text[end] === "\\" && !isLineBreak(text[end + 1]) ? 2 : 1;
+  if (end >= text.length || text[end] !== '"') return { field: undefined, end, problem: "unterminated quoted field name" };
+  end++;
+  const raw = text.slice(at, end);
+  try {
+    return { field: JSON.parse(raw) as string, end };
+  } catch {
+    return { field: undefined, end, problem: `quoted field name ${quote(raw)} is not a valid JSON string` };
+  }
+}
+
+/** Maps offsets to line and column. */
+function positionsOf(text: string): (offset: number) => TextPosition {
+  const lineStarts = [0];
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lineStarts.push(at + 1);
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((lineStarts[middle] ?? 0) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { offset, line: low + 1, column: offset - (lineStarts[low] ?? 0) + 1 };
+  };
+}
+
+/** Finds every placeholder in `text`. Never throws; every malformed placeholder is one error. */
+export function parseTemplate(text: string): ParsedTemplate {
+  const positionAt = positionsOf(text);
+  const parts: TemplatePart[] = [];
+  const errors: ReferenceSyntaxError[] = [];
+  let literal: string[] = [];
+  let literalFrom = 0; // start of the literal run not yet copied into `literal`
+
+  const flushLiteral = (until: number) => {
+    literal.push(text.slice(literalFrom, until));
+    const joined = literal.join("");
+    literal = [];
+    if (joined.length > 0) parts.push({ kind: "text", text: joined });
+  };
+
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at];
+    if (char !== "$" && char !== "{" && char !== "\\") {
+      at++;
+      continue;
+    }
+    const escaped = char === "{" ? undefined : matchOpening(text, at + 1);
+    if (escaped !== undefined && escaped.escape === char) {
+      literal.push(text.slice(literalFrom, at));
+      literalFrom = at + 1; // drop the escape character, keep the opening as literal text
+      at += 1 + escaped.length;
+      continue;
+    }
+    const opening = matchOpening(text, at);
+    if (opening === undefined) {
+      at++;
+      continue;
+    }
+    const scan = scanPlaceholder(text, at, opening);
+    const source = text.slice(at, scan.end);
+    if (scan.closed && scan.problem === undefined) {
+      flushLiteral(at);
+      const reference: Reference = {
+        name: scan.name,
+        nameKey: secretNameKey(scan.name),
+        path: scan.path,
+        filters: scan.filters,
+        syntax: opening.syntax,
+        source,
+      };
+      parts.push({ kind: "reference", reference, start: positionAt(at), end: positionAt(scan.end) });
+      literalFrom = scan.end;
+      at = scan.end;
+      continue;
+    }
+    errors.push({ message: `${quote(source)}: ${scan.problem}`, start: positionAt(at), source });
+    // A placeholder read to its closer is skipped whole; otherwise look for placeholders again after the opening.
+    at = scan.closed ? scan.end : at + opening.length;
+  }
+  flushLiteral(text.length);
+  return { parts, errors };
+}
+
+/** Exactly one reference part and no text part. */
+export function isWholeReference(parsed: ParsedTemplate): boolean {
+  return parsed.errors.length === 0 && parsed.parts.length === 1 && parsed.parts[0]?.kind === "reference";
+}
+
+/** Parses a string that must be exactly one placeholder, with no text around it. */
+export function parseReference(text: string): Reference | ReferenceSyntaxError {
+  const parsed = parseTemplate(text);
+  const firstError = parsed.errors[0];
+  if (firstError !== undefined) return firstError;
+  const [part] = parsed.parts;
+  if (isWholeReference(parsed) && part?.kind === "reference") return part.reference;
+  return {
+    message: `${quote(text)}: expected exactly one placeholder such as $<secret.NAME>, with no text around it`,
+    start: { offset: 0, line: 1, column: 1 },
+    source: text,
+  };
+}
+
+function formatField(field: string): string {
+  return field.length > 0 && readWord(field, 0) === field.length ? field : JSON.stringify(field);
+}
+
+/** The canonical form `$<secret.NAME.path | filter>`. The name must be valid (secretNameProblem). */
+export function formatReference(ref: Pick<Reference, "name" | "path" | "filters">): string {
+  const path = ref.path.map((field) => `.${formatField(field)}`).join("");
+  const filters = ref.filters.map((filter) => ` | ${filter}`).join("");
+  return `$<secret.${ref.name}${path}${filters}>`;
+}
+
+/** Text that parseTemplate reads back as exactly `text`, all literal. */
+export function escapeLiteralText(text: string): string {
+  const pieces: string[] = [];
+  let copiedUntil = 0;
+  let at = 0;
+  while (at < text.length) {
+    const opening = matchOpening(text, at);
+    if (opening === undefined) {
+      at++;
+      continue;
+    }
+    pieces.push(text.slice(copiedUntil, at), opening.escape);
+    copiedUntil = at;
+    at += opening.length; // the opening is copied as it is; nothing inside it can open another
+  }
+  pieces.push(text.slice(copiedUntil));
+  return pieces.join("");
+}
