@@ -1,0 +1,163 @@
+/** AdminService: tenants, API tokens, the audit trail, key rotation. */
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
+import { mintApiToken } from "../auth/api-tokens.js";
+import { ServiceError, throwIfInvalid, type FieldViolation } from "../domain/errors.js";
+import { checkTenantId } from "../domain/names.js";
+import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/pagination.js";
+import { ASSIGNABLE_ROLES, isValidSecretPattern } from "../domain/permissions.js";
+import { checkDisplayName } from "../domain/secret-metadata.js";
+import type { Cipher } from "../ports/cipher.js";
+import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
+import { authorize } from "../rpc/call-context.js";
+import type { ServiceHandlers } from "../rpc/handlers.js";
+import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, tenantMessage } from "./admin-messages.js";
+import { rotateTenantKey } from "./key-rotation.js";
+import { createTenant } from "./tenant-setup.js";
+
+export interface AdminDependencies {
+  store: MetadataStore;
+  cipher: Cipher;
+}
+
+const MAX_PATTERNS = 100;
+
+export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof AdminService> {
+  const { store, cipher } = deps;
+  return {
+    async createTenant(request, ctx) {
+      authorize(ctx, "tenant.create");
+      ctx.audit.resources = [request.tenantId];
+      const violations: FieldViolation[] = [];
+      checkTenantId("tenant_id", request.tenantId, violations);
+      checkDisplayName("display_name", request.displayName, violations);
+      throwIfInvalid(violations);
+      const created = await createTenant(store, cipher, {
+        id: request.tenantId,
+        displayName: request.displayName,
+        adminRole: "ADMIN",
+        createdBy: ctx.caller.tokenId,
+      });
+      if (!created)
+        throw new ServiceError("ALREADY_EXISTS", `tenant "${request.tenantId}" already exists`, { reason: "TENANT_EXISTS" });
+      return {
+        tenant: tenantMessage(created.tenant),
+        adminToken: apiTokenMessage(created.adminToken),
+        adminTokenSecret: created.adminTokenSecret,
+      };
+    },
+
+    async createApiToken(request, ctx) {
+      authorize(ctx, "token.manage");
+      const violations: FieldViolation[] = [];
+      checkDisplayName("display_name", request.displayName, violations);
+      const role = roleFromProto(request.role);
+      if (!role || !ASSIGNABLE_ROLES.includes(role))
+        violations.push({ field: "role", description: "role must be ADMIN, VIEWER or WORKLOAD", reason: "INVALID_ROLE" });
+      const patterns = request.allowedSecretPatterns;
+      if (role === "WORKLOAD" && patterns.length === 0)
+        violations.push({
+          field: "allowed_secret_patterns",
+          description: "a WORKLOAD token needs at least one secret name pattern",
+          reason: "PATTERNS_REQUIRED",
+        });
+      if (role && role !== "WORKLOAD" && patterns.length > 0)
+        violations.push({
+          field: "allowed_secret_patterns",
+          description: "only WORKLOAD tokens are limited by patterns",
+          reason: "PATTERNS_NOT_ALLOWED",
+        });
+      if (patterns.length > MAX_PATTERNS)
+        violations.push({ field: "allowed_secret_patterns", description: `at most ${MAX_PATTERNS} patterns`, reason: "TOO_MANY_PATTERNS" });
+      patterns.forEach((pattern, i) => {
+        if (!isValidSecretPattern(pattern))
+          violations.push({
+            field: `allowed_secret_patterns[${i}]`,
+            description: "pattern must be 1-128 letters, digits, '_', '-' or '*'",
+            reason: "INVALID_PATTERN",
+          });
+      });
+      const now = new Date();
+      const expireTime = request.expireTime && timestampDate(request.expireTime);
+      if (expireTime && expireTime <= now)
+        violations.push({ field: "expire_time", description: "expire_time must be in the future", reason: "EXPIRY_IN_PAST" });
+      throwIfInvalid(violations);
+
+      const minted = mintApiToken();
+      const token: ApiTokenRecord = {
+        tenantId: ctx.caller.tenantId,
+        id: minted.id,
+        hash: minted.hash,
+        displayName: request.displayName,
+        role: role!,
+        allowedSecretPatterns: [...patterns],
+        createTime: now,
+        ...(expireTime && { expireTime }),
+        createdBy: ctx.caller.tokenId,
+      };
+      await store.createApiToken(token);
+      ctx.audit.resources = [token.id];
+      return { apiToken: apiTokenMessage(token), tokenSecret: minted.secret };
+    },
+
+    async listApiTokens(request, ctx) {
+      authorize(ctx, "token.manage");
+      const filters = { inactive: request.includeInactive };
+      const page = await store.listApiTokens(ctx.caller.tenantId, {
+        limit: effectivePageSize(request.pageSize),
+        cursor: decodePageToken(request.pageToken, filters),
+        includeInactive: request.includeInactive,
+        now: new Date(),
+      });
+      return { apiTokens: page.items.map(apiTokenMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
+    },
+
+    async revokeApiToken(request, ctx) {
+      authorize(ctx, "token.manage");
+      ctx.audit.resources = [request.tokenId];
+      const revoked = await store.revokeApiToken(ctx.caller.tenantId, request.tokenId, new Date());
+      if (!revoked)
+        throw new ServiceError("NOT_FOUND", `API token "${request.tokenId}" not found`, { reason: "TOKEN_NOT_FOUND" });
+      return { apiToken: apiTokenMessage(revoked) };
+    },
+
+    async listAuditEvents(request, ctx) {
+      authorize(ctx, "audit.read");
+      const outcome = auditOutcomeFromProto(request.outcome);
+      const startTime = request.startTime && timestampDate(request.startTime);
+      const endTime = request.endTime && timestampDate(request.endTime);
+      const filters = {
+        action: request.action,
+        resource: request.resource.toLowerCase(),
+        actor: request.actorTokenId,
+        outcome,
+        start: startTime?.getTime(),
+        end: endTime?.getTime(),
+      };
+      const page = await store.listAuditEvents(ctx.caller.tenantId, {
+        limit: effectivePageSize(request.pageSize),
+        cursor: decodePageToken(request.pageToken, filters),
+        ...(request.action !== "" && { action: request.action }),
+        ...(request.resource !== "" && { resource: request.resource }),
+        ...(request.actorTokenId !== "" && { actorTokenId: request.actorTokenId }),
+        ...(outcome && { outcome }),
+        ...(startTime && { startTime }),
+        ...(endTime && { endTime }),
+      });
+      return { events: page.items.map(auditEventMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
+    },
+
+    async *rotateTenantKey(_request, ctx) {
+      authorize(ctx, "key.rotate");
+      for await (const progress of rotateTenantKey(store, cipher, ctx.caller.tenantId, ctx.signal)) {
+        ctx.audit.resources = [`key-version:${progress.keyVersion}`];
+        yield {
+          keyVersion: progress.keyVersion,
+          rewrapped: BigInt(progress.rewrapped),
+          total: BigInt(progress.total),
+          done: progress.done,
+        };
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Creating a tenant, by the API or at first start: its key first (so no
+ * record ever exists without one), then its first admin token, then the
+ * tenant record, which marks the set-up complete.
+ */
+import { chmod, open, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { mintApiToken } from "../auth/api-tokens.js";
+import type { Role } from "../domain/permissions.js";
+import type { Cipher } from "../ports/cipher.js";
+import type { ApiTokenRecord, MetadataStore, TenantRecord } from "../ports/metadata-store.js";
+import type { Logger } from "../logger.js";
+
+export interface NewTenant {
+  tenant: TenantRecord;
+  adminToken: ApiTokenRecord;
+  /** The bearer token: shown once. */
+  adminTokenSecret: string;
+}
+
+/** Returns undefined when the tenant id is taken. */
+export async function createTenant(
+  store: MetadataStore,
+  cipher: Cipher,
+  input: { id: string; displayName: string; adminRole: Role; createdBy: string },
+  /** Runs before the tenant record is written, so a crash cannot leave a tenant whose token was never kept. */
+  keepToken?: (secret: string) => Promise<void>,
+): Promise<NewTenant | undefined> {
+  if (await store.getTenant(input.id)) return undefined;
+  const now = new Date();
+  await cipher.createTenantKey(input.id);
+  const minted = mintApiToken();
+  const adminToken: ApiTokenRecord = {
+    tenantId: input.id,
+    id: minted.id,
+    hash: minted.hash,
+    displayName: `${input.id} admin`,
+    role: input.adminRole,
+    allowedSecretPatterns: [],
+    createTime: now,
+    createdBy: input.createdBy,
+  };
+  await store.createApiToken(adminToken);
+  await keepToken?.(minted.secret);
+  const tenant: TenantRecord = { id: input.id, displayName: input.displayName, createTime: now };
+  if (!(await store.createTenant(tenant))) {
+    // Lost a race for the same id: the token must not outlive the attempt.
+    await store.revokeApiToken(input.id, adminToken.id, now);
+    return undefined;
+  }
+  return { tenant, adminToken, adminTokenSecret: minted.secret };
+}
+
+export const DEFAULT_TENANT_ID = "default";
+export const BOOTSTRAP_TOKEN_FILE = "bootstrap-admin.token";
+
+/**
+ * On first start, creates the default tenant and a platform-admin token, and
+ * writes the token to a 0600 file in the data directory. Logs only the path.
+ */
+export async function bootstrapDefaultTenant(
+  store: MetadataStore,
+  cipher: Cipher,
+  dataDir: string,
+  logger: Logger,
+): Promise<void> {
+  if (await store.getTenant(DEFAULT_TENANT_ID)) return;
+  const path = join(dataDir, BOOTSTRAP_TOKEN_FILE);
+  const created = await createTenant(
+    store,
+    cipher,
+    { id: DEFAULT_TENANT_ID, displayName: "Default tenant", adminRole: "PLATFORM_ADMIN", createdBy: "" },
+    (secret) => writePrivateFile(path, `${secret}\n`),
+  );
+  if (!created) return;
+  logger.info({ path, tokenId: created.adminToken.id }, "first start: default tenant created; its platform-admin token is in this file");
+}
+
+/** Writes a file readable by its owner only, atomically (temp file, fsync, rename). */
+export async function writePrivateFile(path: string, contents: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(contents, "utf8");
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp);
+    throw error;
+  }
+  await handle.close();
+  await chmod(temp, 0o600);
+  await rename(temp, path);
+}

@@ -1,0 +1,21 @@
+/** `npm start`: runs the secrets service until SIGTERM or SIGINT. */
+import { parseServiceConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startService } from "./server.js";
+
+const config = parseServiceConfig(process.argv.slice(2));
+const logger = createLogger({ level: config.logLevel });
+
+try {
+  const service = await startService(config, logger);
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.once(signal, () => {
+      logger.info({ signal }, "shutting down");
+      void service.shutdown().then(() => process.exit(0));
+    });
+} catch (error) {
+  // Start-up errors are the operator's to fix: one clear line, non-zero exit.
+  logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+  logger.flush();
+  process.exitCode = 1;
+}

@@ -1,0 +1,278 @@
+/**
+ * ResolverService: what workloads (the sidecar) call. Registers which secrets
+ * a config references, resolves references to values in one batch, and
+ * streams changes to watched secrets.
+ */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  ValueKind,
+  WatchEventType,
+  type ResolverService,
+} from "../../gen/secrets/v1/resolver_service_pb.js";
+import { associatedData } from "../domain/associated-data.js";
+import {
+  ServiceError,
+  invalidArgument,
+  throwIfInvalid,
+  type FieldViolation,
+  type ReferenceFailure,
+  type ReferenceFailureReason,
+  type StatusCodeName,
+} from "../domain/errors.js";
+import { checkConsumerId, checkSecretName, secretNameKey } from "../domain/names.js";
+import { callerMayAccessSecret } from "../domain/permissions.js";
+import { applyFilters, parseReference, type Reference } from "../domain/references.js";
+import { decodeSecretValue, selectField } from "../domain/secret-values.js";
+import type { Cipher } from "../ports/cipher.js";
+import type { MetadataStore, SecretChangeEvent, SecretChangeKind } from "../ports/metadata-store.js";
+import { authorize, authorizeSecrets, type CallContext } from "../rpc/call-context.js";
+import type { ServiceHandlers } from "../rpc/handlers.js";
+import { consumerMessage, secretStateToProto } from "../secrets/secret-messages.js";
+import type { WatchHub } from "./watch-hub.js";
+
+export interface ResolverDependencies {
+  store: MetadataStore;
+  cipher: Cipher;
+  watchHub: WatchHub;
+  /** Aborted when the server shuts down: watch streams then end cleanly. */
+  shutdown: AbortSignal;
+}
+
+export const MAX_REFERENCES_PER_CALL = 1000;
+export const MAX_WATCHED_NAMES = 1000;
+/** Events a watcher may fall behind by before its stream is ended (it re-subscribes and gets a fresh snapshot). */
+const MAX_PENDING_EVENTS = 1000;
+
+/**
+ * The status of a failed batch is its most fundamental failure: a malformed
+ * request first, then a denial, then what is missing, then what is archived.
+ */
+const FAILURE_PRECEDENCE: [ReferenceFailureReason, StatusCodeName][] = [
+  ["MALFORMED", "INVALID_ARGUMENT"],
+  ["NOT_GRANTED", "PERMISSION_DENIED"],
+  ["NOT_FOUND", "NOT_FOUND"],
+  ["FIELD_NOT_FOUND", "NOT_FOUND"],
+  ["ARCHIVED", "FAILED_PRECONDITION"],
+];
+
+const REASON_WORDS: Record<ReferenceFailureReason, string> = {
+  MALFORMED: "malformed",
+  NOT_GRANTED: "not granted to this token",
+  NOT_FOUND: "no such secret",
+  FIELD_NOT_FOUND: "no such field in the secret",
+  ARCHIVED: "the secret is archived",
+};
+
+const CHANGE_EVENT_TYPES: Record<SecretChangeKind, WatchEventType> = {
+  CREATED: WatchEventType.CREATED,
+  VALUE_UPDATED: WatchEventType.VALUE_UPDATED,
+  ARCHIVED: WatchEventType.ARCHIVED,
+  RESTORED: WatchEventType.RESTORED,
+  DELETED: WatchEventType.DELETED,
+};
+
+interface ParsedReference {
+  index: number;
+  text: string;
+  reference: Reference;
+}
+
+export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<typeof ResolverService> {
+  const { store, cipher } = deps;
+
+  /** Parses and grant-checks a batch; every failure is collected, none stops the others. */
+  function parseBatch(ctx: CallContext, texts: readonly string[], field: string) {
+    if (texts.length > MAX_REFERENCES_PER_CALL)
+      throw invalidArgument([
+        { field, description: `at most ${MAX_REFERENCES_PER_CALL} references per call`, reason: "TOO_MANY_REFERENCES" },
+      ]);
+    const parsed: ParsedReference[] = [];
+    const failures: ReferenceFailure[] = [];
+    texts.forEach((text, index) => {
+      const result = parseReference(text);
+      if (!("nameKey" in result)) failures.push({ index, reference: text, reason: "MALFORMED", message: result.message });
+      else if (!callerMayAccessSecret(ctx.caller, result.name))
+        failures.push({ index, reference: text, reason: "NOT_GRANTED", message: REASON_WORDS.NOT_GRANTED });
+      else parsed.push({ index, text, reference: result });
+    });
+    return { parsed, failures };
+  }
+
+  return {
+    async setConsumerReferences(request, ctx) {
+      authorize(ctx, "consumer.write");
+      ctx.audit.consumerId = request.consumerId;
+      const violations: FieldViolation[] = [];
+      checkConsumerId("consumer_id", request.consumerId, violations);
+      throwIfInvalid(violations);
+      const unique = [...new Set(request.references)];
+      const { parsed, failures } = parseBatch(ctx, unique, "references");
+      ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
+      throwIfFailed(failures);
+      const result = await store.setConsumerReferences(
+        ctx.caller.tenantId,
+        request.consumerId,
+        parsed.map((p) => ({ reference: p.text, nameKey: p.reference.nameKey })),
+        new Date(),
+      );
+      if (result.outcome === "MISSING") {
+        const missing = new Set(result.nameKeys);
+        throwIfFailed(
+          parsed
+            .filter((p) => missing.has(p.reference.nameKey))
+            .map((p) => ({ index: p.index, reference: p.text, reason: "NOT_FOUND" as const, message: REASON_WORDS.NOT_FOUND })),
+        );
+      }
+      return {
+        consumer:
+          result.outcome === "OK"
+            ? consumerMessage(result.consumer)
+            : { id: request.consumerId, references: [] },
+      };
+    },
+
+    async deleteConsumer(request, ctx) {
+      authorize(ctx, "consumer.write");
+      ctx.audit.consumerId = request.consumerId;
+      const violations: FieldViolation[] = [];
+      checkConsumerId("consumer_id", request.consumerId, violations);
+      throwIfInvalid(violations);
+      await store.deleteConsumer(ctx.caller.tenantId, request.consumerId);
+      return {};
+    },
+
+    async resolveSecrets(request, ctx) {
+      authorize(ctx, "secret.resolve");
+      if (request.consumerId !== "") {
+        const violations: FieldViolation[] = [];
+        checkConsumerId("consumer_id", request.consumerId, violations);
+        throwIfInvalid(violations);
+        ctx.audit.consumerId = request.consumerId;
+      }
+      const { parsed, failures } = parseBatch(ctx, request.references, "references");
+      ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
+
+      // Every stage runs on what passed the one before and adds its failures,
+      // so a failed batch reports every failing reference, not just the first kind.
+      const tenantId = ctx.caller.tenantId;
+      const found = new Map(
+        (await store.getSecretsWithCiphertext(tenantId, [...new Set(parsed.map((p) => p.reference.nameKey))])).map(
+          (entry) => [entry.secret.nameKey, entry],
+        ),
+      );
+      const resolvable = parsed.filter((p) => {
+        const entry = found.get(p.reference.nameKey);
+        const reason = !entry ? "NOT_FOUND" : entry.secret.state === "ARCHIVED" ? "ARCHIVED" : undefined;
+        if (reason) failures.push({ index: p.index, reference: p.text, reason, message: REASON_WORDS[reason] });
+        return !reason;
+      });
+
+      // One cipher call for the whole batch, each secret decrypted once.
+      const entries = [...new Set(resolvable.map((p) => p.reference.nameKey))].map((key) => found.get(key)!);
+      const plaintexts = await cipher.decrypt(
+        tenantId,
+        entries.map((e) => ({
+          ciphertext: e.ciphertext,
+          associatedData: associatedData({ tenantId, secretId: e.secret.id, version: e.secret.version }),
+        })),
+      );
+      const values = new Map(entries.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)]));
+      const resolved = resolvable.map((p) => {
+        const entry = found.get(p.reference.nameKey)!;
+        const selected = selectField(values.get(p.reference.nameKey)!, p.reference.path);
+        if (!selected)
+          failures.push({ index: p.index, reference: p.text, reason: "FIELD_NOT_FOUND", message: REASON_WORDS.FIELD_NOT_FOUND });
+        return selected && {
+          reference: p.text,
+          secretName: entry.secret.name,
+          version: BigInt(entry.secret.version),
+          kind: selected.kind === "JSON" && p.reference.filters.length === 0 ? ValueKind.JSON : ValueKind.STRING,
+          value: applyFilters(selected.value, p.reference.filters),
+        };
+      });
+      throwIfFailed(failures);
+      await store.recordSecretAccess(tenantId, entries.map((e) => e.secret.id), new Date());
+      ctx.audit.resources = entries.map((e) => e.secret.name);
+      if (entries.length === 1) ctx.audit.version = entries[0]!.secret.version;
+      return { values: resolved.map((r) => r!) };
+    },
+
+    async *watchSecrets(request, ctx) {
+      const violations: FieldViolation[] = [];
+      if (request.names.length === 0 || request.names.length > MAX_WATCHED_NAMES)
+        violations.push({ field: "names", description: `watch 1 to ${MAX_WATCHED_NAMES} names`, reason: "INVALID_NAME_COUNT" });
+      request.names.forEach((name, i) => checkSecretName(`names[${i}]`, name, violations));
+      throwIfInvalid(violations);
+      ctx.audit.resources = [...request.names];
+      authorizeSecrets(ctx, "secret.watch", request.names);
+
+      const tenantId = ctx.caller.tenantId;
+      const nameKeys = [...new Set(request.names.map(secretNameKey))];
+      const pending: SecretChangeEvent[] = [];
+      let overflowed = false;
+      let wake: (() => void) | undefined;
+      // Subscribe before reading the snapshot, so no change falls between the two.
+      const unsubscribe = deps.watchHub.subscribe(tenantId, nameKeys, (event) => {
+        if (pending.length >= MAX_PENDING_EVENTS) overflowed = true;
+        else pending.push(event);
+        wake?.();
+      });
+      const stop = () => wake?.();
+      ctx.signal.addEventListener("abort", stop);
+      deps.shutdown.addEventListener("abort", stop);
+      try {
+        const current = new Map(
+          (await store.getSecretsWithCiphertext(tenantId, nameKeys)).map(({ secret }) => [secret.nameKey, secret]),
+        );
+        yield {
+          type: WatchEventType.SUBSCRIBED,
+          time: timestampFromDate(new Date()),
+          snapshot: nameKeys.map((key) => {
+            const secret = current.get(key);
+            return secret
+              ? { name: secret.name, version: BigInt(secret.version), state: secretStateToProto(secret.state) }
+              : { name: request.names.find((n) => secretNameKey(n) === key)!, version: 0n };
+          }),
+        };
+        while (!ctx.signal.aborted && !deps.shutdown.aborted) {
+          if (overflowed)
+            throw new ServiceError("RESOURCE_EXHAUSTED", "the watcher fell too far behind; subscribe again", {
+              reason: "WATCHER_TOO_SLOW",
+            });
+          const event = pending.shift();
+          if (event) {
+            yield {
+              type: CHANGE_EVENT_TYPES[event.kind],
+              name: event.name,
+              version: BigInt(event.version),
+              time: timestampFromDate(event.time),
+            };
+            continue;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        unsubscribe();
+        ctx.signal.removeEventListener("abort", stop);
+        deps.shutdown.removeEventListener("abort", stop);
+      }
+    },
+  };
+}
+
+/** Throws the batch's error, naming every failing reference, if there is any. */
+function throwIfFailed(failures: ReferenceFailure[]): void {
+  if (failures.length === 0) return;
+  failures.sort((a, b) => a.index - b.index);
+  const [, code] = FAILURE_PRECEDENCE.find(([reason]) => failures.some((f) => f.reason === reason))!;
+  const listed = failures
+    .slice(0, 10)
+    .map((f) => `${f.reference} (${f.reason === "MALFORMED" ? f.message : REASON_WORDS[f.reason]})`)
+    .join("; ");
+  const more = failures.length > 10 ? `; and ${failures.length - 10} more` : "";
+  throw new ServiceError(code, `${failures.length} reference(s) failed: ${listed}${more}`, {
+    reason: "REFERENCES_FAILED",
+    referenceFailures: failures,
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * The path every call takes, whatever the transport: authenticate, run the
+ * handler, map its error to a status, write the audit record, log one line.
+ */
+import { randomUUID } from "node:crypto";
+import { AuditLog, type AuditNote } from "../audit/audit-log.js";
+import { authenticate, type Caller } from "../auth/api-tokens.js";
+import type { ServiceError, StatusCodeName } from "../domain/errors.js";
+import type { Logger } from "../logger.js";
+import type { MetadataStore } from "../ports/metadata-store.js";
+import type { CallContext } from "./call-context.js";
+import { toServiceError } from "./status.js";
+
+/** Reads whose success is not worth an audit record (denials of them still are). */
+const UNAUDITED_SUCCESSES = new Set([
+  "GetSecret",
+  "ListSecrets",
+  "ListSecretVersions",
+  "ListSecretConsumers",
+  "ListApiTokens",
+  "ListAuditEvents",
+]);
+
+export interface CallStart {
+  /** `secrets.v1.SecretsService/CreateSecret` */
+  method: string;
+  authorization: string | undefined;
+  signal: AbortSignal;
+}
+
+export class CallPipeline {
+  private readonly auditLog: AuditLog;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly logger: Logger,
+  ) {
+    this.auditLog = new AuditLog(store);
+  }
+
+  /** Runs a unary call; rejects with a ServiceError only. */
+  async unary<T>(start: CallStart, handler: (ctx: CallContext) => Promise<T>): Promise<T> {
+    const began = performance.now();
+    const requestId = randomUUID();
+    let ctx: CallContext | undefined;
+    try {
+      ctx = await this.contextFor(start, requestId);
+      const result = await handler(ctx);
+      await this.finish(start, requestId, began, ctx, "OK");
+      return result;
+    } catch (thrown) {
+      throw await this.fail(start, requestId, began, ctx, thrown);
+    }
+  }
+
+  /** Runs a server-streaming call; the returned iterable throws ServiceErrors only. */
+  async *serverStream<T>(start: CallStart, handler: (ctx: CallContext) => AsyncIterable<T>): AsyncIterable<T> {
+    const began = performance.now();
+    const requestId = randomUUID();
+    let ctx: CallContext | undefined;
+    try {
+      ctx = await this.contextFor(start, requestId);
+      yield* handler(ctx);
+      await this.finish(start, requestId, began, ctx, "OK");
+    } catch (thrown) {
+      // A client that hung up ended a stream normally, as far as the server is concerned.
+      if (start.signal.aborted && ctx) {
+        await this.finish(start, requestId, began, ctx, "OK");
+        return;
+      }
+      throw await this.fail(start, requestId, began, ctx, thrown);
+    }
+  }
+
+  private async contextFor(start: CallStart, requestId: string): Promise<CallContext> {
+    const caller: Caller = await authenticate(this.store, start.authorization, new Date());
+    return { caller, method: start.method, requestId, signal: start.signal, audit: { resources: [] } };
+  }
+
+  private async finish(start: CallStart, requestId: string, began: number, ctx: CallContext, status: "OK"): Promise<void> {
+    if (!UNAUDITED_SUCCESSES.has(shortName(start.method))) await this.audit(ctx.caller, start.method, status, ctx.audit);
+    this.logger.debug(logFields(start, requestId, began, ctx.caller, status), "call");
+  }
+
+  private async fail(
+    start: CallStart,
+    requestId: string,
+    began: number,
+    ctx: CallContext | undefined,
+    thrown: unknown,
+  ): Promise<ServiceError> {
+    const { error, unexpected } = toServiceError(thrown, requestId);
+    if (unexpected) this.logger.error({ requestId, method: start.method, err: thrown }, "call failed unexpectedly");
+    // Unauthenticated calls have no tenant to audit in: the log line is their record.
+    if (ctx) {
+      try {
+        await this.audit(ctx.caller, start.method, error.code, ctx.audit);
+      } catch (auditError) {
+        this.logger.error({ requestId, err: auditError }, "audit record could not be written");
+      }
+    }
+    this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, error.code), reason: error.reason }, "call");
+    return error;
+  }
+
+  private audit(caller: Caller, method: string, status: StatusCodeName | "OK", note: AuditNote): Promise<void> {
+    return this.auditLog.record({ tenantId: caller.tenantId, actorTokenId: caller.tokenId, action: method, status, note });
+  }
+}
+
+function shortName(method: string): string {
+  return method.slice(method.lastIndexOf("/") + 1);
+}
+
+function logFields(start: CallStart, requestId: string, began: number, caller: Caller | undefined, status: string) {
+  return {
+    requestId,
+    method: start.method,
+    tenant: caller?.tenantId,
+    tokenId: caller?.tokenId,
+    status,
+    ms: Math.round((performance.now() - began) * 10) / 10,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Turning any error a call can end with into the status a client sees: a
+ * canonical code, a message, and (AIP-193) a `google.rpc.Status` with
+ * ErrorInfo, BadRequest, PreconditionFailure and ReferenceErrors details for
+ * the `grpc-status-details-bin` trailer.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
+import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
+import { DecryptionFailedError, TenantKeyNotFoundError } from "../ports/cipher.js";
+import { BackendUnavailableError, ServiceError, type StatusCodeName } from "../domain/errors.js";
+
+/** ErrorInfo.domain of every error this service raises. */
+export const ERROR_DOMAIN = "secrets.v1";
+
+const CODE_NUMBERS: Record<StatusCodeName, number> = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+};
+
+export function statusCodeNumber(code: StatusCodeName): number {
+  return CODE_NUMBERS[code];
+}
+
+/**
+ * Any thrown thing as a ServiceError. Errors the service did not raise on
+ * purpose become INTERNAL with only the request id: their messages are for
+ * the log, not the client. `unexpected` tells the caller to log it.
+ */
+export function toServiceError(error: unknown, requestId: string): { error: ServiceError; unexpected: boolean } {
+  if (error instanceof ServiceError) return { error, unexpected: false };
+  if (error instanceof BackendUnavailableError)
+    return {
+      error: new ServiceError("UNAVAILABLE", `${error.backend} is unavailable; retry later`, {
+        reason: "BACKEND_UNAVAILABLE",
+        metadata: { backend: error.backend },
+      }),
+      unexpected: true,
+    };
+  if (error instanceof DecryptionFailedError)
+    return {
+      error: new ServiceError("DATA_LOSS", `a stored value failed to decrypt (request id ${requestId})`, {
+        reason: "CIPHERTEXT_INVALID",
+      }),
+      unexpected: true,
+    };
+  if (error instanceof TenantKeyNotFoundError)
+    return {
+      error: new ServiceError("FAILED_PRECONDITION", "the tenant has no encryption key in the cipher backend", {
+        reason: "TENANT_KEY_MISSING",
+      }),
+      unexpected: true,
+    };
+  return {
+    error: new ServiceError("INTERNAL", `internal error (request id ${requestId})`, { reason: "INTERNAL" }),
+    unexpected: true,
+  };
+}
+
+const REFERENCE_REASONS = {
+  MALFORMED: ReferenceErrorReason.MALFORMED,
+  NOT_GRANTED: ReferenceErrorReason.NOT_GRANTED,
+  NOT_FOUND: ReferenceErrorReason.NOT_FOUND,
+  ARCHIVED: ReferenceErrorReason.ARCHIVED,
+  FIELD_NOT_FOUND: ReferenceErrorReason.FIELD_NOT_FOUND,
+} as const;
+
+/** The serialized google.rpc.Status for the `grpc-status-details-bin` trailer. */
+export function statusDetailsBin(error: ServiceError): Uint8Array {
+  const details = [
+    anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: error.metadata })),
+  ];
+  if (error.fieldViolations.length > 0)
+    details.push(anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: error.fieldViolations })));
+  if (error.preconditionViolations.length > 0)
+    details.push(
+      anyPack(PreconditionFailureSchema, create(PreconditionFailureSchema, { violations: error.preconditionViolations })),
+    );
+  if (error.referenceFailures.length > 0)
+    details.push(
+      anyPack(
+        ReferenceErrorsSchema,
+        create(ReferenceErrorsSchema, {
+          errors: error.referenceFailures.map((f) => ({
+            index: f.index,
+            reference: f.reference,
+            reason: REFERENCE_REASONS[f.reason],
+            message: f.message,
+          })),
+        }),
+      ),
+    );
+  return toBinary(StatusSchema, create(StatusSchema, { code: statusCodeNumber(error.code), message: error.message, details }));
+}

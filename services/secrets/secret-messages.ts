@@ -1,0 +1,86 @@
+/** Conversions between secret records and the API's messages. Nothing here touches a value's plaintext. */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  SecretState as ProtoSecretState,
+  SecretType as ProtoSecretType,
+  type SecretSchema,
+  type SecretValue as ProtoSecretValue,
+  type SecretVersionSchema,
+  type ConsumerSchema,
+} from "../../gen/secrets/v1/types_pb.js";
+import type { SecretType, SecretValueInput } from "../domain/secret-values.js";
+import type { ConsumerRecord, SecretRecord, SecretState, SecretVersionInfo } from "../ports/metadata-store.js";
+
+const TYPE_TO_PROTO: Record<SecretType, ProtoSecretType> = {
+  TOKEN: ProtoSecretType.TOKEN,
+  USERNAME_PASSWORD: ProtoSecretType.USERNAME_PASSWORD,
+  JSON: ProtoSecretType.JSON,
+};
+
+const STATE_TO_PROTO: Record<SecretState, ProtoSecretState> = {
+  ACTIVE: ProtoSecretState.ACTIVE,
+  ARCHIVED: ProtoSecretState.ARCHIVED,
+};
+
+/** The domain type of a requested type, or undefined for UNSPECIFIED and unknown numbers. */
+export function secretTypeFromProto(type: ProtoSecretType): SecretType | undefined {
+  return (Object.keys(TYPE_TO_PROTO) as SecretType[]).find((key) => TYPE_TO_PROTO[key] === type);
+}
+
+export function secretStateToProto(state: SecretState): ProtoSecretState {
+  return STATE_TO_PROTO[state];
+}
+
+export function etagOf(secret: SecretRecord): string {
+  return String(secret.revision);
+}
+
+export function secretMessage(secret: SecretRecord): MessageInitShape<typeof SecretSchema> {
+  return {
+    name: secret.name,
+    displayName: secret.displayName,
+    description: secret.description,
+    labels: secret.labels,
+    type: TYPE_TO_PROTO[secret.type],
+    state: STATE_TO_PROTO[secret.state],
+    version: BigInt(secret.version),
+    createTime: timestampFromDate(secret.createTime),
+    updateTime: timestampFromDate(secret.updateTime),
+    lastAccessTime: secret.lastAccessTime && timestampFromDate(secret.lastAccessTime),
+    usageCount: secret.usageCount,
+    etag: etagOf(secret),
+    archiveTime: secret.archiveTime && timestampFromDate(secret.archiveTime),
+  };
+}
+
+export function secretVersionMessage(version: SecretVersionInfo): MessageInitShape<typeof SecretVersionSchema> {
+  return {
+    version: BigInt(version.version),
+    createTime: timestampFromDate(version.createTime),
+    createdBy: version.createdBy,
+    valueRetained: version.valueRetained,
+    keyVersion: version.keyVersion,
+  };
+}
+
+export function consumerMessage(consumer: ConsumerRecord): MessageInitShape<typeof ConsumerSchema> {
+  return {
+    id: consumer.id,
+    references: consumer.references.map((r) => r.reference),
+    updateTime: timestampFromDate(consumer.updateTime),
+  };
+}
+
+export function secretValueInput(value: ProtoSecretValue | undefined): SecretValueInput {
+  switch (value?.kind.case) {
+    case "token":
+      return { kind: "token", token: value.kind.value };
+    case "usernamePassword":
+      return { kind: "usernamePassword", username: value.kind.value.username, password: value.kind.value.password };
+    case "json":
+      return { kind: "json", json: value.kind.value };
+    default:
+      return { kind: "none" };
+  }
+}
