@@ -1,0 +1,217 @@
+/**
+ * Cipher on Vault's transit engine: one transit key per tenant
+ * (`aes256-gcm96`, not exportable, not deletable), values sealed with
+ * `associated_data` binding them to their record, and every operation on
+ * several values sent as one `batch_input` request, so resolving many
+ * references is one Vault round trip. Calls go through node-vault's generic
+ * `read`/`write` because its transit helpers hard-code the `transit` mount.
+ */
+import { readFileSync } from "node:fs";
+import NodeVault from "node-vault";
+import { BackendUnavailableError } from "../../domain/errors.js";
+import type { Cipher, OpenRequest, SealRequest, Sealed } from "../../ports/cipher.js";
+import { ciphertextBytes, ciphertextString, fromBase64, keyVersionOf, toBase64 } from "./transit-encoding.js";
+import { VaultTokenLifecycle } from "./vault-auth.js";
+import { isVaultPermissionDenied, mapVaultError, VaultPermissionError, type VaultCall } from "./vault-errors.js";
+import { DEFAULT_KEY_PREFIX, normalizeMountPath, type VaultTransitCipherOptions } from "./vault-transit-options.js";
+
+const KEY_TYPE = "aes256-gcm96";
+
+interface BatchResult {
+  ciphertext?: string;
+  plaintext?: string;
+}
+
+export class VaultTransitCipher implements Cipher {
+  /** Builds the client and authenticates (AppRole login, or a check of the token); throws if Vault refuses. */
+  static async connect(options: VaultTransitCipherOptions): Promise<VaultTransitCipher> {
+    const client = NodeVault({
+      endpoint: options.address,
+      namespace: options.namespace,
+      // node-vault's debug output prints request bodies (base64 plaintexts): keep it silent whatever DEBUG says.
+      debug: () => undefined,
+      requestOptions: {
+        timeout: options.requestTimeoutMs ?? 10_000,
+        ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+      },
+    });
+    const tokens = new VaultTokenLifecycle(client, options.auth, options);
+    await tokens.start();
+    return new VaultTransitCipher(client, tokens, options);
+  }
+
+  private readonly mount: string;
+  private readonly keyPrefix: string;
+  /**
+   * Tenants whose key this process has seen exist. A token with `create` on
+   * the encrypt path (a root token, say) would make Vault create a missing key
+   * on encrypt instead of failing, so encrypt checks once per tenant; keys are
+   * created with deletion_allowed=false, so the answer stays true.
+   */
+  private readonly knownKeys = new Set<string>();
+
+  private constructor(
+    private readonly client: NodeVault.client,
+    private readonly tokens: VaultTokenLifecycle,
+    private readonly options: VaultTransitCipherOptions,
+  ) {
+    this.mount = normalizeMountPath(options.mountPath);
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  }
+
+  /** The transit key name of a tenant. */
+  keyName(tenantId: string): string {
+    return `${this.keyPrefix}${tenantId}`;
+  }
+
+  async createTenantKey(tenantId: string): Promise<void> {
+    const keyPath = this.keyPath(tenantId);
+    // Creating an existing key is a no-op in Vault, which makes this idempotent.
+    await this.call({ path: keyPath, capability: "create" }, () =>
+      this.client.write(keyPath, { type: KEY_TYPE, exportable: false, allow_plaintext_backup: false }),
+    );
+    // A key of that name made by someone else must not be trusted blindly.
+    const key = await this.readKey(tenantId);
+    if (key.type !== KEY_TYPE || key.exportable !== false || key.deletion_allowed !== false || key.derived === true)
+      throw new Error(
+        `transit key "${this.keyName(tenantId)}" exists with other settings than ${KEY_TYPE}, exportable=false, deletion_allowed=false, derived=false`,
+      );
+    this.knownKeys.add(tenantId);
+  }
+
+  async encrypt(tenantId: string, requests: readonly SealRequest[]): Promise<Sealed[]> {
+    if (requests.length === 0) return [];
+    if (!this.knownKeys.has(tenantId)) {
+      await this.readKey(tenantId);
+      this.knownKeys.add(tenantId);
+    }
+    const results = await this.batch(tenantId, "encrypt", {
+      batch_input: requests.map((r) => ({ plaintext: toBase64(r.plaintext), associated_data: toBase64(r.associatedData) })),
+    });
+    return results.map(sealedFrom);
+  }
+
+  async decrypt(tenantId: string, requests: readonly OpenRequest[]): Promise<Uint8Array[]> {
+    if (requests.length === 0) return [];
+    const results = await this.batch(tenantId, "decrypt", {
+      batch_input: requests.map(openItem),
+    });
+    return results.map((r) => fromBase64(r.plaintext ?? ""));
+  }
+
+  async rotateTenantKey(tenantId: string): Promise<number> {
+    const rotatePath = `${this.keyPath(tenantId)}/rotate`;
+    const response = await this.call({ path: rotatePath, capability: "update", tenantId }, () =>
+      this.client.write(rotatePath, {}),
+    );
+    // Recent Vault versions answer with the key; older ones with 204 and no body.
+    const latest = latestVersionOf(response?.data);
+    return latest ?? this.latestKeyVersion(tenantId);
+  }
+
+  async latestKeyVersion(tenantId: string): Promise<number> {
+    const latest = latestVersionOf(await this.readKey(tenantId));
+    if (latest === undefined) throw new Error(`transit key "${this.keyName(tenantId)}" reports no versions`);
+    return latest;
+  }
+
+  async rewrap(tenantId: string, requests: readonly OpenRequest[]): Promise<Sealed[]> {
+    if (requests.length === 0) return [];
+    if (this.options.rewrapMethod === "rewrap-endpoint") {
+      const results = await this.batch(tenantId, "rewrap", { batch_input: requests.map(openItem) });
+      return results.map(sealedFrom);
+    }
+    const plaintexts = await this.decrypt(tenantId, requests);
+    try {
+      return await this.encrypt(
+        tenantId,
+        plaintexts.map((plaintext, i) => ({ plaintext, associatedData: requests[i]!.associatedData })),
+      );
+    } finally {
+      for (const plaintext of plaintexts) plaintext.fill(0);
+    }
+  }
+
+  /**
+   * After every stored ciphertext has been rewrapped to `version` or later,
+   * stops Vault from opening older ones. Never lowers it; returns the
+   * key's min_decryption_version afterwards.
+   */
+  async raiseMinDecryptionVersion(tenantId: string, version: number): Promise<number> {
+    const key = await this.readKey(tenantId);
+    const current = Number(key.min_decryption_version ?? 1);
+    if (version <= current) return current;
+    const configPath = `${this.keyPath(tenantId)}/config`;
+    await this.call({ path: configPath, capability: "update", tenantId }, () =>
+      this.client.write(configPath, { min_decryption_version: version }),
+    );
+    return version;
+  }
+
+  async ping(): Promise<void> {
+    // node-vault hands back sys/health bodies for every status (sealed is 503) instead of throwing.
+    const health = await this.call({ path: "sys/health", capability: "read" }, () => this.client.read("sys/health"));
+    if (health?.initialized === false) throw new BackendUnavailableError("vault", "Vault is not initialized");
+    if (health?.sealed === true) throw new BackendUnavailableError("vault", "Vault is sealed");
+  }
+
+  async close(): Promise<void> {
+    this.tokens.stop();
+  }
+
+  private keyPath(tenantId: string): string {
+    return `${this.mount}/keys/${encodeURIComponent(this.keyName(tenantId))}`;
+  }
+
+  private async readKey(tenantId: string): Promise<Record<string, unknown>> {
+    const keyPath = this.keyPath(tenantId);
+    const response = await this.call({ path: keyPath, capability: "read", tenantId }, () => this.client.read(keyPath));
+    return (response?.data ?? {}) as Record<string, unknown>;
+  }
+
+  private async batch(
+    tenantId: string,
+    operation: "encrypt" | "decrypt" | "rewrap",
+    body: { batch_input: object[] },
+  ): Promise<BatchResult[]> {
+    const path = `${this.mount}/${operation}/${encodeURIComponent(this.keyName(tenantId))}`;
+    const call: VaultCall = { path, capability: "update", tenantId, opensCiphertexts: operation !== "encrypt" };
+    const response = await this.call(call, () => this.client.write(path, body));
+    const results: unknown = response?.data?.batch_results;
+    if (!Array.isArray(results) || results.length !== body.batch_input.length)
+      throw new Error(`Vault ${operation} returned ${Array.isArray(results) ? results.length : "no"} batch results for ${body.batch_input.length} items`);
+    return results as BatchResult[];
+  }
+
+  /** Runs one Vault request; after a 403 an AppRole token gets one fresh login and the request one retry. */
+  private async call<T>(call: VaultCall, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isVaultPermissionDenied(error)) throw mapVaultError(error, call);
+    }
+    if (!(await this.tokens.reauthenticate())) throw new VaultPermissionError(call);
+    try {
+      return await request();
+    } catch (error) {
+      throw mapVaultError(error, call);
+    }
+  }
+}
+
+function openItem(request: OpenRequest): { ciphertext: string; associated_data: string } {
+  return { ciphertext: ciphertextString(request.ciphertext), associated_data: toBase64(request.associatedData) };
+}
+
+function sealedFrom(result: BatchResult): Sealed {
+  const ciphertext = result.ciphertext ?? "";
+  return { ciphertext: ciphertextBytes(ciphertext), keyVersion: keyVersionOf(ciphertext) };
+}
+
+/** `latest_version` of a transit key read, or the highest entry of its `keys` map on Vaults that predate it. */
+function latestVersionOf(key: Record<string, unknown> | undefined): number | undefined {
+  if (!key) return undefined;
+  if (typeof key.latest_version === "number" && key.latest_version > 0) return key.latest_version;
+  const versions = Object.keys((key.keys as Record<string, unknown> | undefined) ?? {}).map(Number).filter(Number.isSafeInteger);
+  return versions.length > 0 ? Math.max(...versions) : undefined;
+}
