@@ -24,7 +24,9 @@
  * - Escapes: `$` before `$<secret.` / `${secret.` and `\` before a mustache
  *   opening that addresses `secrets.` (the Handlebars convention) make the
  *   opening literal; the escape character is dropped. Anything else, such as a
- *   `$$` in a shell snippet, stays as written.
+ *   `$$` in a shell snippet, stays as written. So a literal `$` cannot directly
+ *   precede a `$<secret.` reference (nor `\` or `{` a mustache one): write
+ *   that reference in the other syntax.
  * - `{{ secrets.X }}}` is a variable followed by a literal `}`, as in mustache.
  * - Mustache tags other than variables (sections, inverted sections, closing
  *   tags, partials, parents, comments) addressing `secrets.` are errors.
@@ -244,7 +246,8 @@ function scanPlaceholder(text: string, start: number, opening: Opening): Placeho
     const filter = text.slice(at, filterEnd);
     if (filter.length === 0) {
       if (at >= text.length || isLineBreak(text[at])) return unterminated(at);
-      return fail(`expected a filter name after "|", found ${quote(charAt(text, at))}`, at + 1);
+      const found = charAt(text, at);
+      return fail(`expected a filter name after "|", found ${quote(found)}`, at + found.length);
     }
     if (isReferenceFilter(filter)) filters.push(filter);
     else note(`unknown filter ${quote(filter)}; known filters: ${REFERENCE_FILTERS.join(", ")}`);
@@ -252,8 +255,7 @@ function scanPlaceholder(text: string, start: number, opening: Opening): Placeho
   }
 
   if (text.startsWith(closer, at)) {
-    const end = at + closer.length;
-    return problem === undefined ? { closed: true, end, name, path, filters } : { closed: true, end, name, path, filters, problem };
+    return { closed: true, end: at + closer.length, name, path, filters, problem };
   }
   if (at >= text.length || isLineBreak(text[at])) return unterminated(at);
   if (text[at] === "}" && opening.syntax.startsWith("mustache")) {

@@ -194,6 +194,8 @@ describe("parseTemplate: errors", () => {
     ["$<secret.a b>", "$<secret.a b>", /secret name "a b" must start with a letter or '_' and hold only letters, digits/],
     ["$<secret.é>", "$<secret.é>", /secret name "é" must/],
     [`$<secret.${"n".repeat(129)}>`, `$<secret.${"n".repeat(129)}>`, /secret name ".*" must be at most 128 characters \(got 129\)/],
+    // Blanks end a name only before "|" or the closer.
+    ["$<secret.X .y>", "$<secret.X .y>", /secret name "X " must start/],
     ["$<secret.X..y>", "$<secret.X..y>", /empty field name after "\."/],
     ["$<secret.X.>", "$<secret.X.>", /empty field name/],
     ["$<secret.X.a@b>", "$<secret.X.a@", /unexpected "@", expected "\|" or ">" \(a field name with characters other than .* quoted/],
