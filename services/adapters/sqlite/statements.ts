@@ -101,12 +101,13 @@ export function prepareStatements(db: Database.Database) {
     secretById: db.prepare<SecretKey, SecretRow>(
       `SELECT ${SECRET_COLUMNS} FROM secrets s WHERE s.tenant_id = @tenantId AND s.id = @secretId`,
     ),
-    // One query for the whole batch: the name keys arrive as one JSON array.
+    // One query for the whole batch: the name keys arrive as one JSON array. CROSS JOIN fixes the
+    // join order (wanted keys, then one index seek each) so the planner never scans a tenant's versions.
     secretsWithCiphertext: db.prepare<TenantKey & { nameKeys: string }, SecretWithCiphertextRow>(
       `SELECT ${SECRET_COLUMNS}, v.ciphertext, v.key_version
-       FROM secrets s
-       JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.secret_id = s.id AND v.version = s.version
-       WHERE s.tenant_id = @tenantId AND s.name_key IN (SELECT value FROM json_each(@nameKeys))`,
+       FROM (SELECT DISTINCT value AS name_key FROM json_each(@nameKeys)) wanted
+       CROSS JOIN secrets s ON s.tenant_id = @tenantId AND s.name_key = wanted.name_key
+       CROSS JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.secret_id = s.id AND v.version = s.version`,
     ),
     // Filters are in the query, so LIMIT counts matching rows and a page is never short of matches.
     // Labels: no wanted (key, value) pair may be missing from the secret's labels.
@@ -260,7 +261,7 @@ export function prepareStatements(db: Database.Database) {
     listCiphertextsBelow: db.prepare<TenantKey & { keyVersion: number; limit: number }, StoredCiphertextRow>(
       `SELECT secret_id, version, ciphertext, key_version FROM secret_versions
        WHERE tenant_id = @tenantId AND key_version < @keyVersion AND ciphertext IS NOT NULL
-       ORDER BY key_version, secret_id, version LIMIT @limit`,
+       ORDER BY key_version LIMIT @limit`,
     ),
     // The fromKeyVersion guard: a concurrent rewrap or prune makes this a no-op.
     replaceCiphertext: db.prepare<
