@@ -22,7 +22,7 @@ export interface Backends {
 
 export async function openBackends(config: ServiceConfig, logger: Logger): Promise<Backends> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   try {
     return { store, cipher: await openCipher(config, logger) };
   } catch (error) {
@@ -31,10 +31,12 @@ export async function openBackends(config: ServiceConfig, logger: Logger): Promi
   }
 }
 
-async function openStore(config: ServiceConfig): Promise<MetadataStore> {
+async function openStore(config: ServiceConfig, logger: Logger): Promise<MetadataStore> {
   switch (config.store) {
     case "sqlite":
-      return SqliteMetadataStore.open(join(config.dataDir, SQLITE_FILE));
+      return SqliteMetadataStore.open(join(config.dataDir, SQLITE_FILE), {
+        onListenerError: (error) => logger.error({ err: error }, "a secret change listener failed"),
+      });
     case "mongodb":
       throw new Error("the MongoDB store is not wired in yet");
   }

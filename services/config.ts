@@ -14,6 +14,15 @@ export interface ServiceConfig {
   keepVersions: number;
   /** Milliseconds in-flight calls get to finish on shutdown. */
   shutdownGraceMs: number;
+  /** host:port of the Prometheus /metrics endpoint; empty for none. */
+  metricsListen: string;
+  /** Seconds between backend health probes. */
+  healthIntervalMs: number;
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** Largest request message accepted, in bytes. */
+  maxMessageBytes: number;
+  rateLimits: { resolvePerSecond: number; writePerSecond: number };
+  callTimeoutMs: number;
   store: "sqlite" | "mongodb";
   cipher: "local" | "vault";
   /** Base64 or hex; from SECRETS_MASTER_KEY only. */
@@ -29,6 +38,12 @@ export interface ServiceConfig {
     keyPrefix: string;
     caFile?: string;
   };
+}
+
+function nonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number, 0 or more");
+  return n;
 }
 
 function positiveInt(text: string): number {
@@ -49,6 +64,27 @@ export function serviceCommand(): Command {
     .addOption(
       new Option("--shutdown-grace-ms <ms>", "time in-flight calls get on SIGTERM").env("SECRETS_SHUTDOWN_GRACE_MS").default(10_000).argParser(positiveInt),
     )
+    .addOption(
+      new Option("--metrics-listen <host:port>", "Prometheus /metrics endpoint ('' for none)").env("SECRETS_METRICS_LISTEN").default("127.0.0.1:9464"),
+    )
+    .addOption(
+      new Option("--health-interval-ms <ms>", "interval of backend health probes").env("SECRETS_HEALTH_INTERVAL_MS").default(5000).argParser(positiveInt),
+    )
+    .addOption(new Option("--tls-cert <path>", "server certificate (PEM); enables TLS").env("SECRETS_TLS_CERT"))
+    .addOption(new Option("--tls-key <path>", "server private key (PEM)").env("SECRETS_TLS_KEY"))
+    .addOption(new Option("--tls-client-ca <path>", "CA (PEM) that client certificates must chain to; enables mTLS").env("SECRETS_TLS_CLIENT_CA"))
+    .addOption(
+      new Option("--max-message-bytes <n>", "largest request message accepted").env("SECRETS_MAX_MESSAGE_BYTES").default(4 * 1024 * 1024).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--resolve-rate-limit <n>", "ResolveSecrets calls per second per token (0: no limit)").env("SECRETS_RESOLVE_RATE_LIMIT").default(500).argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--write-rate-limit <n>", "write calls per second per token (0: no limit)").env("SECRETS_WRITE_RATE_LIMIT").default(100).argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--call-timeout-ms <ms>", "longest a unary call may run (0: no limit)").env("SECRETS_CALL_TIMEOUT_MS").default(30_000).argParser(nonNegativeInt),
+    )
     .addOption(new Option("--store <kind>", "metadata store").choices(["sqlite", "mongodb"]).env("SECRETS_STORE").default("sqlite"))
     .addOption(new Option("--cipher <kind>", "cipher backend").choices(["local", "vault"]).env("SECRETS_CIPHER").default("local"))
     .addOption(
@@ -67,15 +103,34 @@ export function serviceCommand(): Command {
     .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS").env("SECRETS_VAULT_CA_FILE"));
 }
 
+function requiredWith(value: string | undefined, flag: string, because: string): string {
+  if (value === undefined) throw new InvalidArgumentError(`${flag} is required with ${because}`);
+  return value;
+}
+
 /** Parses argv (without node and script) and the environment into a config; exits with usage on bad flags. */
 export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const options = serviceCommand().parse(argv as string[], { from: "user" }).opts();
+  if (options.tlsClientCa !== undefined && options.tlsCert === undefined)
+    throw new InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
   return {
     listen: options.listen,
     dataDir: resolve(options.dataDir),
     logLevel: options.logLevel,
     keepVersions: options.keepVersions,
     shutdownGraceMs: options.shutdownGraceMs,
+    metricsListen: options.metricsListen,
+    healthIntervalMs: options.healthIntervalMs,
+    ...(options.tlsCert !== undefined && {
+      tls: {
+        certFile: resolve(options.tlsCert),
+        keyFile: resolve(requiredWith(options.tlsKey, "--tls-key", "--tls-cert")),
+        ...(options.tlsClientCa !== undefined && { clientCaFile: resolve(options.tlsClientCa) }),
+      },
+    }),
+    maxMessageBytes: options.maxMessageBytes,
+    rateLimits: { resolvePerSecond: options.resolveRateLimit, writePerSecond: options.writeRateLimit },
+    callTimeoutMs: options.callTimeoutMs,
     store: options.store,
     cipher: options.cipher,
     ...(env.SECRETS_MASTER_KEY && { masterKey: env.SECRETS_MASTER_KEY }),

@@ -3,10 +3,10 @@ import { parseServiceConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startService } from "./server.js";
 
-const config = parseServiceConfig(process.argv.slice(2));
-const logger = createLogger({ level: config.logLevel });
-
+let logger = createLogger({ level: "info" });
 try {
+  const config = parseServiceConfig(process.argv.slice(2));
+  logger = createLogger({ level: config.logLevel });
   const service = await startService(config, logger);
   for (const signal of ["SIGTERM", "SIGINT"] as const)
     process.once(signal, () => {
@@ -15,7 +15,7 @@ try {
     });
 } catch (error) {
   // Start-up errors are the operator's to fix: one clear line, non-zero exit.
-  logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+  logger.fatal(`cannot start: ${(error as Error).message}`);
   logger.flush();
   process.exitCode = 1;
 }

@@ -1,8 +1,10 @@
 /**
- * Wires the service together: backends, first-start bootstrap, the three
- * gRPC services on one @grpc/grpc-js server, and graceful shutdown.
+ * Wires the service together: backends, first-start bootstrap, the three API
+ * services plus health and reflection on one @grpc/grpc-js server, metrics on
+ * an admin port, and graceful shutdown.
  */
 import * as grpc from "@grpc/grpc-js";
+import { readFile } from "node:fs/promises";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
@@ -11,6 +13,9 @@ import { bootstrapDefaultTenant } from "./admin/tenant-setup.js";
 import { openBackends, type Backends } from "./backends.js";
 import type { ServiceConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { HealthReporter } from "./ops/health.js";
+import { ServiceMetrics } from "./ops/metrics.js";
+import { addReflection } from "./ops/reflection.js";
 import { resolverHandlers } from "./resolver/resolver-handlers.js";
 import { WatchHub } from "./resolver/watch-hub.js";
 import { CallPipeline } from "./rpc/call-pipeline.js";
@@ -18,53 +23,79 @@ import { grpcService } from "./rpc/grpc-service.js";
 import { secretsHandlers } from "./secrets/secrets-handlers.js";
 
 export interface RunningService extends Backends {
-  /** The bound port (useful with port 0). */
+  /** The bound gRPC port (useful with port 0). */
   port: number;
+  /** The bound metrics port, when metrics are served. */
+  metricsPort?: number;
+  health: HealthReporter;
   /** Stops accepting calls, ends watch streams, lets in-flight calls finish within the grace period, closes the backends. */
   shutdown(): Promise<void>;
 }
 
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  const backends = await openBackends(config, logger);
+  const credentials = await serverCredentials(config);
+  const metrics = new ServiceMetrics();
+  const opened = await openBackends(config, logger);
+  const backends: Backends = {
+    store: metrics.instrument("store", opened.store),
+    cipher: metrics.instrument("cipher", opened.cipher),
+  };
   const { store, cipher } = backends;
+  const shutdownSignal = new AbortController();
+  const watchHub = new WatchHub(store);
+  const server = new grpc.Server({ "grpc.max_receive_message_length": config.maxMessageBytes });
+  const health = new HealthReporter([SecretsService.typeName, ResolverService.typeName, AdminService.typeName], backends, logger);
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
   try {
     await bootstrapDefaultTenant(store, cipher, config.dataDir, logger);
+    const pipeline = new CallPipeline(store, logger, {
+      rateLimits: config.rateLimits,
+      callTimeoutMs: config.callTimeoutMs,
+      observer: metrics,
+    });
+    for (const { definition, implementation } of [
+      grpcService(SecretsService, secretsHandlers({ store, cipher, keepVersions: config.keepVersions }), pipeline),
+      grpcService(ResolverService, resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal }), pipeline),
+      grpcService(AdminService, adminHandlers({ store, cipher }), pipeline),
+    ])
+      server.addService(definition, implementation);
+    health.addToServer(server);
+    addReflection(server);
+    await health.start(config.healthIntervalMs);
+    if (config.metricsListen !== "") metricsServer = await metrics.serve(config.metricsListen);
   } catch (error) {
     await closeBackends(backends);
     throw error;
   }
 
-  const shutdownSignal = new AbortController();
-  const watchHub = new WatchHub(store);
-  const pipeline = new CallPipeline(store, logger);
-  const server = new grpc.Server();
-  for (const { definition, implementation } of [
-    grpcService(SecretsService, secretsHandlers({ store, cipher, keepVersions: config.keepVersions }), pipeline),
-    grpcService(ResolverService, resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal }), pipeline),
-    grpcService(AdminService, adminHandlers({ store, cipher }), pipeline),
-  ])
-    server.addService(definition, implementation);
-
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(config.listen, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(config.listen, credentials, (error, bound) =>
         error ? reject(new Error(`cannot listen on ${config.listen}: ${error.message}`)) : resolve(bound),
       ),
     );
   } catch (error) {
     server.forceShutdown();
+    health.stop();
+    await metricsServer?.close();
     await closeBackends(backends);
     throw error;
   }
-  logger.info({ listen: config.listen, port, store: config.store, cipher: config.cipher }, "secrets service listening");
+  logger.info(
+    { listen: config.listen, port, tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off", metricsPort: metricsServer?.port, store: config.store, cipher: config.cipher },
+    "secrets service listening",
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     ...backends,
     port,
+    ...(metricsServer && { metricsPort: metricsServer.port }),
+    health,
     shutdown() {
       stopping ??= (async () => {
+        health.stop();
         shutdownSignal.abort();
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
@@ -78,12 +109,28 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
           });
         });
         watchHub.close();
+        await metricsServer?.close();
         await closeBackends(backends);
         logger.info("secrets service stopped");
       })();
       return stopping;
     },
   };
+}
+
+async function serverCredentials(config: ServiceConfig): Promise<grpc.ServerCredentials> {
+  if (!config.tls) return grpc.ServerCredentials.createInsecure();
+  const read = (path: string, what: string) =>
+    readFile(path).catch((error: Error) => {
+      throw new Error(`cannot read the ${what} ${path}: ${error.message}`);
+    });
+  const [cert, key, clientCa] = await Promise.all([
+    read(config.tls.certFile, "TLS certificate"),
+    read(config.tls.keyFile, "TLS key"),
+    config.tls.clientCaFile ? read(config.tls.clientCaFile, "client CA") : Promise.resolve(null),
+  ]);
+  // With a client CA, a client without a certificate chaining to it is refused at the handshake.
+  return grpc.ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
 }
 
 async function closeBackends({ store, cipher }: Backends): Promise<void> {

@@ -5,10 +5,11 @@
 import { randomUUID } from "node:crypto";
 import { AuditLog, type AuditNote } from "../audit/audit-log.js";
 import { authenticate, type Caller } from "../auth/api-tokens.js";
-import type { ServiceError, StatusCodeName } from "../domain/errors.js";
+import { ServiceError, type StatusCodeName } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { MetadataStore } from "../ports/metadata-store.js";
 import type { CallContext } from "./call-context.js";
+import { RateLimiter, rateLimitedClass, type RateLimitConfig } from "./rate-limits.js";
 import { toServiceError } from "./status.js";
 
 /** Reads whose success is not worth an audit record (denials of them still are). */
@@ -21,6 +22,20 @@ const UNAUDITED_SUCCESSES = new Set([
   "ListAuditEvents",
 ]);
 
+/** Told of every call's end (and of streams' start), e.g. by the metrics. */
+export interface CallObserver {
+  callEnded(method: string, code: StatusCodeName | "OK", seconds: number, resolvedSecrets: number): void;
+  streamStarted(method: string): void;
+  streamEnded(method: string): void;
+}
+
+export interface PipelineOptions {
+  rateLimits: RateLimitConfig;
+  /** Unary calls taking longer end with DEADLINE_EXCEEDED; 0 for no limit. */
+  callTimeoutMs: number;
+  observer?: CallObserver;
+}
+
 export interface CallStart {
   /** `secrets.v1.SecretsService/CreateSecret` */
   method: string;
@@ -30,12 +45,15 @@ export interface CallStart {
 
 export class CallPipeline {
   private readonly auditLog: AuditLog;
+  private readonly rateLimiter: RateLimiter;
 
   constructor(
     private readonly store: MetadataStore,
     private readonly logger: Logger,
+    private readonly options: PipelineOptions,
   ) {
     this.auditLog = new AuditLog(store);
+    this.rateLimiter = new RateLimiter(options.rateLimits);
   }
 
   /** Runs a unary call; rejects with a ServiceError only. */
@@ -45,7 +63,7 @@ export class CallPipeline {
     let ctx: CallContext | undefined;
     try {
       ctx = await this.contextFor(start, requestId);
-      const result = await handler(ctx);
+      const result = await withTimeout(handler(ctx), this.options.callTimeoutMs);
       await this.finish(start, requestId, began, ctx, "OK");
       return result;
     } catch (thrown) {
@@ -58,6 +76,7 @@ export class CallPipeline {
     const began = performance.now();
     const requestId = randomUUID();
     let ctx: CallContext | undefined;
+    this.options.observer?.streamStarted(start.method);
     try {
       ctx = await this.contextFor(start, requestId);
       yield* handler(ctx);
@@ -69,16 +88,22 @@ export class CallPipeline {
         return;
       }
       throw await this.fail(start, requestId, began, ctx, thrown);
+    } finally {
+      this.options.observer?.streamEnded(start.method);
     }
   }
 
   private async contextFor(start: CallStart, requestId: string): Promise<CallContext> {
     const caller: Caller = await authenticate(this.store, start.authorization, new Date());
+    const limited = rateLimitedClass(shortName(start.method));
+    if (limited) this.rateLimiter.take(caller.tokenId, limited);
     return { caller, method: start.method, requestId, signal: start.signal, audit: { resources: [] } };
   }
 
   private async finish(start: CallStart, requestId: string, began: number, ctx: CallContext, status: "OK"): Promise<void> {
     if (!UNAUDITED_SUCCESSES.has(shortName(start.method))) await this.audit(ctx.caller, start.method, status, ctx.audit);
+    const resolved = shortName(start.method) === "ResolveSecrets" ? ctx.audit.resources.length : 0;
+    this.options.observer?.callEnded(start.method, status, (performance.now() - began) / 1000, resolved);
     this.logger.debug(logFields(start, requestId, began, ctx.caller, status), "call");
   }
 
@@ -100,12 +125,25 @@ export class CallPipeline {
       }
     }
     this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, error.code), reason: error.reason }, "call");
+    this.options.observer?.callEnded(start.method, error.code, (performance.now() - began) / 1000, 0);
     return error;
   }
 
   private audit(caller: Caller, method: string, status: StatusCodeName | "OK", note: AuditNote): Promise<void> {
     return this.auditLog.record({ tenantId: caller.tenantId, actorTokenId: caller.tokenId, action: method, status, note });
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ServiceError("DEADLINE_EXCEEDED", `the call took longer than the service's limit of ${ms} ms`, { reason: "CALL_TIMEOUT" })),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function shortName(method: string): string {

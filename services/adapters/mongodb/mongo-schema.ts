@@ -1,0 +1,185 @@
+/**
+ * The MongoDB collections, their document shapes, and the indexes that make
+ * the port's rules hold in MongoDB itself (not just in this code):
+ * - one secret per (tenant, lower-cased name): a unique index;
+ * - one version document per (tenant, secret, version): a unique index, so two
+ *   writers can never both add version N;
+ * - one consumer per (tenant, consumer id), found by the name keys it references;
+ * - API tokens unique by hash (authentication looks them up across tenants);
+ * - audit events expire through a TTL index after the configured retention.
+ * The definitions are data so a test can check them and `ensureIndexes` applies them.
+ */
+import { MongoServerError, type CreateIndexesOptions, type Db, type IndexSpecification } from "mongodb";
+import type { AuditOutcome, SecretState } from "../../ports/metadata-store.js";
+import type { Role } from "../../domain/permissions.js";
+import type { SecretType } from "../../domain/secret-values.js";
+
+export const COLLECTIONS = {
+  tenants: "tenants",
+  secrets: "secrets",
+  versions: "secret_versions",
+  consumers: "consumers",
+  tokens: "api_tokens",
+  audit: "audit_events",
+} as const;
+
+export interface TenantDoc {
+  _id: string;
+  displayName: string;
+  createTime: Date;
+}
+
+/** Labels as key/value pairs: label keys may hold characters ('.', '$') that are not field names. */
+export interface LabelDoc {
+  key: string;
+  value: string;
+}
+
+export interface SecretDoc {
+  /** The secret id. */
+  _id: string;
+  tenantId: string;
+  name: string;
+  nameKey: string;
+  displayName: string;
+  description: string;
+  labels: LabelDoc[];
+  type: SecretType;
+  state: SecretState;
+  version: number;
+  revision: number;
+  createTime: Date;
+  updateTime: Date;
+  lastAccessTime?: Date;
+  archiveTime?: Date;
+  /** Consumers referencing this name key, kept in the same transactions that change references. */
+  usageCount: number;
+}
+
+export interface VersionDoc {
+  tenantId: string;
+  secretId: string;
+  version: number;
+  createTime: Date;
+  createdBy: string;
+  /** Absent once pruned from the bounded history. */
+  ciphertext?: Uint8Array;
+  /** 0 once pruned. */
+  keyVersion: number;
+}
+
+export interface ConsumerDoc {
+  tenantId: string;
+  consumerId: string;
+  references: { reference: string; nameKey: string }[];
+  /** The distinct name keys of `references`: what usage counts and lookups go by. */
+  nameKeys: string[];
+  updateTime: Date;
+}
+
+export interface TokenDoc {
+  tenantId: string;
+  id: string;
+  hash: string;
+  displayName: string;
+  role: Role;
+  allowedSecretPatterns: string[];
+  createTime: Date;
+  expireTime?: Date;
+  revokeTime?: Date;
+  createdBy: string;
+}
+
+export interface AuditDoc {
+  tenantId: string;
+  id: string;
+  time: Date;
+  actorTokenId: string;
+  action: string;
+  resources: string[];
+  /** Lower-cased `resources`, for the case-insensitive resource filter. */
+  resourceKeys: string[];
+  outcome: AuditOutcome;
+  statusCode: string;
+  version?: number;
+  consumerId?: string;
+}
+
+export interface IndexDefinition {
+  collection: (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+  key: IndexSpecification;
+  options: CreateIndexesOptions & { name: string };
+}
+
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+export const AUDIT_TTL_INDEX = "audit_events_expire_by_time";
+
+export function indexDefinitions(auditRetentionDays: number = DEFAULT_AUDIT_RETENTION_DAYS): IndexDefinition[] {
+  if (!Number.isInteger(auditRetentionDays) || auditRetentionDays < 1)
+    throw new RangeError("auditRetentionDays must be a positive whole number of days");
+  return [
+    { collection: COLLECTIONS.secrets, key: { tenantId: 1, nameKey: 1 }, options: { name: "secrets_unique_name_key", unique: true } },
+    {
+      collection: COLLECTIONS.versions,
+      key: { tenantId: 1, secretId: 1, version: 1 },
+      options: { name: "versions_unique_version", unique: true },
+    },
+    {
+      // Only retained ciphertexts (keyVersion > 0) are counted and listed for rewrap.
+      collection: COLLECTIONS.versions,
+      key: { tenantId: 1, keyVersion: 1, secretId: 1, version: 1 },
+      options: { name: "versions_retained_by_key_version", partialFilterExpression: { keyVersion: { $gt: 0 } } },
+    },
+    {
+      collection: COLLECTIONS.consumers,
+      key: { tenantId: 1, consumerId: 1 },
+      options: { name: "consumers_unique_id", unique: true },
+    },
+    {
+      collection: COLLECTIONS.consumers,
+      key: { tenantId: 1, nameKeys: 1, consumerId: 1 },
+      options: { name: "consumers_by_name_key" },
+    },
+    { collection: COLLECTIONS.tokens, key: { hash: 1 }, options: { name: "tokens_unique_hash", unique: true } },
+    { collection: COLLECTIONS.tokens, key: { tenantId: 1, id: 1 }, options: { name: "tokens_unique_id", unique: true } },
+    {
+      collection: COLLECTIONS.tokens,
+      key: { tenantId: 1, createTime: 1, id: 1 },
+      options: { name: "tokens_by_creation" },
+    },
+    { collection: COLLECTIONS.audit, key: { tenantId: 1, id: -1 }, options: { name: "audit_unique_id", unique: true } },
+    {
+      collection: COLLECTIONS.audit,
+      key: { time: 1 },
+      options: { name: AUDIT_TTL_INDEX, expireAfterSeconds: auditRetentionDays * 24 * 60 * 60 },
+    },
+  ];
+}
+
+/** MongoDB's IndexOptionsConflict: an index of that name exists with other options. */
+const INDEX_OPTIONS_CONFLICT = 85;
+
+/**
+ * Creates the indexes (idempotent) and turns on pre- and post-images for the
+ * secrets collection, which the change feed needs to describe deletes.
+ * A changed audit retention is applied to the existing TTL index with collMod.
+ */
+export async function ensureIndexes(db: Db, auditRetentionDays?: number): Promise<void> {
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  if (!existing.has(COLLECTIONS.secrets))
+    await db.createCollection(COLLECTIONS.secrets, { changeStreamPreAndPostImages: { enabled: true } });
+  else await db.command({ collMod: COLLECTIONS.secrets, changeStreamPreAndPostImages: { enabled: true } });
+
+  for (const definition of indexDefinitions(auditRetentionDays)) {
+    try {
+      await db.collection(definition.collection).createIndex(definition.key, definition.options);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === INDEX_OPTIONS_CONFLICT && definition.options.name === AUDIT_TTL_INDEX))
+        throw error;
+      await db.command({
+        collMod: definition.collection,
+        index: { name: AUDIT_TTL_INDEX, expireAfterSeconds: definition.options.expireAfterSeconds },
+      });
+    }
+  }
+}

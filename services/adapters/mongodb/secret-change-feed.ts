@@ -1,0 +1,177 @@
+/**
+ * The store's change feed over a MongoDB change stream on the secrets
+ * collection, so a change committed through any service replica reaches the
+ * watchers of every replica. Opened lazily with the first listener and closed
+ * with the last; after an error it reopens (after a pause) from the last
+ * resume token, so no committed change is skipped while the oplog still holds it.
+ *
+ * A new stream starts `startMarginMs` before the first listener arrived: the
+ * stream's server-side cursor opens asynchronously, and a change committed in
+ * between must not be lost. Watchers may so see a change from just before they
+ * subscribed, which costs them a re-render at most.
+ */
+import type { ChangeStreamDocument, Document, ResumeToken } from "mongodb";
+import type { SecretChangeEvent } from "../../ports/metadata-store.js";
+import type { SecretDoc } from "./mongo-schema.js";
+
+/**
+ * Server-side filter: inserts, deletes, and updates that change the version or
+ * the state. Access-time, metadata and usage-count updates are not changes
+ * watchers care about, and are never sent.
+ */
+export const SECRET_CHANGE_PIPELINE: Document[] = [
+  {
+    $match: {
+      $or: [
+        { operationType: { $in: ["insert", "delete"] } },
+        {
+          operationType: "update",
+          $or: [
+            { "updateDescription.updatedFields.version": { $exists: true } },
+            { "updateDescription.updatedFields.state": { $exists: true } },
+          ],
+        },
+      ],
+    },
+  },
+];
+
+/** Post-images describe updates exactly as committed; pre-images are the only description a delete has. */
+export const SECRET_CHANGE_STREAM_OPTIONS = {
+  fullDocument: "whenAvailable",
+  fullDocumentBeforeChange: "whenAvailable",
+} as const;
+
+/** The port's event for one change stream document, or undefined for changes watchers are not told about. */
+export function secretChangeFromStreamEvent(change: ChangeStreamDocument<SecretDoc>): SecretChangeEvent | undefined {
+  const event = (doc: SecretDoc, kind: SecretChangeEvent["kind"], time: Date): SecretChangeEvent => ({
+    tenantId: doc.tenantId,
+    nameKey: doc.nameKey,
+    name: doc.name,
+    kind,
+    version: doc.version,
+    time,
+  });
+  switch (change.operationType) {
+    case "insert":
+      return event(change.fullDocument, "CREATED", change.fullDocument.createTime);
+    case "update": {
+      const after = change.fullDocument;
+      if (!after) return undefined;
+      const updated = change.updateDescription.updatedFields ?? {};
+      if ("state" in updated)
+        return after.state === "ARCHIVED"
+          ? event(after, "ARCHIVED", after.archiveTime ?? after.updateTime)
+          : event(after, "RESTORED", after.updateTime);
+      if ("version" in updated) return event(after, "VALUE_UPDATED", after.updateTime);
+      return undefined;
+    }
+    case "delete": {
+      const before = change.fullDocumentBeforeChange;
+      return before ? event(before, "DELETED", change.wallTime ?? new Date()) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The part of the driver's ChangeStream the feed uses. */
+export interface ChangeStreamLike {
+  on(event: "change", listener: (change: ChangeStreamDocument<SecretDoc>) => void): unknown;
+  on(event: "resumeTokenChanged", listener: (token: ResumeToken) => void): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+  close(): Promise<void>;
+}
+
+/** Where a (re)opened stream starts: after the last change seen, or at a time. */
+export type StreamStart = { resumeAfter: ResumeToken } | { startAt: Date };
+
+export interface SecretChangeFeedOptions {
+  /** Pause before reopening after an error; default 1000 ms. */
+  retryDelayMs?: number;
+  /** How far before the first subscription a new stream starts; default 2000 ms. */
+  startMarginMs?: number;
+  /** Told about stream errors and listener errors (the feed carries on). */
+  onError?: (error: unknown) => void;
+}
+
+/** Resume tokens no longer in the oplog (ChangeStreamHistoryLost) or otherwise unusable (ChangeStreamFatalError). */
+const TOKEN_UNUSABLE_CODES = new Set([280, 286]);
+
+type Listener = (event: SecretChangeEvent) => void;
+
+export class SecretChangeFeed {
+  private readonly listeners = new Set<Listener>();
+  private stream: ChangeStreamLike | undefined;
+  private resumeToken: ResumeToken | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly openStream: (start: StreamStart) => ChangeStreamLike,
+    private readonly options: SecretChangeFeedOptions = {},
+  ) {}
+
+  subscribe(listener: Listener): () => void {
+    // A wrapper per subscription: subscribing one function twice gives two subscriptions.
+    const subscription: Listener = (event) => listener(event);
+    this.listeners.add(subscription);
+    if (this.listeners.size === 1) this.open();
+    return () => {
+      if (!this.listeners.delete(subscription)) return;
+      if (this.listeners.size === 0) void this.stop();
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.listeners.clear();
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
+    // A later first listener wants changes from then on, not from where this one stopped.
+    this.resumeToken = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.close().catch(() => undefined);
+  }
+
+  private open(): void {
+    const start: StreamStart = this.resumeToken
+      ? { resumeAfter: this.resumeToken }
+      : { startAt: new Date(Date.now() - (this.options.startMarginMs ?? 2000)) };
+    const stream = this.openStream(start);
+    this.stream = stream;
+    stream.on("resumeTokenChanged", (token) => {
+      if (this.stream === stream) this.resumeToken = token;
+    });
+    stream.on("change", (change) => {
+      if (this.stream !== stream) return;
+      this.resumeToken = change._id;
+      const event = secretChangeFromStreamEvent(change);
+      if (event) this.emit(event);
+    });
+    stream.on("error", (error) => this.reopenAfter(stream, error));
+  }
+
+  private reopenAfter(failed: ChangeStreamLike, error: unknown): void {
+    if (this.stream !== failed) return;
+    this.options.onError?.(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === "number" && TOKEN_UNUSABLE_CODES.has(code)) this.resumeToken = undefined;
+    this.stream = undefined;
+    void failed.close().catch(() => undefined);
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      if (this.listeners.size > 0 && !this.stream) this.open();
+    }, this.options.retryDelayMs ?? 1000);
+    this.reopenTimer.unref();
+  }
+
+  private emit(event: SecretChangeEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * gRPC health checking (grpc.health.v1) with a status per service: SERVING
+ * while the metadata store and the cipher answer, NOT_SERVING while either
+ * does not. Probed on an interval, so a load balancer or kubelet sees an
+ * outage within one interval.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import type { Logger } from "../logger.js";
+import type { Cipher } from "../ports/cipher.js";
+import type { MetadataStore } from "../ports/metadata-store.js";
+
+export class HealthReporter {
+  private readonly health: HealthImplementation;
+  private timer: NodeJS.Timeout | undefined;
+  private serving: boolean | undefined;
+
+  constructor(
+    private readonly serviceNames: readonly string[],
+    private readonly backends: { store: MetadataStore; cipher: Cipher },
+    private readonly logger: Logger,
+  ) {
+    this.health = new HealthImplementation(Object.fromEntries(["", ...serviceNames].map((name) => [name, "NOT_SERVING"])));
+  }
+
+  addToServer(server: grpc.Server): void {
+    this.health.addToServer(server);
+  }
+
+  /** Probes now, then every `intervalMs`. */
+  async start(intervalMs: number): Promise<void> {
+    await this.probe();
+    this.timer = setInterval(() => void this.probe(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Everything NOT_SERVING (on shutdown, so balancers drain us first). */
+  stop(): void {
+    clearInterval(this.timer);
+    this.set(false);
+  }
+
+  async probe(): Promise<boolean> {
+    const results = await Promise.allSettled([this.backends.store.ping(), this.backends.cipher.ping()]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed && this.serving !== false) this.logger.warn({ err: failed.reason }, "a backend is unreachable: NOT_SERVING");
+    if (!failed && this.serving === false) this.logger.info("backends reachable again: SERVING");
+    this.set(!failed);
+    return !failed;
+  }
+
+  private set(serving: boolean): void {
+    this.serving = serving;
+    for (const name of ["", ...this.serviceNames]) this.health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");
+  }
+}
