@@ -16,7 +16,9 @@ export interface ServiceConfig {
   shutdownGraceMs: number;
   /** host:port of the Prometheus /metrics endpoint; empty for none. */
   metricsListen: string;
-  /** Seconds between backend health probes. */
+  /** host:port of the Connect-protocol (HTTP/1.1, JSON) endpoint; empty for none. */
+  connectListen: string;
+  /** Milliseconds between backend health probes. */
   healthIntervalMs: number;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   /** Largest request message accepted, in bytes. */
@@ -66,6 +68,11 @@ export function serviceCommand(): Command {
     )
     .addOption(
       new Option("--metrics-listen <host:port>", "Prometheus /metrics endpoint ('' for none)").env("SECRETS_METRICS_LISTEN").default("127.0.0.1:9464"),
+    )
+    .addOption(
+      new Option("--connect-listen <host:port>", "also serve the API with the Connect protocol (JSON over HTTP/1.1) here; off by default").env(
+        "SECRETS_CONNECT_LISTEN",
+      ).default(""),
     )
     .addOption(
       new Option("--health-interval-ms <ms>", "interval of backend health probes").env("SECRETS_HEALTH_INTERVAL_MS").default(5000).argParser(positiveInt),
@@ -120,6 +127,7 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
     keepVersions: options.keepVersions,
     shutdownGraceMs: options.shutdownGraceMs,
     metricsListen: options.metricsListen,
+    connectListen: options.connectListen,
     healthIntervalMs: options.healthIntervalMs,
     ...(options.tlsCert !== undefined && {
       tls: {

@@ -5,6 +5,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { readFile } from "node:fs/promises";
+import type { ListeningServer } from "./ops/http-listener.js";
+import { serveConnect, type TlsFiles } from "./rpc/connect-server.js";
+import { addConnectService } from "./rpc/connect-routes.js";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
@@ -27,13 +30,19 @@ export interface RunningService extends Backends {
   port: number;
   /** The bound metrics port, when metrics are served. */
   metricsPort?: number;
+  /** The bound Connect-protocol port, when served. */
+  connectPort?: number;
   health: HealthReporter;
   /** Stops accepting calls, ends watch streams, lets in-flight calls finish within the grace period, closes the backends. */
   shutdown(): Promise<void>;
 }
 
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  const credentials = await serverCredentials(config);
+  const credentialsFiles = await readTlsFiles(config);
+  const credentials = credentialsFiles
+    ? // With a client CA, a client without a certificate chaining to it is refused at the handshake.
+      grpc.ServerCredentials.createSsl(credentialsFiles.clientCa ?? null, [{ cert_chain: credentialsFiles.cert, private_key: credentialsFiles.key }], credentialsFiles.clientCa !== undefined)
+    : grpc.ServerCredentials.createInsecure();
   const metrics = new ServiceMetrics();
   const opened = await openBackends(config, logger);
   const backends: Backends = {
@@ -45,7 +54,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const watchHub = new WatchHub(store);
   const server = new grpc.Server({ "grpc.max_receive_message_length": config.maxMessageBytes });
   const health = new HealthReporter([SecretsService.typeName, ResolverService.typeName, AdminService.typeName], backends, logger);
-  let metricsServer: { port: number; close(): Promise<void> } | undefined;
+  let metricsServer: ListeningServer | undefined;
+  let connectServer: ListeningServer | undefined;
   try {
     await bootstrapDefaultTenant(store, cipher, config.dataDir, logger);
     const pipeline = new CallPipeline(store, logger, {
@@ -53,17 +63,29 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });
+    const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions });
+    const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal });
+    const admin = adminHandlers({ store, cipher });
     for (const { definition, implementation } of [
-      grpcService(SecretsService, secretsHandlers({ store, cipher, keepVersions: config.keepVersions }), pipeline),
-      grpcService(ResolverService, resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal }), pipeline),
-      grpcService(AdminService, adminHandlers({ store, cipher }), pipeline),
+      grpcService(SecretsService, secrets, pipeline),
+      grpcService(ResolverService, resolver, pipeline),
+      grpcService(AdminService, admin, pipeline),
     ])
       server.addService(definition, implementation);
+    if (config.connectListen !== "")
+      connectServer = await serveConnect(config.connectListen, credentialsFiles, (router) => {
+        addConnectService(router, SecretsService, secrets, pipeline);
+        addConnectService(router, ResolverService, resolver, pipeline);
+        addConnectService(router, AdminService, admin, pipeline);
+      });
     health.addToServer(server);
     addReflection(server);
     await health.start(config.healthIntervalMs);
     if (config.metricsListen !== "") metricsServer = await metrics.serve(config.metricsListen);
   } catch (error) {
+    health.stop();
+    await metricsServer?.close();
+    await connectServer?.close();
     await closeBackends(backends);
     throw error;
   }
@@ -79,11 +101,12 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     server.forceShutdown();
     health.stop();
     await metricsServer?.close();
+    await connectServer?.close();
     await closeBackends(backends);
     throw error;
   }
   logger.info(
-    { listen: config.listen, port, tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off", metricsPort: metricsServer?.port, store: config.store, cipher: config.cipher },
+    { listen: config.listen, port, connectPort: connectServer?.port, tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off", metricsPort: metricsServer?.port, store: config.store, cipher: config.cipher },
     "secrets service listening",
   );
 
@@ -92,6 +115,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     ...backends,
     port,
     ...(metricsServer && { metricsPort: metricsServer.port }),
+    ...(connectServer && { connectPort: connectServer.port }),
     health,
     shutdown() {
       stopping ??= (async () => {
@@ -109,6 +133,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
           });
         });
         watchHub.close();
+        await connectServer?.close();
         await metricsServer?.close();
         await closeBackends(backends);
         logger.info("secrets service stopped");
@@ -118,8 +143,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   };
 }
 
-async function serverCredentials(config: ServiceConfig): Promise<grpc.ServerCredentials> {
-  if (!config.tls) return grpc.ServerCredentials.createInsecure();
+async function readTlsFiles(config: ServiceConfig): Promise<TlsFiles | undefined> {
+  if (!config.tls) return undefined;
   const read = (path: string, what: string) =>
     readFile(path).catch((error: Error) => {
       throw new Error(`cannot read the ${what} ${path}: ${error.message}`);
@@ -127,10 +152,9 @@ async function serverCredentials(config: ServiceConfig): Promise<grpc.ServerCred
   const [cert, key, clientCa] = await Promise.all([
     read(config.tls.certFile, "TLS certificate"),
     read(config.tls.keyFile, "TLS key"),
-    config.tls.clientCaFile ? read(config.tls.clientCaFile, "client CA") : Promise.resolve(null),
+    config.tls.clientCaFile ? read(config.tls.clientCaFile, "client CA") : Promise.resolve(undefined),
   ]);
-  // With a client CA, a client without a certificate chaining to it is refused at the handshake.
-  return grpc.ServerCredentials.createSsl(clientCa, [{ cert_chain: cert, private_key: key }], clientCa !== null);
+  return { cert, key, ...(clientCa && { clientCa }) };
 }
 
 async function closeBackends({ store, cipher }: Backends): Promise<void> {

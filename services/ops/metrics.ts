@@ -4,9 +4,10 @@
  * Labels are method names, status codes and backend operations only: never
  * a value, a token or a secret name.
  */
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { CallObserver } from "../rpc/call-pipeline.js";
+import { listen, type ListeningServer } from "./http-listener.js";
 
 export class ServiceMetrics implements CallObserver {
   readonly registry = new Registry();
@@ -85,9 +86,9 @@ export class ServiceMetrics implements CallObserver {
     });
   }
 
-  /** Serves `GET /metrics` on `listen` (host:port); resolves with the bound port. */
-  async serve(listen: string): Promise<{ port: number; close(): Promise<void> }> {
-    const server: Server = createServer((req, res) => {
+  /** Serves `GET /metrics` on `address` (host:port). */
+  serve(address: string): Promise<ListeningServer> {
+    const server = createServer((req, res) => {
       if (req.method !== "GET" || req.url !== "/metrics") {
         res.writeHead(404).end("not found\n");
         return;
@@ -97,23 +98,6 @@ export class ServiceMetrics implements CallObserver {
         () => res.writeHead(500).end("metrics unavailable\n"),
       );
     });
-    const { host, port } = splitHostPort(listen);
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address();
-    return {
-      port: typeof address === "object" && address ? address.port : port,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
+    return listen(server, address);
   }
-}
-
-export function splitHostPort(listen: string): { host: string; port: number } {
-  const index = listen.lastIndexOf(":");
-  const host = listen.slice(0, index).replace(/^\[|\]$/g, "");
-  const port = Number(listen.slice(index + 1));
-  if (index < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${listen}" is not host:port`);
-  return { host, port };
 }

@@ -4,7 +4,7 @@
  * ErrorInfo, BadRequest, PreconditionFailure and ReferenceErrors details for
  * the `grpc-status-details-bin` trailer.
  */
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
@@ -81,30 +81,41 @@ const REFERENCE_REASONS = {
   FIELD_NOT_FOUND: ReferenceErrorReason.FIELD_NOT_FOUND,
 } as const;
 
-/** The serialized google.rpc.Status for the `grpc-status-details-bin` trailer. */
-export function statusDetailsBin(error: ServiceError): Uint8Array {
-  const details = [
-    anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: error.metadata })),
+/** A packed-able detail: a message with its descriptor. */
+export interface RichDetail {
+  desc: DescMessage;
+  value: Message;
+}
+
+/** The google.rpc error details of an error, for any transport to attach. */
+export function richDetails(error: ServiceError): RichDetail[] {
+  const details: RichDetail[] = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: error.metadata }) },
   ];
   if (error.fieldViolations.length > 0)
-    details.push(anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: error.fieldViolations })));
+    details.push({ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: error.fieldViolations }) });
   if (error.preconditionViolations.length > 0)
-    details.push(
-      anyPack(PreconditionFailureSchema, create(PreconditionFailureSchema, { violations: error.preconditionViolations })),
-    );
+    details.push({
+      desc: PreconditionFailureSchema,
+      value: create(PreconditionFailureSchema, { violations: error.preconditionViolations }),
+    });
   if (error.referenceFailures.length > 0)
-    details.push(
-      anyPack(
-        ReferenceErrorsSchema,
-        create(ReferenceErrorsSchema, {
-          errors: error.referenceFailures.map((f) => ({
-            index: f.index,
-            reference: f.reference,
-            reason: REFERENCE_REASONS[f.reason],
-            message: f.message,
-          })),
-        }),
-      ),
-    );
+    details.push({
+      desc: ReferenceErrorsSchema,
+      value: create(ReferenceErrorsSchema, {
+        errors: error.referenceFailures.map((f) => ({
+          index: f.index,
+          reference: f.reference,
+          reason: REFERENCE_REASONS[f.reason],
+          message: f.message,
+        })),
+      }),
+    });
+  return details;
+}
+
+/** The serialized google.rpc.Status for the `grpc-status-details-bin` trailer. */
+export function statusDetailsBin(error: ServiceError): Uint8Array {
+  const details = richDetails(error).map(({ desc, value }) => anyPack(desc, value));
   return toBinary(StatusSchema, create(StatusSchema, { code: statusCodeNumber(error.code), message: error.message, details }));
 }
