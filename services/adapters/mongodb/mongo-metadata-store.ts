@@ -11,6 +11,7 @@
  * write the same secret documents, so under snapshot isolation two racing
  * transactions conflict, the driver's `withTransaction` retries the loser, and
  * the retry sees the winner's commit. Change streams need a replica set too.
+ * MongoDB 6.0 or later: the change feed describes deletes from pre-images.
  */
 import { MongoClient, Timestamp, type ClientSession, type Collection, type Db, type MongoClientOptions, type TransactionOptions } from "mongodb";
 import { BackendUnavailableError } from "../../domain/errors.js";
