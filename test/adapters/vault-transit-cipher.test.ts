@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { associatedData } from "../../services/domain/associated-data.js";
 import { BackendUnavailableError } from "../../services/domain/errors.js";
 import { DecryptionFailedError, TenantKeyNotFoundError } from "../../services/ports/cipher.js";
@@ -283,14 +283,16 @@ describe("VaultTransitCipher AppRole auth", () => {
     standIn.loginLease = { lease_duration: 1, renewable: true };
     standIn.renewLease = { lease_duration: 1, renewable: true };
     await connect({ auth: credentialFiles("role-123", "secret-456"), renewFraction: 0.3 });
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    const renewals = standIn.requestsTo(/\/auth\/token\/renew-self$/);
-    expect(renewals.length).toBeGreaterThanOrEqual(1);
-    expect(renewals[0]!.headers["x-vault-token"]).toBe("login-token-1");
+    await vi.waitFor(() => expect(standIn.requestsTo(/\/auth\/token\/renew-self$/).length).toBeGreaterThanOrEqual(1), {
+      timeout: 3000,
+    });
+    expect(standIn.requestsTo(/\/auth\/token\/renew-self$/)[0]!.headers["x-vault-token"]).toBe("login-token-1");
+    expect(standIn.requestsTo(/\/auth\/approle\/login$/)).toHaveLength(1);
 
     standIn.renewLease = { lease_duration: 0, renewable: false };
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(standIn.requestsTo(/\/auth\/approle\/login$/).length).toBeGreaterThanOrEqual(2);
+    await vi.waitFor(() => expect(standIn.requestsTo(/\/auth\/approle\/login$/).length).toBeGreaterThanOrEqual(2), {
+      timeout: 3000,
+    });
   });
 
   it("logs in again and retries once when Vault answers 403 (an expired token)", async () => {
