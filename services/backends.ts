@@ -2,11 +2,15 @@
  * Opens the two ports' adapters that the configuration names. The embedded
  * default (SQLite + local keyring) lives in the data directory.
  */
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { LocalKeyringCipher } from "./adapters/local-keyring/local-keyring-cipher.js";
 import { loadMasterKey } from "./adapters/local-keyring/master-key.js";
+import { MongoMetadataStore } from "./adapters/mongodb/mongo-metadata-store.js";
 import { SqliteMetadataStore } from "./adapters/sqlite/sqlite-metadata-store.js";
+import type { VaultAuthOptions } from "./adapters/vault-transit/vault-auth.js";
+import { VaultTransitCipher } from "./adapters/vault-transit/vault-transit-cipher.js";
 import type { ServiceConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Cipher } from "./ports/cipher.js";
@@ -38,7 +42,13 @@ async function openStore(config: ServiceConfig, logger: Logger): Promise<Metadat
         onListenerError: (error) => logger.error({ err: error }, "a secret change listener failed"),
       });
     case "mongodb":
-      throw new Error("the MongoDB store is not wired in yet");
+      if (!config.mongodb.uri) throw new Error("--store mongodb needs --mongodb-uri (or SECRETS_MONGODB_URI)");
+      return MongoMetadataStore.connect({
+        uri: config.mongodb.uri,
+        database: config.mongodb.database,
+        auditRetentionDays: config.mongodb.auditRetentionDays,
+        onChangeFeedError: (error) => logger.warn({ err: error }, "MongoDB change stream interrupted; resuming"),
+      });
   }
 }
 
@@ -59,6 +69,28 @@ async function openCipher(config: ServiceConfig, logger: Logger): Promise<Cipher
       return LocalKeyringCipher.open({ masterKey: master.key, keyringPath: join(config.dataDir, KEYRING_FILE) });
     }
     case "vault":
-      throw new Error("the Vault cipher is not wired in yet");
+      return VaultTransitCipher.connect({
+        address: required(config.vault.address, "--cipher vault needs --vault-addr (or VAULT_ADDR)"),
+        auth: vaultAuth(config),
+        mountPath: config.vault.mount,
+        keyPrefix: config.vault.keyPrefix,
+        ...(config.vault.caFile && { caFile: config.vault.caFile }),
+        onRenewalError: (error) => logger.warn({ err: error }, "Vault token renewal failed"),
+      });
   }
+}
+
+function required(value: string | undefined, message: string): string {
+  if (!value) throw new Error(message);
+  return value;
+}
+
+/** AppRole when both id files are given; otherwise a token from the environment or a file. */
+function vaultAuth(config: ServiceConfig): VaultAuthOptions {
+  const { roleIdFile, secretIdFile, tokenFile, token } = config.vault;
+  if (roleIdFile && secretIdFile) return { method: "approle", roleIdFile, secretIdFile };
+  if (roleIdFile || secretIdFile) throw new Error("AppRole needs both --vault-role-id-file and --vault-secret-id-file");
+  if (token) return { method: "token", token };
+  if (tokenFile) return { method: "token", token: readFileSync(tokenFile, "utf8").trim() };
+  throw new Error("--cipher vault needs a token (VAULT_TOKEN or --vault-token-file) or AppRole id files");
 }

@@ -30,9 +30,11 @@ export interface ServiceConfig {
   /** Base64 or hex; from SECRETS_MASTER_KEY only. */
   masterKey?: string;
   masterKeyFile?: string;
-  mongodb: { uri?: string; database: string };
+  mongodb: { uri?: string; database: string; auditRetentionDays: number };
   vault: {
     address?: string;
+    /** From SECRETS_VAULT_TOKEN or VAULT_TOKEN only, never a flag. */
+    token?: string;
     tokenFile?: string;
     roleIdFile?: string;
     secretIdFile?: string;
@@ -101,13 +103,18 @@ export function serviceCommand(): Command {
     )
     .addOption(new Option("--mongodb-uri <uri>", "MongoDB connection string (replica set)").env("SECRETS_MONGODB_URI"))
     .addOption(new Option("--mongodb-database <name>", "MongoDB database").env("SECRETS_MONGODB_DATABASE").default("secrets"))
-    .addOption(new Option("--vault-addr <url>", "Vault address").env("SECRETS_VAULT_ADDR"))
+    .addOption(new Option("--vault-addr <url>", "Vault address (or VAULT_ADDR)").env("SECRETS_VAULT_ADDR"))
     .addOption(new Option("--vault-token-file <path>", "file holding a Vault token").env("SECRETS_VAULT_TOKEN_FILE"))
     .addOption(new Option("--vault-role-id-file <path>", "AppRole role id file").env("SECRETS_VAULT_ROLE_ID_FILE"))
     .addOption(new Option("--vault-secret-id-file <path>", "AppRole secret id file").env("SECRETS_VAULT_SECRET_ID_FILE"))
     .addOption(new Option("--vault-mount <path>", "transit engine mount path").env("SECRETS_VAULT_MOUNT").default("transit"))
     .addOption(new Option("--vault-key-prefix <prefix>", "prefix of per-tenant transit key names").env("SECRETS_VAULT_KEY_PREFIX").default("secrets-tenant-"))
-    .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS").env("SECRETS_VAULT_CA_FILE"));
+    .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS (or VAULT_CACERT)").env("SECRETS_VAULT_CA_FILE"))
+    .addOption(
+      new Option("--mongodb-audit-retention-days <n>", "audit events older than this are removed (TTL index)").env(
+        "SECRETS_MONGODB_AUDIT_RETENTION_DAYS",
+      ).default(365).argParser(positiveInt),
+    );
 }
 
 function requiredWith(value: string | undefined, flag: string, because: string): string {
@@ -143,15 +150,16 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
     cipher: options.cipher,
     ...(env.SECRETS_MASTER_KEY && { masterKey: env.SECRETS_MASTER_KEY }),
     ...(options.masterKeyFile && { masterKeyFile: resolve(options.masterKeyFile) }),
-    mongodb: { uri: options.mongodbUri, database: options.mongodbDatabase },
+    mongodb: { uri: options.mongodbUri, database: options.mongodbDatabase, auditRetentionDays: options.mongodbAuditRetentionDays },
     vault: {
-      address: options.vaultAddr,
+      address: options.vaultAddr ?? env.VAULT_ADDR,
+      token: env.SECRETS_VAULT_TOKEN ?? env.VAULT_TOKEN,
       tokenFile: options.vaultTokenFile,
       roleIdFile: options.vaultRoleIdFile,
       secretIdFile: options.vaultSecretIdFile,
       mount: options.vaultMount,
       keyPrefix: options.vaultKeyPrefix,
-      caFile: options.vaultCaFile,
+      caFile: options.vaultCaFile ?? env.VAULT_CACERT,
     },
   };
 }

@@ -133,3 +133,18 @@ export class BackendUnavailableError extends Error {
     super(`${backend} unavailable: ${message}`, options);
   }
 }
+
+/**
+ * A backend refused the service for a reason only an operator can fix (a
+ * missing Vault policy capability, say). The message says what to fix and
+ * never holds a value or credential, so clients see it with INTERNAL.
+ */
+export class BackendMisconfiguredError extends Error {
+  override readonly name: string = "BackendMisconfiguredError";
+  constructor(
+    readonly backend: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -10,7 +10,7 @@ import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "..
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { DecryptionFailedError, TenantKeyNotFoundError } from "../ports/cipher.js";
-import { BackendUnavailableError, ServiceError, type StatusCodeName } from "../domain/errors.js";
+import { BackendMisconfiguredError, BackendUnavailableError, ServiceError, type StatusCodeName } from "../domain/errors.js";
 
 /** ErrorInfo.domain of every error this service raises. */
 export const ERROR_DOMAIN = "secrets.v1";
@@ -49,6 +49,14 @@ export function toServiceError(error: unknown, requestId: string): { error: Serv
     return {
       error: new ServiceError("UNAVAILABLE", `${error.backend} is unavailable; retry later`, {
         reason: "BACKEND_UNAVAILABLE",
+        metadata: { backend: error.backend },
+      }),
+      unexpected: true,
+    };
+  if (error instanceof BackendMisconfiguredError)
+    return {
+      error: new ServiceError("INTERNAL", `${error.message} (request id ${requestId})`, {
+        reason: "BACKEND_MISCONFIGURED",
         metadata: { backend: error.backend },
       }),
       unexpected: true,

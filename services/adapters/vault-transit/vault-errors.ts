@@ -8,7 +8,7 @@
  * So no mapped error keeps the original as `cause`, and messages are built
  * only from status codes, error codes and Vault's `errors` strings.
  */
-import { BackendUnavailableError } from "../../domain/errors.js";
+import { BackendMisconfiguredError, BackendUnavailableError } from "../../domain/errors.js";
 import { DecryptionFailedError, TenantKeyNotFoundError } from "../../ports/cipher.js";
 
 export type VaultCapability = "create" | "read" | "update";
@@ -26,10 +26,11 @@ export interface VaultCall {
 }
 
 /** Vault refused the call (HTTP 403): the service's policy lacks a capability, or its token is no longer valid. */
-export class VaultPermissionError extends Error {
+export class VaultPermissionError extends BackendMisconfiguredError {
   override readonly name = "VaultPermissionError";
   constructor(readonly call: VaultCall) {
     super(
+      "vault",
       `Vault denied "${call.capability}" on "${call.path}": the service's Vault policy must grant ` +
         `capabilities = ["${call.capability}"] on path "${call.path}" (or the service's token expired or was revoked)`,
     );
