@@ -5,9 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
@@ -58,32 +57,25 @@ function sealed(version: number): NewSecretVersion {
  * permissions, so as root the open runs in a child process as user `nobody`.
  */
 function openFailureMessage(path: string): string {
-  if (process.getuid?.() !== 0) {
-    try {
-      SqliteMetadataStore.open(path).close();
-    } catch (error) {
-      return (error as Error).message;
-    }
-    return "opened";
+  try {
+    SqliteMetadataStore.open(path).close();
+  } catch (error) {
+    return (error as Error).message;
   }
-  const storeModule = fileURLToPath(new URL("../../services/adapters/sqlite/sqlite-metadata-store.ts", import.meta.url));
-  const probe = join(dirname(dirname(path)), "probe.mts");
-  writeFileSync(
-    probe,
-    `import { SqliteMetadataStore } from ${JSON.stringify(storeModule)};
-     try { SqliteMetadataStore.open(process.argv[2]); console.log("opened"); }
-     catch (error) { console.log(error.message); }`,
-    { mode: 0o644 },
-  );
-  const nobody = 65534;
-  const child = spawnSync(process.execPath, ["--import", "tsx", probe, path], {
-    uid: nobody,
-    gid: nobody,
-    encoding: "utf8",
-    cwd: process.cwd(),
-  });
-  if (child.status !== 0) throw new Error(`probe failed: ${child.stderr}`);
-  return child.stdout.trim();
+  return "opened";
+}
+
+/**
+ * Makes a directory that even root cannot write into: root ignores mode bits,
+ * but not the immutable attribute. Returns the undo.
+ */
+function makeUnwritableDirectory(dir: string): () => void {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  execFileSync("chattr", ["+i", dir]);
+  return () => execFileSync("chattr", ["-i", dir]);
 }
 
 describe("SqliteMetadataStore (file)", () => {
@@ -187,11 +179,15 @@ describe("SqliteMetadataStore (file)", () => {
   });
 
   it("refuses a read-only directory, naming the path and the cause", () => {
-    chmodSync(dir, 0o755); // reachable by the unprivileged user below
     const readOnly = join(dir, "read-only");
-    mkdirSync(readOnly, { mode: 0o555 });
-    const path = join(readOnly, "store.db");
-    expect(openFailureMessage(path)).toMatch(new RegExp(`^cannot open the metadata store at ${path}: .*EACCES`));
+    mkdirSync(readOnly);
+    const undo = makeUnwritableDirectory(readOnly);
+    try {
+      const path = join(readOnly, "store.db");
+      expect(openFailureMessage(path)).toMatch(new RegExp(`^cannot open the metadata store at ${path}: .*(EACCES|EPERM)`));
+    } finally {
+      undo();
+    }
   });
 
   it("refuses a file locked by another writer, after the busy timeout", async () => {
