@@ -1,0 +1,19 @@
+# The secrets service, sidecar and CLI in one image (docker-compose.yml runs each from it).
+FROM node:20-bookworm-slim
+# better-sqlite3 compiles from source when no prebuilt binary matches.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY proto ./proto
+COPY gen ./gen
+COPY services ./services
+COPY sidecar ./sidecar
+COPY cli ./cli
+COPY bin ./bin
+COPY deploy ./deploy
+COPY examples ./examples
+USER node
+ENV SECRETS_LISTEN=0.0.0.0:50051 SECRETS_DATA_DIR=/data SECRETS_METRICS_LISTEN=0.0.0.0:9464
+EXPOSE 50051 9464
+ENTRYPOINT ["node", "bin/secrets-service.js"]

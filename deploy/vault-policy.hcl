@@ -1,0 +1,27 @@
+# Tenant keys: create (createTenantKey), read (latest version), rotate, raise min_decryption_version.
+path "transit/keys/secrets-tenant-*" {
+  capabilities = ["create", "read", "update"]
+}
+path "transit/keys/secrets-tenant-*/rotate" {
+  capabilities = ["update"]
+}
+path "transit/keys/secrets-tenant-*/config" {
+  capabilities = ["update"]
+}
+# Values: seal, open and rewrap. No "create": a missing key must be an error, not an upsert.
+path "transit/encrypt/secrets-tenant-*" {
+  capabilities = ["update"]
+}
+path "transit/decrypt/secrets-tenant-*" {
+  capabilities = ["update"]
+}
+path "transit/rewrap/secrets-tenant-*" {
+  capabilities = ["update"]
+}
+# Token upkeep (also in Vault's default policy).
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
