@@ -105,14 +105,15 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const violations: FieldViolation[] = [];
       checkConsumerId("consumer_id", request.consumerId, violations);
       throwIfInvalid(violations);
-      const unique = [...new Set(request.references)];
-      const { parsed, failures } = parseBatch(ctx, unique, "references");
+      // Indices in errors are the request's, so duplicates are dropped only after parsing.
+      const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
       throwIfFailed(failures);
+      const unique = [...new Map(parsed.map((p) => [p.text, p])).values()];
       const result = await store.setConsumerReferences(
         ctx.caller.tenantId,
         request.consumerId,
-        parsed.map((p) => ({ reference: p.text, nameKey: p.reference.nameKey })),
+        unique.map((p) => ({ reference: p.text, nameKey: p.reference.nameKey })),
         new Date(),
       );
       if (result.outcome === "MISSING") {

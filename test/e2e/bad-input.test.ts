@@ -344,7 +344,7 @@ describe("SetConsumerReferences", () => {
   // The proto says ReferenceError.index is the index in the request; the
   // service numbers the de-duplicated list instead, so after a duplicate
   // every index is off by one.
-  it.fails("gives indices in the request even after a duplicate reference", async () => {
+  it("gives indices in the request even after a duplicate reference", async () => {
     const references = ["$<secret.BASE_TOKEN>", "$<secret.BASE_TOKEN>", "$<secret.>"];
     const error = await expectRejected(
       () => workload.resolver.setConsumerReferences({ consumerId: "service/duplicates", references }),
