@@ -75,6 +75,11 @@ export class RateLimiter {
     bucket.tokens -= 1;
   }
 
+  /** Buckets held now (one per token and class seen lately), to check that memory stays bounded. */
+  get bucketCount(): number {
+    return this.buckets.size;
+  }
+
   private sweep(now: number): void {
     if (now - this.lastSweep < IDLE_BUCKET_MS) return;
     this.lastSweep = now;
