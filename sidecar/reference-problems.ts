@@ -1,0 +1,41 @@
+/**
+ * Turns failures into the lines the sidecar prints: one per failing place,
+ * `file:line:column reference — reason`. The service's ReferenceErrors detail
+ * indexes the request; each index is mapped back to every place that
+ * placeholder is written. Nothing here ever sees a value.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ReferenceErrorsSchema } from "../gen/secrets/v1/resolver_service_pb.js";
+import { formatWhere, type LoadedConfig, type Occurrence } from "./configs.js";
+
+export function problemLine(where: string, text: string, reason: string): string {
+  return text === "" ? `${where} — ${reason}` : `${where} ${text} — ${reason}`;
+}
+
+/** Problems found in the files themselves. */
+export function templateProblems(configs: readonly LoadedConfig[]): string[] {
+  return configs.flatMap((config) =>
+    config.template.problems.map((p) => problemLine(formatWhere(config.displayPath, p.position), p.text, p.message)),
+  );
+}
+
+function describeCallFailure(error: ConnectError): string {
+  return `${Code[error.code] ?? "error"} from the secrets service: ${error.rawMessage}`;
+}
+
+/**
+ * The lines for a failed call about `requested` (placeholder texts in request
+ * order). With a ReferenceErrors detail only the listed references fail;
+ * otherwise (service unreachable, token refused) every one does.
+ */
+export function callProblems(error: unknown, requested: readonly string[], occurrences: Map<string, Occurrence[]>): string[] {
+  const connectError = ConnectError.from(error);
+  const details = connectError.findDetails(ReferenceErrorsSchema).flatMap((detail) => detail.errors);
+  const failing: [string, string][] =
+    details.length > 0
+      ? details.map((failure) => [requested[failure.index] ?? failure.reference, failure.message])
+      : requested.map((text) => [text, describeCallFailure(connectError)]);
+  return failing.flatMap(([text, reason]) =>
+    (occurrences.get(text) ?? [{ where: "?", text }]).map((place) => problemLine(place.where, place.text, reason)),
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * One render: load the configs, resolve every reference in one call
+ * (all-or-nothing), register each config's references as a consumer, then
+ * write each rendered file atomically. Fails closed: any problem anywhere and
+ * nothing is written; the result lists every failing place.
+ */
+import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
+import { secretNameKey } from "../services/domain/names.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import {
+  loadConfigs,
+  occurrencesByText,
+  referenceTextsOf,
+  type EnvReference,
+  type LoadedConfig,
+  type LoadOptions,
+} from "./configs.js";
+import { callProblems, templateProblems } from "./reference-problems.js";
+import type { ResolverClient } from "./resolver-client.js";
+import { renderYamlTemplate } from "./yaml-render.js";
+
+/** The service takes at most this many references per call. */
+const MAX_REFERENCES_PER_CALL = 1000;
+
+export interface RenderSettings extends LoadOptions {
+  outputDir: string;
+  env: EnvReference[];
+}
+
+export interface RenderedFile {
+  path: string;
+  changed: boolean;
+}
+
+export type RenderResult =
+  | {
+      ok: true;
+      files: RenderedFile[];
+      /** Every resolved value: what output masking hides. */
+      values: ResolvedValue[];
+      /** Values of the `--env` references, by variable. */
+      env: Record<string, string>;
+      /** Version rendered per secret (by name key), and the name as written: what watch compares against. */
+      versions: Map<string, { name: string; version: bigint }>;
+    }
+  | { ok: false; problems: string[] };
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
+  return out;
+}
+
+export async function renderConfigs(client: ResolverClient, settings: RenderSettings, signal?: AbortSignal): Promise<RenderResult> {
+  let configs: LoadedConfig[];
+  try {
+    configs = await loadConfigs(settings);
+  } catch (error) {
+    return { ok: false, problems: [(error as Error).message] };
+  }
+  const occurrences = occurrencesByText(configs, settings.env);
+  const problems = templateProblems(configs);
+
+  // Resolved even when a file has problems, so that one run reports everything wrong.
+  const texts = [...occurrences.keys()];
+  const auditConsumer = configs.length === 1 ? configs[0]!.consumerId : "";
+  const values = new Map<string, ResolvedValue>();
+  for (const batch of chunks(texts, MAX_REFERENCES_PER_CALL)) {
+    try {
+      const response = await client.resolveSecrets(batch, auditConsumer, signal);
+      response.values.forEach((value, i) => values.set(batch[i]!, value));
+    } catch (error) {
+      problems.push(...callProblems(error, batch, occurrences));
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  for (const config of configs) {
+    const references = referenceTextsOf(config);
+    try {
+      await client.setConsumerReferences(config.consumerId, references, signal);
+    } catch (error) {
+      problems.push(...callProblems(error, references, occurrences));
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const valueOf = (text: string): ResolvedValue => values.get(text)!;
+  const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, valueOf) }));
+  const files: RenderedFile[] = [];
+  for (const file of rendered) files.push({ path: file.path, changed: await writeFileAtomic(file.path, file.text) });
+
+  const versions = new Map<string, { name: string; version: bigint }>();
+  for (const value of values.values()) versions.set(secretNameKey(value.secretName), { name: value.secretName, version: value.version });
+  const env = Object.fromEntries(settings.env.map((entry) => [entry.variable, valueOf(entry.reference.source).value]));
+  return { ok: true, files, values: [...values.values()], env, versions };
+}

@@ -1,0 +1,83 @@
+/**
+ * YAML text for a substituted value: a string scalar that any YAML parser
+ * (1.1 or 1.2) reads back as exactly that string, on one line, so it can stand
+ * wherever the original scalar stood; and a JSON object or array as a one-line
+ * flow collection, so a whole-scalar JSON reference becomes a mapping in place.
+ */
+import { parse } from "yaml";
+
+const NAMED_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  '"': '\\"',
+  "\0": "\\0",
+  "\x07": "\\a",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\v": "\\v",
+  "\f": "\\f",
+  "\r": "\\r",
+  "\x1b": "\\e",
+  "\u2028": "\\L",
+  "\u2029": "\\P",
+};
+
+function hex(code: number, digits: number): string {
+  return code.toString(16).toUpperCase().padStart(digits, "0");
+}
+
+/** True for characters YAML does not allow raw in a stream (c-printable), which must be escaped. */
+function needsEscape(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0xd800 && code <= 0xdfff) || // a lone surrogate: no UTF-8 form exists
+    code === 0xfeff ||
+    code === 0xfffe ||
+    code === 0xffff
+  );
+}
+
+/** A double-quoted scalar on one line; every character that is not plainly printable is escaped. */
+export function yamlDoubleQuoted(value: string): string {
+  let out = '"';
+  for (const char of value) {
+    const named = NAMED_ESCAPES[char];
+    if (named !== undefined) {
+      out += named;
+      continue;
+    }
+    const code = char.codePointAt(0)!;
+    if (!needsEscape(code)) out += char;
+    else out += code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+  }
+  return `${out}"`;
+}
+
+/** Characters that never need quoting in a plain scalar, in block or flow context, when not first. */
+const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./@%+=:~-]*$/;
+
+/** Whether `value` written plain is read back as that string by both the YAML 1.1 and 1.2 schemas. */
+function isPlainSafe(value: string): boolean {
+  if (!PLAIN_SAFE.test(value) || value.endsWith(":")) return false;
+  const text = `k: ${value}\n`;
+  for (const version of ["1.1", "1.2"] as const) {
+    const parsed: unknown = parse(text, { version });
+    if (typeof parsed !== "object" || parsed === null || (parsed as Record<string, unknown>)["k"] !== value) return false;
+  }
+  return true;
+}
+
+/** A string scalar: plain where the original was plain and the value is unambiguous, else double-quoted. */
+export function yamlStringScalar(value: string, plainAllowed: boolean): string {
+  return plainAllowed && isPlainSafe(value) ? value : yamlDoubleQuoted(value);
+}
+
+/** A parsed JSON value as a one-line YAML flow node. */
+export function yamlFlowNode(json: unknown): string {
+  if (typeof json === "string") return yamlDoubleQuoted(json);
+  if (json === null || typeof json === "boolean" || typeof json === "number") return JSON.stringify(json);
+  if (Array.isArray(json)) return `[${json.map(yamlFlowNode).join(", ")}]`;
+  const entries = Object.entries(json as Record<string, unknown>);
+  return `{${entries.map(([key, item]) => `${yamlDoubleQuoted(key)}: ${yamlFlowNode(item)}`).join(", ")}}`;
+}
