@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: runs the benchmark scenarios against the service (started
+ * as a child process) and prints each figure beside its same-run baseline
+ * and the ratio. `--json` prints one JSON object instead.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { currentLoadAverage, machineInfo } from "./machine.js";
+import { formatMachine, formatScenario } from "./report.js";
+import type { ScenarioResult } from "./result.js";
+import { runScenario } from "./run-scenario.js";
+import { SCENARIOS } from "./scenarios/index.js";
+import { benchSettings } from "./settings.js";
+
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (!(n > 0)) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+const options = new Command("bench")
+  .description("Benchmarks of the secrets service and sidecar, each against a baseline measured in the same run.")
+  .option("--quick", "a run of about a minute (shorter phases, 10,000 instead of 100,000 secrets)", false)
+  .option("--json", "print one JSON object instead of tables", false)
+  .addOption(new Option("--scenario <name...>", "run only these scenarios").choices(SCENARIOS.map((s) => s.name)))
+  .addOption(new Option("--phase-seconds <s>", "measured seconds of each load phase (overrides the default)").argParser(positiveNumber))
+  .option("--cpu-prof-dir <dir>", "write a V8 CPU profile of each service child here")
+  .parse()
+  .opts<{ quick: boolean; json: boolean; scenario?: string[]; phaseSeconds?: number; cpuProfDir?: string }>();
+
+const settings = benchSettings({
+  quick: options.quick,
+  ...(options.phaseSeconds !== undefined && { phaseSeconds: options.phaseSeconds }),
+  ...(options.cpuProfDir !== undefined && { cpuProfileDir: options.cpuProfDir }),
+});
+const selected = SCENARIOS.filter((s) => !options.scenario || options.scenario.includes(s.name));
+const machine = machineInfo();
+const log = (text: string) => {
+  if (!options.json) console.log(text);
+};
+
+log(formatMachine(machine));
+log(`mode: ${settings.quick ? "quick" : "full"}; phases of ${settings.phaseMs / 1000} s after ${settings.warmupMs / 1000} s warm-up`);
+const started = Date.now();
+const results: ScenarioResult[] = [];
+for (const scenario of selected) {
+  if (!options.json) process.stdout.write(`\nrunning ${scenario.name}: ${scenario.description} ...`);
+  const result = await runScenario(scenario, settings);
+  results.push(result);
+  log(formatScenario(result));
+}
+const totalSeconds = (Date.now() - started) / 1000;
+if (options.json) {
+  console.log(JSON.stringify({ machine: { ...machine, loadAverageAtEnd: currentLoadAverage() }, mode: settings.quick ? "quick" : "full", totalSeconds, scenarios: results }));
+} else {
+  log(`\ntotal ${totalSeconds.toFixed(1)} s; load average ${currentLoadAverage().toFixed(2)} at end`);
+}

@@ -1,0 +1,29 @@
+/** How long and how hard the scenarios run: the full suite or `--quick`. */
+
+export interface BenchSettings {
+  quick: boolean;
+  /** Measured time of each fixed-duration load phase. */
+  phaseMs: number;
+  /** Unrecorded warm-up before each load phase. */
+  warmupMs: number;
+  /** Cold process starts per measured command (sidecar render, node -e 0). */
+  coldRuns: number;
+  /** Secrets in the tenant at the small and the large scale. */
+  scaleCounts: [number, number];
+  /** Concurrent WatchSecrets streams, and updates (rounds) sent to them. */
+  watchStreams: number;
+  watchRounds: number;
+  /** When set, the service child writes a V8 CPU profile here. */
+  cpuProfileDir?: string;
+}
+
+export function benchSettings(options: { quick: boolean; phaseSeconds?: number; cpuProfileDir?: string }): BenchSettings {
+  const base: BenchSettings = options.quick
+    ? { quick: true, phaseMs: 3000, warmupMs: 500, coldRuns: 3, scaleCounts: [1_000, 10_000], watchStreams: 1_000, watchRounds: 3 }
+    : { quick: false, phaseMs: 10_000, warmupMs: 2000, coldRuns: 10, scaleCounts: [1_000, 100_000], watchStreams: 1_000, watchRounds: 10 };
+  return {
+    ...base,
+    ...(options.phaseSeconds !== undefined && { phaseMs: options.phaseSeconds * 1000, warmupMs: Math.min(base.warmupMs, options.phaseSeconds * 250) }),
+    ...(options.cpuProfileDir !== undefined && { cpuProfileDir: options.cpuProfileDir }),
+  };
+}
