@@ -1,0 +1,404 @@
+/**
+ * secretsctl end to end: the real CLI as a child process against the real
+ * service on loopback. Every command, JSON output parsed, errors and exit
+ * statuses, and a final check that no secret value reached any CLI output.
+ */
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
+import { cliRunner, type CliRunner } from "./run-secretsctl.js";
+
+// Distinctive values, searched for in every output at the end.
+const TOKEN_VALUE = "tokval-7f3a9c1e-first";
+const TOKEN_VALUE_2 = "tokval-0b44d2aa-second";
+const PASSWORD = "pw-Zq8!x/3:secret";
+const JSON_VALUE = JSON.stringify({ type: "service_account", private_key: "json-pk-91c0ffee" });
+const ALL_VALUES = [TOKEN_VALUE, TOKEN_VALUE_2, PASSWORD, "json-pk-91c0ffee"];
+
+let svc: TestService;
+let clients: ConnectClients;
+let workDir: string;
+let adminTokenFile: string;
+let cli: CliRunner;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  clients = connectClients(svc.address, svc.adminToken);
+  workDir = await mkdtemp(join(tmpdir(), "secretsctl-test-"));
+  adminTokenFile = join(workDir, "admin.token");
+  await writeFile(adminTokenFile, `${svc.adminToken}\n`, { mode: 0o600 });
+  cli = cliRunner({ XDG_CONFIG_HOME: join(workDir, "config"), HOME: workDir });
+});
+
+afterAll(async () => {
+  await svc?.cleanup();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+const json = (stdout: string): any => JSON.parse(stdout);
+
+describe("contexts", () => {
+  it("login writes a 0600 config holding the token file's path, not the token, and makes the context current", async () => {
+    const result = await cli.run(["login", "local", "--address", svc.address, "--token-file", adminTokenFile]);
+    expect(result).toMatchObject({ code: 0 });
+    const path = join(workDir, "config", "secretsctl", "config.json");
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const text = await readFile(path, "utf8");
+    expect(text).not.toContain(svc.adminToken);
+    expect(JSON.parse(text)).toEqual({
+      currentContext: "local",
+      contexts: { local: { address: svc.address, tokenFile: adminTokenFile, tls: false } },
+    });
+    const listed = await cli.run(["context", "list", "-o", "json"]);
+    expect(json(listed.stdout).currentContext).toBe("local");
+  });
+
+  it("login refuses a token file it cannot read", async () => {
+    const result = await cli.run(["login", "broken", "--address", svc.address, "--token-file", join(workDir, "missing")]);
+    expect(result.code).toBe(10);
+    expect(result.stderr).toMatch(/^error: cannot read token file .*missing: ENOENT\n$/);
+  });
+
+  it("SECRETS_ADDR overrides the current context, and an explicit --context overrides the environment", async () => {
+    const env = { SECRETS_ADDR: "127.0.0.1:1" };
+    const overridden = await cli.run(["list"], { env });
+    expect(overridden.code).toBe(8);
+    expect(overridden.stderr.split("\n")[0]).toMatch(/^error: .*is the service running/);
+    const explicit = await cli.run(["--context", "local", "list"], { env });
+    expect(explicit.code).toBe(0);
+  });
+
+  it("an unknown context and a missing login are configuration errors", async () => {
+    expect((await cli.run(["--context", "nope", "list"])).code).toBe(10);
+    const bare = cliRunner({ XDG_CONFIG_HOME: join(workDir, "empty-config"), HOME: workDir });
+    const result = await bare.run(["list"]);
+    expect(result.code).toBe(10);
+    expect(result.stderr).toContain("not logged in");
+  });
+});
+
+describe("secrets", () => {
+  it("create reads a token from stdin and prints metadata only", async () => {
+    const result = await cli.run(["create", "API_KEY", "--type", "token", "-o", "json", "--label", "team=core"], {
+      stdin: `${TOKEN_VALUE}\n`,
+    });
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toMatchObject({
+      name: "API_KEY",
+      type: "SECRET_TYPE_TOKEN",
+      state: "SECRET_STATE_ACTIVE",
+      version: "1",
+      usageCount: 0,
+      labels: { team: "core" },
+    });
+    // The final newline of stdin is not part of the value.
+    const { values } = await clients.resolver.resolveSecrets({ references: ["$<secret.API_KEY>"] }).catch(() => ({ values: [] }));
+    expect(values).toEqual([]); // the admin token may not resolve: values are for workloads only
+  });
+
+  it("create takes a username flag and the password from --from-file", async () => {
+    const file = join(workDir, "password.txt");
+    await writeFile(file, `${PASSWORD}\n`);
+    const result = await cli.run(["create", "orders-db", "--type", "username-password", "--username", "app", "--from-file", file, "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toMatchObject({ name: "orders-db", type: "SECRET_TYPE_USERNAME_PASSWORD", version: "1" });
+  });
+
+  it("create of a username-password secret without --username is a usage error", async () => {
+    const result = await cli.run(["create", "no-user", "--type", "username-password"], { stdin: PASSWORD });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--username");
+  });
+
+  it("create validates JSON locally and sends nothing when it is not an object", async () => {
+    const bad = await cli.run(["create", "gcp", "--type", "json"], { stdin: '["not", "an object"]' });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toBe("error: the value was refused before sending\n  value.json: must be a JSON object, not an array\n");
+    const notJson = await cli.run(["create", "gcp", "--type", "json"], { stdin: "{private_key: json-pk-91c0ffee" });
+    expect(notJson.code).toBe(3);
+    expect(notJson.stderr).toContain("value.json: must be valid JSON");
+    expect((await cli.run(["get", "gcp"])).code).toBe(4);
+    const good = await cli.run(["create", "gcp", "--type", "json", "-o", "json"], { stdin: JSON_VALUE });
+    expect(good.code).toBe(0);
+    expect(json(good.stdout)).toMatchObject({ name: "gcp", type: "SECRET_TYPE_JSON" });
+  });
+
+  it("an empty value and an invalid name are refused locally", async () => {
+    const empty = await cli.run(["create", "EMPTY", "--type", "token"], { stdin: "" });
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toContain("value.token: token must not be empty");
+    const name = await cli.run(["create", "9lives", "--type", "token"], { stdin: TOKEN_VALUE });
+    expect(name.code).toBe(3);
+    expect(name.stderr).toMatch(/^error: invalid secret name\n {2}name: secret name must start with a letter/);
+  });
+
+  it("create of an existing name shows the service's refusal with a conflict status", async () => {
+    const result = await cli.run(["create", "api_key", "--type", "token"], { stdin: TOKEN_VALUE });
+    expect(result.code).toBe(5);
+    expect(result.stderr.split("\n")[0]).toMatch(/^error: .*API_KEY|api_key/);
+  });
+
+  it("update stores a new version of the secret's own type; --expected-version guards it", async () => {
+    const result = await cli.run(["update", "API_KEY", "-o", "json"], { stdin: TOKEN_VALUE_2 });
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toMatchObject({ name: "API_KEY", version: "2" });
+    const stale = await cli.run(["update", "API_KEY", "--expected-version", "1"], { stdin: TOKEN_VALUE });
+    expect(stale.code).toBe(5);
+    const user = await cli.run(["update", "orders-db", "--username", "app2", "-o", "json"], { stdin: PASSWORD });
+    expect(json(user.stdout)).toMatchObject({ version: "2" });
+    const missingUser = await cli.run(["update", "orders-db"], { stdin: PASSWORD });
+    expect(missingUser.code).toBe(2);
+  });
+
+  it("get shows metadata as a record or JSON", async () => {
+    const table = await cli.run(["get", "API_KEY"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^name: +API_KEY$/m);
+    expect(table.stdout).toMatch(/^type: +TOKEN$/m);
+    expect(table.stdout).toMatch(/^version: +2$/m);
+    expect(table.stdout).toMatch(/^last accessed: +never$/m);
+    expect(table.stdout).toMatch(/^labels: +team=core$/m);
+    const asJson = json((await cli.run(["get", "api_key", "-o", "json"])).stdout);
+    expect(asJson).toMatchObject({ name: "API_KEY", version: "2", etag: expect.any(String) });
+    const missing = await cli.run(["get", "NOPE"]);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("list prints a table with name, type, version, updated, last accessed, usage count and state", async () => {
+    const result = await cli.run(["list"]);
+    expect(result.code).toBe(0);
+    const [header, ...rows] = result.stdout.trimEnd().split("\n");
+    expect(header?.split(/ {2,}/)).toEqual(["NAME", "TYPE", "VERSION", "UPDATED", "LAST ACCESSED", "USAGE", "STATE"]);
+    const row = rows.find((r) => r.startsWith("API_KEY "))?.split(/ {2,}/);
+    expect(row).toEqual(["API_KEY", "TOKEN", "2", expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), "never", "0", "ACTIVE"]);
+    const listed = json((await cli.run(["list", "-o", "json", "--prefix", "ORDERS"])).stdout);
+    expect(listed.map((s: { name: string }) => s.name)).toEqual(["orders-db"]);
+    const labelled = json((await cli.run(["list", "-o", "json", "--label", "team=core"])).stdout);
+    expect(labelled.map((s: { name: string }) => s.name)).toEqual(["API_KEY"]);
+  });
+
+  it("versions lists every version newest first", async () => {
+    const result = await cli.run(["versions", "API_KEY", "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(json(result.stdout).map((v: { version: string }) => v.version)).toEqual(["2", "1"]);
+    const table = await cli.run(["versions", "API_KEY"]);
+    expect(table.stdout.split("\n")[0]?.split(/ {2,}/)).toEqual(["VERSION", "CREATED", "CREATED BY", "KEY VERSION", "RETAINED"]);
+  });
+
+  it("consumers lists the configs referencing a secret, and list shows the usage count", async () => {
+    await clients.resolver.setConsumerReferences({ consumerId: "service/payments", references: ["$<secret.API_KEY>"] });
+    await clients.resolver.setConsumerReferences({ consumerId: "integration/grafana", references: ["${secret.api_key}"] });
+    const result = await cli.run(["consumers", "API_KEY", "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(json(result.stdout).map((c: { id: string }) => c.id).sort()).toEqual(["integration/grafana", "service/payments"]);
+    const table = await cli.run(["consumers", "API_KEY"]);
+    expect(table.stdout).toMatch(/^service\/payments +\$<secret\.API_KEY> /m);
+    const listed = json((await cli.run(["list", "-o", "json"])).stdout);
+    expect(listed.find((s: { name: string }) => s.name === "API_KEY").usageCount).toBe(2);
+  });
+
+  it("delete without --yes and without a terminal refuses, naming the consumers", async () => {
+    const result = await cli.run(["delete", "API_KEY"]);
+    expect(result.code).toBe(9);
+    expect(result.stderr).toContain("error: not deleting secret API_KEY without confirmation: no terminal to ask on, pass --yes");
+    expect(result.stderr).toContain("consumer service/payments references it");
+    expect(result.stderr).toContain("consumer integration/grafana references it");
+    expect((await cli.run(["get", "API_KEY"])).code).toBe(0);
+  });
+
+  it("delete --yes of a secret in use shows the service's refusal with the blocking consumers", async () => {
+    const result = await cli.run(["delete", "API_KEY", "--yes"]);
+    expect(result.code).toBe(6);
+    const [first, ...details] = result.stderr.trimEnd().split("\n");
+    expect(first).toMatch(/^error: secret "API_KEY" is referenced by 2 consumer\(s\)/);
+    expect(details.sort()).toEqual([
+      '  consumer integration/grafana: consumer "integration/grafana" references secret "API_KEY"',
+      '  consumer service/payments: consumer "service/payments" references secret "API_KEY"',
+    ]);
+  });
+
+  it("archive hides a secret from the default list; restore brings it back", async () => {
+    const archived = await cli.run(["archive", "gcp", "-o", "json"]);
+    expect(json(archived.stdout)).toMatchObject({ name: "gcp", state: "SECRET_STATE_ARCHIVED" });
+    const names = async (args: string[]) => json((await cli.run(["list", "-o", "json", ...args])).stdout).map((s: { name: string }) => s.name);
+    expect(await names([])).not.toContain("gcp");
+    expect(await names(["--archived"])).toContain("gcp");
+    const again = await cli.run(["archive", "gcp"]);
+    expect(again.code).toBe(6);
+    const restored = await cli.run(["restore", "gcp"]);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/^gcp +JSON +1 .* ACTIVE$/m);
+  });
+
+  it("delete --yes removes a secret no consumer references", async () => {
+    await clients.resolver.deleteConsumer({ consumerId: "service/payments" });
+    await clients.resolver.deleteConsumer({ consumerId: "integration/grafana" });
+    const result = await cli.run(["delete", "API_KEY", "--yes", "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toEqual({ deleted: "API_KEY" });
+    expect((await cli.run(["get", "API_KEY"])).code).toBe(4);
+  });
+});
+
+describe("tokens", () => {
+  let viewerId = "";
+  let viewerTokenFile = "";
+
+  it("tokens create prints the token alone on stdout, once, with a warning on stderr", async () => {
+    const result = await cli.run(["tokens", "create", "--role", "viewer", "--name", "dashboards"]);
+    expect(result.code).toBe(0);
+    const token = result.stdout.trim();
+    expect(result.stdout).toBe(`${token}\n`);
+    expect(result.stderr).toMatch(/^warning: the token \S+ is shown only this once/);
+    viewerTokenFile = join(workDir, "viewer.token");
+    await writeFile(viewerTokenFile, token);
+    const listed = json((await cli.run(["tokens", "list", "-o", "json"])).stdout);
+    const viewer = listed.find((t: { displayName: string }) => t.displayName === "dashboards");
+    expect(viewer).toMatchObject({ role: "ROLE_VIEWER" });
+    expect(JSON.stringify(listed)).not.toContain(token);
+    viewerId = viewer.id;
+  });
+
+  it("a viewer token may list but not create (permission denied)", async () => {
+    const env = { SECRETS_TOKEN_FILE: viewerTokenFile };
+    expect((await cli.run(["list"], { env })).code).toBe(0);
+    const denied = await cli.run(["create", "X", "--type", "token"], { env, stdin: TOKEN_VALUE });
+    expect(denied.code).toBe(7);
+    expect(denied.stderr.split("\n")[0]).toMatch(/^error: /);
+  });
+
+  it("tokens create with --output json carries the metadata and the token; service field violations are shown", async () => {
+    const result = await cli.run(["tokens", "create", "--role", "workload", "--allow", "orders-*", "--expires", "30d", "-o", "json"]);
+    expect(result.code).toBe(0);
+    const created = json(result.stdout);
+    expect(created.apiToken).toMatchObject({ role: "ROLE_WORKLOAD", allowedSecretPatterns: ["orders-*"] });
+    expect(typeof created.token).toBe("string");
+    const refused = await cli.run(["tokens", "create", "--role", "workload"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/\n {2}allowed_secret_patterns: /);
+  });
+
+  it("tokens revoke revokes at once; tokens list --all shows it revoked", async () => {
+    const result = await cli.run(["tokens", "revoke", viewerId]);
+    expect(result).toMatchObject({ code: 0, stdout: `revoked token ${viewerId}\n` });
+    const rejected = await cli.run(["list"], { env: { SECRETS_TOKEN_FILE: viewerTokenFile } });
+    expect(rejected.code).toBe(7);
+    expect(rejected.stderr).toMatch(/^error: .*\(check the token file of the context\)\n$/);
+    const active = json((await cli.run(["tokens", "list", "-o", "json"])).stdout).map((t: { id: string }) => t.id);
+    expect(active).not.toContain(viewerId);
+    const all = await cli.run(["tokens", "list", "--all"]);
+    expect(all.stdout).toMatch(new RegExp(`^${viewerId} +dashboards +VIEWER .* REVOKED$`, "m"));
+    expect((await cli.run(["tokens", "revoke", "no-such-token"])).code).toBe(4);
+  });
+});
+
+describe("audit", () => {
+  it("lists events oldest first, filtered by secret, action and outcome", async () => {
+    const result = await cli.run(["audit", "--secret", "api_key", "-o", "json"]);
+    expect(result.code).toBe(0);
+    const events = json(result.stdout) as { action: string; outcome: string; time: string }[];
+    const actions = events.map((e) => e.action.split("/")[1]);
+    expect(actions[0]).toBe("CreateSecret");
+    expect(actions).toContain("UpdateSecretValue");
+    const succeeded = events.filter((e) => e.outcome === "AUDIT_OUTCOME_SUCCESS").map((e) => e.action.split("/")[1]);
+    expect(succeeded.at(-1)).toBe("DeleteSecret");
+    expect(events.map((e) => e.time)).toEqual(events.map((e) => e.time).sort());
+    const failedDeletes = json((await cli.run(["audit", "--action", "DeleteSecret", "--outcome", "failed", "-o", "json"])).stdout);
+    expect(failedDeletes.length).toBeGreaterThan(0);
+    for (const e of failedDeletes) expect(e).toMatchObject({ action: "secrets.v1.SecretsService/DeleteSecret", outcome: "AUDIT_OUTCOME_FAILED", statusCode: "FAILED_PRECONDITION" });
+    const table = await cli.run(["audit", "--limit", "3"]);
+    expect(table.stdout.trimEnd().split("\n")).toHaveLength(4);
+    expect(table.stdout.split("\n")[0]?.split(/ {2,}/)).toEqual(["TIME", "ACTOR", "ACTION", "RESOURCES", "OUTCOME", "STATUS", "VERSION", "CONSUMER"]);
+  });
+
+  it("--follow prints new events as they happen", async () => {
+    const running = cli.start(["audit", "--follow", "--interval", "100", "--secret", "FOLLOWED", "-o", "json"]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await clients.secrets.createSecret({ name: "FOLLOWED", type: 1, value: { kind: { case: "token", value: TOKEN_VALUE } } });
+      await running.waitForStdout("CreateSecret");
+      await clients.secrets.archiveSecret({ name: "FOLLOWED" });
+      await running.waitForStdout("ArchiveSecret");
+      const lines = running.stdout().trimEnd().split("\n").map((l) => JSON.parse(l));
+      expect(lines.map((e: { action: string }) => e.action.split("/")[1])).toEqual(["CreateSecret", "ArchiveSecret"]);
+    } finally {
+      running.child.kill("SIGTERM");
+    }
+  });
+});
+
+describe("tenants and keys", () => {
+  it("tenants create prints the new tenant's admin token once; it works in the new, empty tenant", async () => {
+    const result = await cli.run(["tenants", "create", "acme", "--display-name", "Acme", "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("warning: the admin token of tenant acme is shown only this once");
+    const created = json(result.stdout);
+    expect(created.tenant).toMatchObject({ id: "acme", displayName: "Acme" });
+    const tokenFile = join(workDir, "acme.token");
+    await writeFile(tokenFile, created.token);
+    const listed = await cli.run(["list", "-o", "json"], { env: { SECRETS_TOKEN_FILE: tokenFile } });
+    expect(json(listed.stdout)).toEqual([]);
+    const dup = await cli.run(["tenants", "create", "acme"]);
+    expect(dup.code).toBe(5);
+    const bad = await cli.run(["tenants", "create", "Not_Valid"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("tenant id must be");
+  });
+
+  it("keys rotate prints plain progress lines without a terminal, and the result", async () => {
+    const result = await cli.run(["keys", "rotate"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^rewrapped \d+\/\d+ to key version 2$/m);
+    expect(result.stdout).toMatch(/^tenant key rotated to version 2; \d+ stored value\(s\) rewrapped\n$/);
+    const again = json((await cli.run(["keys", "rotate", "-o", "json"])).stdout);
+    expect(again).toMatchObject({ keyVersion: 3, done: true });
+    // Every value written so far (orders-db: 2 versions, gcp: 1, FOLLOWED: 1) was rewrapped.
+    expect(again.rewrapped).toBeGreaterThanOrEqual(4);
+    const versions = json((await cli.run(["versions", "orders-db", "-o", "json"])).stdout);
+    expect(versions.map((v: { keyVersion: number }) => v.keyVersion)).toEqual([3, 3]);
+  });
+});
+
+describe("usage errors", () => {
+  it.each([
+    [["create", "X", "--type", "token", "--bogus"], /unknown option '--bogus'/],
+    [["create", "X"], /required option '-t, --type <type>' not specified/],
+    [["create", "X", "--type", "password"], /argument 'password' is invalid/],
+    [["create", "X", "--type", "token", TOKEN_VALUE], /too many arguments/],
+    [["--output", "xml", "list"], /argument 'xml' is invalid/],
+    [["get"], /missing required argument 'name'/],
+    [["nonsense"], /unknown command 'nonsense'/],
+    [["audit", "--since", "yesterday"], /expected an ISO 8601 time/],
+    [["update", "X", "--expected-version", "0"], /expected a positive integer/],
+  ])("%j is a usage error (exit 2) with a hint", async (args, message) => {
+    const result = await cli.run(args as string[], { stdin: "" });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain("(run with --help for usage)");
+  });
+
+  it("--help on every command exits 0 and the root help documents the exit statuses", async () => {
+    const root = await cli.run(["--help"]);
+    expect(root.code).toBe(0);
+    expect(root.stdout).toContain("Exit status:");
+    expect(root.stdout).toMatch(/^ {2}6 {3}failed precondition/m);
+    const commands = [["create"], ["update"], ["get"], ["list"], ["versions"], ["consumers"], ["archive"], ["restore"], ["delete"], ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["audit"], ["tenants", "create"], ["keys", "rotate"], ["login"], ["context", "use"]];
+    const helps = await Promise.all(commands.map((command) => cli.run([...command, "--help"])));
+    commands.forEach((command, i) => {
+      expect(helps[i]?.code, command.join(" ")).toBe(0);
+      expect(helps[i]?.stdout).toContain(`Usage: secretsctl ${command.join(" ")}`);
+    });
+  });
+});
+
+describe("confidentiality", () => {
+  it("no secret value ever appeared in any CLI output", () => {
+    const output = cli.allOutput();
+    expect(output.length).toBeGreaterThan(1000);
+    for (const value of ALL_VALUES) expect(output).not.toContain(value);
+  });
+});
