@@ -14,6 +14,9 @@ export class HealthReporter {
   private readonly health: HealthImplementation;
   private timer: NodeJS.Timeout | undefined;
   private serving: boolean | undefined;
+  private stopped = false;
+  /** Open Watch streams: grpc-health-check never ends them, and an open call holds a graceful shutdown for its whole grace period. */
+  private readonly watchCalls = new Set<grpc.ServerWritableStream<unknown, unknown>>();
 
   constructor(
     private readonly serviceNames: readonly string[],
@@ -24,7 +27,21 @@ export class HealthReporter {
   }
 
   addToServer(server: grpc.Server): void {
-    this.health.addToServer(server);
+    // Registers grpc-health-check's handlers with Watch wrapped, so that stop() can end the streams.
+    const tracking = {
+      addService: (definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) => {
+        const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
+        server.addService(definition, {
+          ...implementation,
+          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+            this.watchCalls.add(call);
+            call.on("cancelled", () => this.watchCalls.delete(call));
+            watch(call);
+          },
+        });
+      },
+    };
+    this.health.addToServer(tracking as unknown as grpc.Server);
   }
 
   /** Probes now, then every `intervalMs`. */
@@ -34,15 +51,20 @@ export class HealthReporter {
     this.timer.unref();
   }
 
-  /** Everything NOT_SERVING (on shutdown, so balancers drain us first). */
+  /** Everything NOT_SERVING (on shutdown, so balancers drain us first), then ends the Watch streams with OK. */
   stop(): void {
     clearInterval(this.timer);
     this.set(false);
+    this.stopped = true;
+    for (const call of this.watchCalls) call.end();
+    this.watchCalls.clear();
   }
 
   async probe(): Promise<boolean> {
     const results = await Promise.allSettled([this.backends.store.ping(), this.backends.cipher.ping()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    // A probe still running when stop() ended the Watch streams must not write to them.
+    if (this.stopped) return !failed;
     if (failed && this.serving !== false) this.logger.warn({ err: failed.reason }, "a backend is unreachable: NOT_SERVING");
     if (!failed && this.serving === false) this.logger.info("backends reachable again: SERVING");
     this.set(!failed);

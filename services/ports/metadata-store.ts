@@ -257,6 +257,7 @@ export interface MetadataStore {
     references: readonly ConsumerReference[],
     time: Date,
   ): Promise<SetReferencesResult>;
+  getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined>;
   /** Returns false if there was no such consumer. */
   deleteConsumer(tenantId: string, consumerId: string): Promise<boolean>;
   /** Consumers referencing the name key, ordered by id, each with only its references to that name. */

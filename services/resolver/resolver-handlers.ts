@@ -13,6 +13,7 @@ import { associatedData } from "../domain/associated-data.js";
 import {
   ServiceError,
   invalidArgument,
+  permissionDenied,
   throwIfInvalid,
   type FieldViolation,
   type ReferenceFailure,
@@ -98,6 +99,17 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
     return { parsed, failures };
   }
 
+  /**
+   * A workload may replace or delete only a consumer whose current references
+   * it could have made itself; otherwise one workload could unprotect another's
+   * secrets by emptying its consumer.
+   */
+  async function authorizeConsumerChange(ctx: CallContext, consumerId: string): Promise<void> {
+    const existing = await store.getConsumer(ctx.caller.tenantId, consumerId);
+    if (existing?.references.some((r) => !callerMayAccessSecret(ctx.caller, r.nameKey)))
+      throw permissionDenied("change a consumer holding references outside its granted names");
+  }
+
   return {
     async setConsumerReferences(request, ctx) {
       authorize(ctx, "consumer.write");
@@ -109,6 +121,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
       throwIfFailed(failures);
+      await authorizeConsumerChange(ctx, request.consumerId);
       const unique = [...new Map(parsed.map((p) => [p.text, p])).values()];
       const result = await store.setConsumerReferences(
         ctx.caller.tenantId,
@@ -138,6 +151,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const violations: FieldViolation[] = [];
       checkConsumerId("consumer_id", request.consumerId, violations);
       throwIfInvalid(violations);
+      await authorizeConsumerChange(ctx, request.consumerId);
       await store.deleteConsumer(ctx.caller.tenantId, request.consumerId);
       return {};
     },

@@ -479,6 +479,23 @@ export function describeMetadataStoreContract(
         expect(withCiphertext?.secret.usageCount).toBe(1);
       });
 
+      it("gets one consumer with all its references in order, and nothing across tenants", async () => {
+        const tenant = newTenantId();
+        await create(tenant, "DB");
+        await create(tenant, "API_KEY");
+        await store.setConsumerReferences(tenant, "svc/a", [ref("API_KEY"), ref("DB", ".password")], at(10));
+        expect(await store.getConsumer(tenant, "svc/a")).toEqual({
+          tenantId: tenant,
+          id: "svc/a",
+          references: [ref("API_KEY"), ref("DB", ".password")],
+          updateTime: at(10),
+        });
+        expect(await store.getConsumer(tenant, "svc/missing")).toBeUndefined();
+        expect(await store.getConsumer(newTenantId(), "svc/a")).toBeUndefined();
+        await store.deleteConsumer(tenant, "svc/a");
+        expect(await store.getConsumer(tenant, "svc/a")).toBeUndefined();
+      });
+
       it("refuses references to missing secrets, naming them sorted, and writes nothing", async () => {
         const tenant = newTenantId();
         await create(tenant, "DB");

@@ -75,8 +75,8 @@ const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   DeleteSecret:          [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   ListSecretConsumers:   [OK,      OK,    OK,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   SetConsumerReferences: [OK,      OK,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     NF],
-  // Consumer ids are not secret names: any consumer-writing token may forget any consumer of its tenant.
-  DeleteConsumer:        [OK,      OK,    PD,    OK,      OK,       UA,  UA,     UA,     UA,     OK],
+  // A workload may change only a consumer whose references it could have made itself.
+  DeleteConsumer:        [OK,      OK,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     OK],
   // Values are for workloads only, never for people.
   ResolveSecrets:        [PD,      PD,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     PD],
   // The other tenant's admin gets its own (empty) view: a snapshot of a secret that does not exist there.

@@ -411,6 +411,11 @@ export class MongoMetadataStore implements MetadataStore {
     });
   }
 
+  async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
+    const doc = await this.run(() => this.consumers.findOne({ tenantId, consumerId }));
+    return doc ? { tenantId, id: doc.consumerId, references: doc.references, updateTime: doc.updateTime } : undefined;
+  }
+
   async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
     return this.transaction(async (session) => {
       const previous = await this.consumers.findOneAndDelete({ tenantId, consumerId }, { session });

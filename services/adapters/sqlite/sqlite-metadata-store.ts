@@ -37,7 +37,7 @@ import type {
   WriteResult,
 } from "../../ports/metadata-store.js";
 import { decodeCursor, decodeIntegerCursor, decodeTimeIdCursor, encodeCursor, encodeTimeIdCursor } from "./cursor.js";
-import { toApiToken, toAuditEvent, toBlob, toBytes, toSecret, toTenant, toVersionInfo } from "./rows.js";
+import { toApiToken, toAuditEvent, toBlob, toBytes, toSecret, toTenant, toVersionInfo, type ConsumerReferenceRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { AFTER_EVERY_KEY, prepareStatements, type Statements } from "./statements.js";
 
@@ -321,6 +321,10 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
+    return groupConsumers(tenantId, this.run(() => this.sql.consumerReferences.all({ tenantId, consumerId })))[0];
+  }
+
   async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
     // Its references go with it (ON DELETE CASCADE).
     return this.run(() => this.sql.deleteConsumer.run({ tenantId, consumerId }).changes > 0);
@@ -336,16 +340,7 @@ export class SqliteMetadataStore implements MetadataStore {
         limit: limit + 1,
       }),
     );
-    const consumers: ConsumerRecord[] = [];
-    for (const row of rows) {
-      let consumer = consumers.at(-1);
-      if (consumer?.id !== row.consumer_id) {
-        consumer = { tenantId, id: row.consumer_id, references: [], updateTime: new Date(row.update_time) };
-        consumers.push(consumer);
-      }
-      consumer.references.push({ reference: row.reference, nameKey: row.name_key });
-    }
-    return toPage(consumers, limit, (consumer) => encodeCursor(consumer.id));
+    return toPage(groupConsumers(tenantId, rows), limit, (consumer) => encodeCursor(consumer.id));
   }
 
   // API tokens
@@ -586,4 +581,18 @@ function toStoreError(error: unknown): unknown {
 function messageOf(error: unknown): string {
   if (error instanceof Database.SqliteError) return `${error.message} (${error.code})`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Folds reference rows, ordered by consumer, into consumer records. */
+function groupConsumers(tenantId: string, rows: readonly ConsumerReferenceRow[]): ConsumerRecord[] {
+  const consumers: ConsumerRecord[] = [];
+  for (const row of rows) {
+    let consumer = consumers.at(-1);
+    if (consumer === undefined || consumer.id !== row.consumer_id) {
+      consumer = { tenantId, id: row.consumer_id, references: [], updateTime: new Date(row.update_time) };
+      consumers.push(consumer);
+    }
+    consumer.references.push({ reference: row.reference, nameKey: row.name_key });
+  }
+  return consumers;
 }

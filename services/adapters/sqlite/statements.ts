@@ -196,6 +196,13 @@ export function prepareStatements(db: Database.Database) {
     deleteConsumer: db.prepare<TenantKey & { consumerId: string }>(
       "DELETE FROM consumers WHERE tenant_id = @tenantId AND id = @consumerId",
     ),
+    consumerReferences: db.prepare<TenantKey & { consumerId: string }, ConsumerReferenceRow>(
+      `SELECT c.id AS consumer_id, c.update_time, r.reference, r.name_key
+       FROM consumers c
+       JOIN consumer_references r ON r.tenant_id = c.tenant_id AND r.consumer_id = c.id
+       WHERE c.tenant_id = @tenantId AND c.id = @consumerId
+       ORDER BY r.position`,
+    ),
     // One page of consumer ids, then each one's references to this name only.
     listSecretConsumers: db.prepare<TenantKey & { nameKey: string; after: string; limit: number }, ConsumerReferenceRow>(
       `WITH page AS (
