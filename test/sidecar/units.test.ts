@@ -1,0 +1,129 @@
+/**
+ * The sidecar's small modules: output masking (forms, values split across
+ * chunks), the atomic writer, the consumer id rule, backoff bounds.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
+import { writeFileAtomic } from "../../sidecar/atomic-write.js";
+import { backoffDelayMs } from "../../sidecar/backoff.js";
+import { consumerIdFor } from "../../sidecar/consumer-id.js";
+import { OutputMask, SENSITIVE } from "../../sidecar/output-mask.js";
+import { parseYamlTemplate } from "../../sidecar/yaml-render.js";
+
+const SECRET = "s3cr3t p@ss/wörd";
+
+describe("output mask", () => {
+  const mask = new OutputMask([
+    { kind: ValueKind.STRING, value: SECRET },
+    { kind: ValueKind.JSON, value: JSON.stringify({ client_secret: "json-leaf-value", n: 1 }) },
+    { kind: ValueKind.STRING, value: "on" }, // too short to mask
+  ]);
+
+  it.each([
+    ["as written", SECRET],
+    ["base64", Buffer.from(SECRET).toString("base64")],
+    ["URL-encoded", encodeURIComponent(SECRET)],
+    ["JSON-escaped", JSON.stringify(SECRET).slice(1, -1)],
+    ["a JSON leaf", "json-leaf-value"],
+  ])("hides a value %s", (_form, text) => {
+    expect(mask.mask(`before ${text} after`)).toBe(`before ${SENSITIVE} after`);
+  });
+
+  it("leaves values shorter than the minimum alone", () => {
+    expect(mask.mask("turn on")).toBe("turn on");
+  });
+
+  async function throughStream(chunks: Buffer[], gapMs = 0): Promise<string> {
+    const input = new PassThrough();
+    const output = input.pipe(mask.stream());
+    let text = "";
+    output.on("data", (c: Buffer | string) => (text += c.toString()));
+    const ended = new Promise((resolve) => output.on("end", resolve));
+    for (const chunk of chunks) {
+      input.write(chunk);
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    }
+    input.end();
+    await ended;
+    return text;
+  }
+
+  it("hides a value split across chunks, even inside a multi-byte character", async () => {
+    const bytes = Buffer.from(`log: ${SECRET} done\n`);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const text = await throughStream([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(text).toBe(`log: ${SENSITIVE} done\n`);
+    }
+  });
+
+  it("lets ordinary output through without waiting for more", async () => {
+    const input = new PassThrough();
+    const output = input.pipe(mask.stream());
+    const first = new Promise<string>((resolve) => output.once("data", (c: Buffer) => resolve(c.toString())));
+    input.write("ready\n");
+    expect(await first).toBe("ready\n");
+    input.end();
+  });
+});
+
+describe("atomic writer", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sidecar-atomic-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes mode 0600 through a rename, and skips unchanged bytes", async () => {
+    const path = join(dir, "nested", "out.yaml");
+    expect(await writeFileAtomic(path, "a: 1\n")).toBe(true);
+    const first = await stat(path);
+    expect(first.mode & 0o777).toBe(0o600);
+    expect(await writeFileAtomic(path, "a: 1\n")).toBe(false);
+    expect((await stat(path)).ino).toBe(first.ino); // not rewritten
+    expect(await writeFileAtomic(path, "a: 2\n")).toBe(true);
+    expect((await stat(path)).ino).not.toBe(first.ino); // replaced by rename, never written in place
+    expect(await readFile(path, "utf8")).toBe("a: 2\n");
+    expect(await readdir(join(dir, "nested"))).toEqual(["out.yaml"]); // no temp file left
+  });
+
+  it("restores mode 0600 on an unchanged file", async () => {
+    const path = join(dir, "loose.yaml");
+    await writeFile(path, "x\n", { mode: 0o644 });
+    expect(await writeFileAtomic(path, "x\n")).toBe(false);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("consumer id rule", () => {
+  const docs = (text: string) => parseYamlTemplate(text).documents;
+
+  it("takes --consumer-id for a single file only", () => {
+    expect(consumerIdFor("a.yaml", docs("kind: x\nname: y\n"), { consumerId: "service/given", fileCount: 1 })).toBe("service/given");
+    expect(() => consumerIdFor("a.yaml", [], { consumerId: "c", fileCount: 2 })).toThrow(/one config/);
+  });
+
+  it("derives kind/name, metadata.name, then the path, with an optional prefix", () => {
+    expect(consumerIdFor("a.yaml", docs("kind: service\nname: payments\n"), { fileCount: 2 })).toBe("service/payments");
+    expect(consumerIdFor("a.yaml", docs("kind: Integration\nmetadata:\n  name: slack\n"), { fileCount: 2 })).toBe("Integration/slack");
+    expect(consumerIdFor("a.yaml", docs("# none\n---\nkind: provider\nname: grafana\n"), { fileCount: 1 })).toBe("provider/grafana");
+    expect(consumerIdFor("team/db.yml", docs("a: 1\n"), { fileCount: 2, consumerPrefix: "prod" })).toBe("prod/file/team/db");
+  });
+
+  it("refuses an id the service would refuse", () => {
+    expect(() => consumerIdFor("a.yaml", docs("kind: my service\nname: x\n"), { fileCount: 1 })).toThrow(/--consumer-id/);
+  });
+});
+
+describe("backoff", () => {
+  it("grows exponentially up to the cap, with full jitter", () => {
+    const options = { baseMs: 100, capMs: 1000 };
+    expect([0, 1, 2, 3, 10].map((n) => backoffDelayMs(n, options, () => 0.999999))).toEqual([99, 199, 399, 799, 999]);
+    expect(backoffDelayMs(5, options, () => 0)).toBe(0);
+  });
+});
