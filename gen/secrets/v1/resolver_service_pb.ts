@@ -470,7 +470,8 @@ export const ResolverService: GenService<{
    * Replaces the full set of references a consumer holds (idempotent). Every
    * referenced secret must exist (active or archived), so a secret in use can
    * never be deleted from under a consumer.
-   * Who: workload (only names its token grants), admin.
+   * Who: workload (only names its token grants, and only a consumer whose
+   * current references it is granted too), admin.
    * Errors: INVALID_ARGUMENT (malformed reference or consumer id),
    * NOT_FOUND (a referenced secret does not exist), PERMISSION_DENIED (a name
    * not granted); each failing reference is listed in a ReferenceErrors detail.
@@ -484,7 +485,8 @@ export const ResolverService: GenService<{
   },
   /**
    * Forgets a consumer and its references. Idempotent.
-   * Who: workload, admin.
+   * Who: workload (only a consumer whose references it is granted), admin.
+   * Errors: PERMISSION_DENIED.
    *
    * @generated from rpc secrets.v1.ResolverService.DeleteConsumer
    */
