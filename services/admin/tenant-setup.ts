@@ -3,13 +3,13 @@
  * record ever exists without one), then its first admin token, then the
  * tenant record, which marks the set-up complete.
  */
-import { chmod, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { mintApiToken } from "../auth/api-tokens.js";
 import type { Role } from "../domain/permissions.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore, TenantRecord } from "../ports/metadata-store.js";
 import type { Logger } from "../logger.js";
+import { replaceFileAtomically } from "../support/private-files.js";
 
 export interface NewTenant {
   tenant: TenantRecord;
@@ -70,25 +70,8 @@ export async function bootstrapDefaultTenant(
     store,
     cipher,
     { id: DEFAULT_TENANT_ID, displayName: "Default tenant", adminRole: "PLATFORM_ADMIN", createdBy: "" },
-    (secret) => writePrivateFile(path, `${secret}\n`),
+    (secret) => replaceFileAtomically(path, Buffer.from(`${secret}\n`, "utf8")),
   );
   if (!created) return;
   logger.info({ path, tokenId: created.adminToken.id }, "first start: default tenant created; its platform-admin token is in this file");
-}
-
-/** Writes a file readable by its owner only, atomically (temp file, fsync, rename). */
-export async function writePrivateFile(path: string, contents: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(contents, "utf8");
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temp);
-    throw error;
-  }
-  await handle.close();
-  await chmod(temp, 0o600);
-  await rename(temp, path);
 }
