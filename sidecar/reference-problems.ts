@@ -39,3 +39,15 @@ export function callProblems(error: unknown, requested: readonly string[], occur
     (occurrences.get(text) ?? [{ where: "?", text }]).map((place) => problemLine(place.where, place.text, reason)),
   );
 }
+
+/** In file order: by path, then line and column (lines without a position keep their place at the end). */
+export function sortProblems(problems: string[]): string[] {
+  const key = (line: string) => /^(.*?):(\d+):(\d+) /.exec(line);
+  return problems
+    .map((line, index) => ({ line, index, at: key(line) }))
+    .sort((a, b) => {
+      if (!a.at || !b.at) return a.at ? -1 : b.at ? 1 : a.index - b.index;
+      return a.at[1]!.localeCompare(b.at[1]!) || Number(a.at[2]) - Number(b.at[2]) || Number(a.at[3]) - Number(b.at[3]);
+    })
+    .map((entry) => entry.line);
+}

@@ -15,7 +15,7 @@ import {
   type LoadedConfig,
   type LoadOptions,
 } from "./configs.js";
-import { callProblems, templateProblems } from "./reference-problems.js";
+import { callProblems, sortProblems, templateProblems } from "./reference-problems.js";
 import type { ResolverClient } from "./resolver-client.js";
 import { renderYamlTemplate } from "./yaml-render.js";
 
@@ -73,7 +73,7 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
       problems.push(...callProblems(error, batch, occurrences));
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
   for (const config of configs) {
     const references = referenceTextsOf(config);
@@ -83,7 +83,7 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
       problems.push(...callProblems(error, references, occurrences));
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
   const valueOf = (text: string): ResolvedValue => values.get(text)!;
   const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, valueOf) }));
