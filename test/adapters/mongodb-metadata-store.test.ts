@@ -32,7 +32,7 @@ import {
   type ChangeStreamLike,
   type StreamStart,
 } from "../../services/adapters/mongodb/secret-change-feed.js";
-import { encodeCursor, encodeTimeIdCursor } from "../../services/adapters/sqlite/cursor.js";
+import { encodeCursor, encodeTimeIdCursor } from "../../services/adapters/keyset-pages.js";
 import type { SecretChangeEvent } from "../../services/ports/metadata-store.js";
 
 describe("MongoDB index definitions", () => {

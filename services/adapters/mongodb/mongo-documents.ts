@@ -12,7 +12,7 @@ import type {
   SecretVersionInfo,
   TokenListQuery,
 } from "../../ports/metadata-store.js";
-import { decodeCursor, decodeTimeIdCursor } from "../sqlite/cursor.js";
+import { decodeCursor, decodeTimeIdCursor } from "../keyset-pages.js";
 import type { AuditDoc, LabelDoc, SecretDoc, TokenDoc, VersionDoc } from "./mongo-schema.js";
 
 export function labelsToDoc(labels: Record<string, string>): LabelDoc[] {

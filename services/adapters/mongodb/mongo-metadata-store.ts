@@ -41,7 +41,7 @@ import type {
   TokenListQuery,
   WriteResult,
 } from "../../ports/metadata-store.js";
-import { decodeIntegerCursor, encodeCursor, encodeTimeIdCursor, decodeCursor } from "../sqlite/cursor.js";
+import { checkLimit, decodeCursor, decodeIntegerCursor, encodeCursor, encodeTimeIdCursor, toPage } from "../keyset-pages.js";
 import {
   auditFilter,
   labelsToDoc,
@@ -639,14 +639,3 @@ function bytesOf(stored: Uint8Array | undefined): Uint8Array {
   return new Uint8Array(stored);
 }
 
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
-  return limit;
-}
-
-/** `items` holds up to limit + 1 entries: the extra one only says another page exists. */
-function toPage<T>(items: T[], limit: number, cursorOf: (item: T) => string): Page<T> {
-  if (items.length <= limit) return { items };
-  const page = items.slice(0, limit);
-  return { items: page, nextCursor: cursorOf(page[limit - 1]!) };
-}

@@ -36,7 +36,15 @@ import type {
   TokenListQuery,
   WriteResult,
 } from "../../ports/metadata-store.js";
-import { decodeCursor, decodeIntegerCursor, decodeTimeIdCursor, encodeCursor, encodeTimeIdCursor } from "./cursor.js";
+import {
+  checkLimit,
+  decodeCursor,
+  decodeIntegerCursor,
+  decodeTimeIdCursor,
+  encodeCursor,
+  encodeTimeIdCursor,
+  toPage,
+} from "../keyset-pages.js";
 import { toApiToken, toAuditEvent, toBlob, toBytes, toSecret, toTenant, toVersionInfo, type ConsumerReferenceRow } from "./rows.js";
 import { migrate } from "./schema.js";
 import { AFTER_EVERY_KEY, prepareStatements, type Statements } from "./statements.js";
@@ -558,18 +566,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
 function changeEvent(secret: SecretRecord, kind: SecretChangeKind, time: Date): SecretChangeEvent {
   return { tenantId: secret.tenantId, nameKey: secret.nameKey, name: secret.name, kind, version: secret.version, time };
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
-  return limit;
-}
-
-/** `rows` holds up to limit + 1 items: the extra one only says another page exists. */
-function toPage<T>(rows: T[], limit: number, cursorOf: (item: T) => string): Page<T> {
-  if (rows.length <= limit) return { items: rows };
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: cursorOf(items[limit - 1]!) };
 }
 
 function toStoreError(error: unknown): unknown {

@@ -1,8 +1,22 @@
 /**
- * Opaque keyset cursors: the base64url of the last row's sort key. A cursor
- * that does not decode is the caller's bad page token, not a store failure.
+ * Keyset pagination shared by the MetadataStore adapters. Cursors are opaque:
+ * the base64url of the last row's sort key. A cursor that does not decode is
+ * the caller's bad page token, not a store failure.
  */
-import { invalidArgument } from "../../domain/errors.js";
+import { invalidArgument } from "../domain/errors.js";
+import type { Page } from "../ports/metadata-store.js";
+
+export function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
+  return limit;
+}
+
+/** `rows` holds up to limit + 1 items (a query asks for one more): the extra one only says another page exists. */
+export function toPage<T>(rows: T[], limit: number, cursorOf: (item: T) => string): Page<T> {
+  if (rows.length <= limit) return { items: rows };
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: cursorOf(items[limit - 1]!) };
+}
 
 export function encodeCursor(key: string): string {
   return Buffer.from(key, "utf8").toString("base64url");
