@@ -61,13 +61,34 @@ export class CallPipeline {
     const began = performance.now();
     const requestId = randomUUID();
     let ctx: CallContext | undefined;
+    let work: Promise<T> | undefined;
     try {
       ctx = await this.contextFor(start, requestId);
-      const result = await withTimeout(handler(ctx), this.options.callTimeoutMs);
+      work = handler(ctx);
+      const result = await withTimeout(work, this.options.callTimeoutMs);
       await this.finish(start, requestId, began, ctx, "OK");
       return result;
     } catch (thrown) {
+      if (thrown instanceof CallTimeout && ctx && work) {
+        // The client gets its answer now; the audit records what the handler
+        // really did (a write may still commit), once it is done.
+        const late = ctx;
+        work.then(
+          () => this.auditLate(late, start.method, "OK", requestId),
+          (error: unknown) => this.auditLate(late, start.method, toServiceError(error, requestId).error.code, requestId),
+        );
+        throw await this.fail(start, requestId, began, undefined, thrown);
+      }
       throw await this.fail(start, requestId, began, ctx, thrown);
+    }
+  }
+
+  /** Audits without failing the call: the call's own outcome is already decided. */
+  private async auditLate(ctx: CallContext, method: string, status: StatusCodeName | "OK", requestId: string): Promise<void> {
+    try {
+      await this.audit(ctx.caller, method, status, ctx.audit);
+    } catch (auditError) {
+      this.logger.error({ requestId, err: auditError }, "audit record could not be written");
     }
   }
 
@@ -117,13 +138,7 @@ export class CallPipeline {
     const { error, unexpected } = toServiceError(thrown, requestId);
     if (unexpected) this.logger.error({ requestId, method: start.method, err: thrown }, "call failed unexpectedly");
     // Unauthenticated calls have no tenant to audit in: the log line is their record.
-    if (ctx) {
-      try {
-        await this.audit(ctx.caller, start.method, error.code, ctx.audit);
-      } catch (auditError) {
-        this.logger.error({ requestId, err: auditError }, "audit record could not be written");
-      }
-    }
+    if (ctx) await this.auditLate(ctx, start.method, error.code, requestId);
     this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, error.code), reason: error.reason }, "call");
     this.options.observer?.callEnded(start.method, error.code, (performance.now() - began) / 1000, 0);
     return error;
@@ -134,12 +149,14 @@ export class CallPipeline {
   }
 }
 
+class CallTimeout extends ServiceError {}
+
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   if (ms <= 0) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ServiceError("DEADLINE_EXCEEDED", `the call took longer than the service's limit of ${ms} ms`, { reason: "CALL_TIMEOUT" })),
+      () => reject(new CallTimeout("DEADLINE_EXCEEDED", `the call took longer than the service's limit of ${ms} ms`, { reason: "CALL_TIMEOUT" })),
       ms,
     );
   });
