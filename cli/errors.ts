@@ -16,6 +16,11 @@ export interface ErrorReport {
 export function reportError(error: unknown): ErrorReport {
   if (error instanceof CliError)
     return { exitCode: error.exitCode, lines: [`error: ${error.message}`, ...error.details.map((d) => `  ${d}`)] };
+  if (error instanceof ConnectError && isCertificateError(error.cause))
+    return {
+      exitCode: EXIT.config,
+      lines: [`error: TLS: ${error.rawMessage} (check the context's CA file and that the address matches the certificate)`],
+    };
   if (error instanceof ConnectError) {
     const details = [
       ...error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => `${v.field}: ${v.description}`)),
@@ -30,6 +35,12 @@ export function reportError(error: unknown): ErrorReport {
     };
   }
   return { exitCode: EXIT.failure, lines: [`error: ${error instanceof Error ? error.message : String(error)}`] };
+}
+
+/** Node's TLS verification failures (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, …). */
+function isCertificateError(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|^ERR_TLS_/.test(code);
 }
 
 /** The service's message, with a hint where the status alone says what to do. */

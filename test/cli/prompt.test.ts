@@ -10,14 +10,14 @@ import { promptHidden, type TerminalInput } from "../../cli/prompt.js";
 
 function fakeTerminal() {
   const modes: boolean[] = [];
-  const input = Object.assign(new PassThrough(), {
+  const stream = new PassThrough();
+  const input: TerminalInput & PassThrough = Object.assign(stream, {
     isRaw: false,
-    setRawMode(mode: boolean) {
+    setRawMode(mode: boolean): void {
       modes.push(mode);
       input.isRaw = mode;
-      return input;
     },
-  }) satisfies TerminalInput;
+  });
   const output = new PassThrough();
   let echoed = "";
   output.on("data", (chunk) => (echoed += String(chunk)));
