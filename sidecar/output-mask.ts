@@ -79,7 +79,7 @@ export class OutputMask {
    * A stream that masks what passes through. A held tail is let out after
    * `idleFlushMs` without more input, so a prompt without a newline still shows.
    */
-  stream(idleFlushMs = 200): Transform {
+  stream(idleFlushMs = 1000): Transform {
     const decoder = new StringDecoder("utf8");
     let held = "";
     let timer: NodeJS.Timeout | undefined;
