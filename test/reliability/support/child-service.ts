@@ -2,7 +2,8 @@
  * The service as a child process (`node --import tsx services/main.ts`), for
  * suites that must kill it, measure its memory and descriptors, or run it as
  * another user. Ports are chosen by the OS (port 0) and read back from the
- * "listening" log line; everything the child prints is kept for assertions.
+ * "listening" log line (so the log level must stay at info or below);
+ * everything the child prints is kept for assertions.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
