@@ -13,6 +13,8 @@ COPY cli ./cli
 COPY bin ./bin
 COPY deploy ./deploy
 COPY examples ./examples
+# Volumes mounted here start with these owners.
+RUN mkdir -p /data /demo && chown node:node /data /demo
 USER node
 ENV SECRETS_LISTEN=0.0.0.0:50051 SECRETS_DATA_DIR=/data SECRETS_METRICS_LISTEN=0.0.0.0:9464
 EXPOSE 50051 9464
