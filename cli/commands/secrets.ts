@@ -70,8 +70,8 @@ export function registerSecretCommands(program: Command): void {
     .action(async (name: string, options: { type: TypeFlag; username?: string; fromFile?: string; displayName?: string; description?: string; label?: Record<string, string> }, command: Command) => {
       checkName(name);
       const type = TYPE_FLAG_VALUES[options.type];
+      const clients = await connect(command); // a missing context fails before anyone types a value
       const value = await readSecretValue(type, name, options, process);
-      const clients = await connect(command);
       const { secret } = await clients.secrets.createSecret({
         name,
         type: SecretType[type],

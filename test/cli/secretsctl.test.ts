@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Role } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
 import { cliRunner, type CliRunner } from "./run-secretsctl.js";
 
@@ -22,6 +23,13 @@ let clients: ConnectClients;
 let workDir: string;
 let adminTokenFile: string;
 let cli: CliRunner;
+let workload: ConnectClients;
+
+/** What a workload resolves a reference to: checks what the CLI stored, without printing it. */
+async function resolve(reference: string): Promise<string | undefined> {
+  const { values } = await workload.resolver.resolveSecrets({ references: [reference] });
+  return values[0]?.value;
+}
 
 beforeAll(async () => {
   svc = await startTestService();
@@ -30,6 +38,8 @@ beforeAll(async () => {
   adminTokenFile = join(workDir, "admin.token");
   await writeFile(adminTokenFile, `${svc.adminToken}\n`, { mode: 0o600 });
   cli = cliRunner({ XDG_CONFIG_HOME: join(workDir, "config"), HOME: workDir });
+  const { tokenSecret } = await clients.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
+  workload = connectClients(svc.address, tokenSecret);
 });
 
 afterAll(async () => {
@@ -93,9 +103,8 @@ describe("secrets", () => {
       usageCount: 0,
       labels: { team: "core" },
     });
-    // The final newline of stdin is not part of the value.
-    const { values } = await clients.resolver.resolveSecrets({ references: ["$<secret.API_KEY>"] }).catch(() => ({ values: [] }));
-    expect(values).toEqual([]); // the admin token may not resolve: values are for workloads only
+    // What was stored is exactly the value, without stdin's final newline.
+    expect(await resolve("$<secret.API_KEY>")).toBe(TOKEN_VALUE);
   });
 
   it("create takes a username flag and the password from --from-file", async () => {
@@ -104,6 +113,8 @@ describe("secrets", () => {
     const result = await cli.run(["create", "orders-db", "--type", "username-password", "--username", "app", "--from-file", file, "-o", "json"]);
     expect(result.code).toBe(0);
     expect(json(result.stdout)).toMatchObject({ name: "orders-db", type: "SECRET_TYPE_USERNAME_PASSWORD", version: "1" });
+    expect(await resolve("$<secret.orders-db.username>")).toBe("app");
+    expect(await resolve("$<secret.orders-db.password>")).toBe(PASSWORD);
   });
 
   it("create of a username-password secret without --username is a usage error", async () => {
@@ -123,6 +134,7 @@ describe("secrets", () => {
     const good = await cli.run(["create", "gcp", "--type", "json", "-o", "json"], { stdin: JSON_VALUE });
     expect(good.code).toBe(0);
     expect(json(good.stdout)).toMatchObject({ name: "gcp", type: "SECRET_TYPE_JSON" });
+    expect(await resolve("$<secret.gcp.private_key>")).toBe("json-pk-91c0ffee");
   });
 
   it("an empty value and an invalid name are refused locally", async () => {
@@ -137,13 +149,14 @@ describe("secrets", () => {
   it("create of an existing name shows the service's refusal with a conflict status", async () => {
     const result = await cli.run(["create", "api_key", "--type", "token"], { stdin: TOKEN_VALUE });
     expect(result.code).toBe(5);
-    expect(result.stderr.split("\n")[0]).toMatch(/^error: .*API_KEY|api_key/);
+    expect(result.stderr.split("\n")[0]).toMatch(/^error: .*api_key/i);
   });
 
   it("update stores a new version of the secret's own type; --expected-version guards it", async () => {
     const result = await cli.run(["update", "API_KEY", "-o", "json"], { stdin: TOKEN_VALUE_2 });
     expect(result.code).toBe(0);
     expect(json(result.stdout)).toMatchObject({ name: "API_KEY", version: "2" });
+    expect(await resolve("$<secret.API_KEY>")).toBe(TOKEN_VALUE_2);
     const stale = await cli.run(["update", "API_KEY", "--expected-version", "1"], { stdin: TOKEN_VALUE });
     expect(stale.code).toBe(5);
     const user = await cli.run(["update", "orders-db", "--username", "app2", "-o", "json"], { stdin: PASSWORD });
@@ -158,7 +171,7 @@ describe("secrets", () => {
     expect(table.stdout).toMatch(/^name: +API_KEY$/m);
     expect(table.stdout).toMatch(/^type: +TOKEN$/m);
     expect(table.stdout).toMatch(/^version: +2$/m);
-    expect(table.stdout).toMatch(/^last accessed: +never$/m);
+    expect(table.stdout).toMatch(/^last accessed: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
     expect(table.stdout).toMatch(/^labels: +team=core$/m);
     const asJson = json((await cli.run(["get", "api_key", "-o", "json"])).stdout);
     expect(asJson).toMatchObject({ name: "API_KEY", version: "2", etag: expect.any(String) });
@@ -173,7 +186,8 @@ describe("secrets", () => {
     const [header, ...rows] = result.stdout.trimEnd().split("\n");
     expect(header?.split(/ {2,}/)).toEqual(["NAME", "TYPE", "VERSION", "UPDATED", "LAST ACCESSED", "USAGE", "STATE"]);
     const row = rows.find((r) => r.startsWith("API_KEY "))?.split(/ {2,}/);
-    expect(row).toEqual(["API_KEY", "TOKEN", "2", expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), "never", "0", "ACTIVE"]);
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(row).toEqual(["API_KEY", "TOKEN", "2", time, time, "0", "ACTIVE"]);
     const listed = json((await cli.run(["list", "-o", "json", "--prefix", "ORDERS"])).stdout);
     expect(listed.map((s: { name: string }) => s.name)).toEqual(["orders-db"]);
     const labelled = json((await cli.run(["list", "-o", "json", "--label", "team=core"])).stdout);
