@@ -9,7 +9,7 @@
 import Database from "better-sqlite3";
 import { Code } from "@connectrpc/connect";
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,6 @@ import { connectClients } from "../support/service.js";
 import { runChildServiceToExit, startChildService, type ChildExit, type ChildService, type ChildServiceOptions } from "./support/child-service.js";
 import { checkStoreIntegrity, storePath } from "./support/store-integrity.js";
 
-const NOBODY = { uid: 65534, gid: 65534 };
 const VALUE = "fault-value-kept";
 const tally = { cases: 0, refusedAtStart: 0, unavailableCalls: 0, skipped: [] as string[] };
 
@@ -91,28 +90,25 @@ function expectRefusedAtStart(exit: ChildExit, mentions: RegExp): void {
   tally.refusedAtStart++;
 }
 
-function chownTree(path: string, owner: { uid: number; gid: number }): void {
-  chownSync(path, owner.uid, owner.gid);
-  for (const entry of readdirSync(path)) chownSync(join(path, entry), owner.uid, owner.gid);
-}
-
 describe("faults", { timeout: 120_000 }, () => {
   it("a read-only data directory: refused at start, nothing damaged", async () => {
     tally.cases++;
-    const parent = await freshDir();
-    chmodSync(parent, 0o755); // nobody must reach the data directory inside
-    const dataDir = join(parent, "data");
-    mkdirSync(dataDir, { mode: 0o700 });
-    chownSync(dataDir, NOBODY.uid, NOBODY.gid);
-    const options = { dataDir, user: NOBODY, env: { HOME: parent } };
+    const dataDir = await freshDir();
+    const options = { dataDir };
     const token = await seed(options);
 
-    chmodSync(dataDir, 0o500);
-    for (const file of readdirSync(dataDir)) chmodSync(join(dataDir, file), 0o400);
-    expectRefusedAtStart(await runChildServiceToExit(options), /metadata store|read-only|EACCES|permission/i);
-
-    chmodSync(dataDir, 0o700);
-    for (const file of readdirSync(dataDir)) chmodSync(join(dataDir, file), 0o600);
+    // Root ignores mode bits, but not the immutable attribute; an unprivileged run uses the mode bits.
+    const paths = [dataDir, ...readdirSync(dataDir).map((file) => join(dataDir, file))];
+    const readOnly = (on: boolean) => {
+      if (process.getuid?.() === 0) for (const path of paths) execFileSync("chattr", [on ? "+i" : "-i", path]);
+      else for (const path of paths) chmodSync(path, on ? 0o500 : 0o700);
+    };
+    readOnly(true);
+    try {
+      expectRefusedAtStart(await runChildServiceToExit(options), /metadata store|read-only|EACCES|EPERM|permission/i);
+    } finally {
+      readOnly(false);
+    }
     await expectDataIntact(options, token);
   });
 

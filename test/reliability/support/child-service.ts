@@ -1,7 +1,6 @@
 /**
  * The service as a child process (`node --import tsx services/main.ts`), for
- * suites that must kill it, measure its memory and descriptors, or run it as
- * another user. Ports are chosen by the OS (port 0) and read back from the
+ * suites that must kill it or measure its memory and descriptors. Ports are chosen by the OS (port 0) and read back from the
  * "listening" log line (so the log level must stay at info or below);
  * everything the child prints is kept for assertions.
  */
@@ -22,8 +21,6 @@ export interface ChildServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Serve /metrics on a loopback port chosen by the OS. */
   metrics?: boolean;
-  /** Run as this uid/gid (root only). */
-  user?: { uid: number; gid: number };
 }
 
 export interface ChildService {
@@ -64,7 +61,6 @@ function spawnService(options: ChildServiceOptions): { child: ChildProcess; outp
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
-    ...(options.user && { uid: options.user.uid, gid: options.user.gid }),
   });
   const chunks: string[] = [];
   child.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk.toString("utf8")));
