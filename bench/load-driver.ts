@@ -12,10 +12,14 @@ export interface LoadOptions {
   warmupMs: number;
   /** One call; `worker` is 0..concurrency-1, `call` is unique within the run (warm-up included). */
   operation: (worker: number, call: number) => Promise<unknown>;
+  /** Called when the warm-up is over and recording starts (e.g. to read CPU counters). */
+  onMeasuredPhaseStart?: () => void;
 }
 
 export interface LoadResult extends LatencySummary {
   opsPerSec: number;
+  /** Wall time of the recorded phase. */
+  elapsedMs: number;
   errors: number;
   /** The first error's message, so a broken scenario says why. */
   firstError?: string;
@@ -24,10 +28,11 @@ export interface LoadResult extends LatencySummary {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const counter = { next: 0 };
   if (options.warmupMs > 0) await drive(options, options.warmupMs, undefined, counter);
+  options.onMeasuredPhaseStart?.();
   const latencies: number[] = [];
   const outcome = await drive(options, options.durationMs, latencies, counter);
   const summary = summarizeLatencies(latencies);
-  return { ...summary, opsPerSec: (summary.count / outcome.elapsedMs) * 1000, errors: outcome.errors, ...(outcome.firstError && { firstError: outcome.firstError }) };
+  return { ...summary, opsPerSec: (summary.count / outcome.elapsedMs) * 1000, elapsedMs: outcome.elapsedMs, errors: outcome.errors, ...(outcome.firstError && { firstError: outcome.firstError }) };
 }
 
 async function drive(options: LoadOptions, durationMs: number, latencies: number[] | undefined, counter: { next: number }) {

@@ -4,6 +4,7 @@
  * and the ratio. `--json` prints one JSON object instead.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { writeFile } from "node:fs/promises";
 import { currentLoadAverage, machineInfo } from "./machine.js";
 import { formatMachine, formatScenario } from "./report.js";
 import type { ScenarioResult } from "./result.js";
@@ -23,9 +24,10 @@ const options = new Command("bench")
   .option("--json", "print one JSON object instead of tables", false)
   .addOption(new Option("--scenario <name...>", "run only these scenarios").choices(SCENARIOS.map((s) => s.name)))
   .addOption(new Option("--phase-seconds <s>", "measured seconds of each load phase (overrides the default)").argParser(positiveNumber))
+  .option("--json-out <file>", "also write the JSON object to this file")
   .option("--cpu-prof-dir <dir>", "write a V8 CPU profile of each service child here")
   .parse()
-  .opts<{ quick: boolean; json: boolean; scenario?: string[]; phaseSeconds?: number; cpuProfDir?: string }>();
+  .opts<{ quick: boolean; json: boolean; jsonOut?: string; scenario?: string[]; phaseSeconds?: number; cpuProfDir?: string }>();
 
 const settings = benchSettings({
   quick: options.quick,
@@ -49,8 +51,7 @@ for (const scenario of selected) {
   log(formatScenario(result));
 }
 const totalSeconds = (Date.now() - started) / 1000;
-if (options.json) {
-  console.log(JSON.stringify({ machine: { ...machine, loadAverageAtEnd: currentLoadAverage() }, mode: settings.quick ? "quick" : "full", totalSeconds, scenarios: results }));
-} else {
-  log(`\ntotal ${totalSeconds.toFixed(1)} s; load average ${currentLoadAverage().toFixed(2)} at end`);
-}
+const report = JSON.stringify({ machine: { ...machine, loadAverageAtEnd: currentLoadAverage() }, mode: settings.quick ? "quick" : "full", totalSeconds, scenarios: results });
+if (options.jsonOut !== undefined) await writeFile(options.jsonOut, `${report}\n`);
+if (options.json) console.log(report);
+log(`\ntotal ${totalSeconds.toFixed(1)} s; load average ${currentLoadAverage().toFixed(2)} at end`);

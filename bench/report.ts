@@ -9,8 +9,10 @@ function cell(text: string, width: number): string {
 }
 
 function row(label: string, values: string[]): string {
-  return `  ${label.padEnd(34)}${values.map((v) => cell(v, 12)).join("")}`;
+  return `  ${label.padEnd(34)}${values.map((v) => cell(v, 15)).join("")}`;
 }
+
+const optional = (value: number | undefined, digits: number) => (value === undefined ? "-" : value.toFixed(digits));
 
 function figuresRow(figures: Figures, suffix = ""): string {
   return row(`${figures.label}${suffix}`, [
@@ -18,6 +20,9 @@ function figuresRow(figures: Figures, suffix = ""): string {
     figures.p50Ms.toFixed(2),
     figures.p99Ms.toFixed(2),
     (figures.peakRssBytes / MB).toFixed(1),
+    optional(figures.serviceCpuMsPerOp, 3),
+    optional(figures.serviceCpuPercent, 0),
+    optional(figures.driverCpuPercent, 0),
   ]);
 }
 
@@ -36,7 +41,7 @@ export function formatScenario(result: ScenarioResult): string {
   for (const comparison of result.comparisons) {
     const { ratios } = comparison;
     lines.push(`  -- ${comparison.name}`);
-    lines.push(row("", ["ops/s", "p50 ms", "p99 ms", "peak RSS MB"]));
+    lines.push(row("", ["ops/s", "p50 ms", "p99 ms", "peak RSS MB", "svc CPU ms/op", "svc CPU %", "driver CPU %"]));
     lines.push(figuresRow(comparison.subject));
     lines.push(figuresRow(comparison.baseline, " (baseline)"));
     lines.push(row("ratio (subject / baseline)", [ratios.throughput, ratios.p50, ratios.p99, ratios.peakRss].map((r) => `${r.toFixed(2)}x`)));

@@ -15,6 +15,11 @@ export interface Figures {
   /** Latency samples behind the percentiles. */
   samples: number;
   errors: number;
+  /** Load phases only: CPU the service child used per operation, ms (less noisy than wall time on a busy machine). */
+  serviceCpuMsPerOp?: number;
+  /** Load phases only: share of one core the service and the load driver used over the phase, %. */
+  serviceCpuPercent?: number;
+  driverCpuPercent?: number;
 }
 
 export interface Ratios {
@@ -61,8 +66,25 @@ export function compare(name: string, subject: Figures, baseline: Figures): Comp
   };
 }
 
-export function loadFigures(label: string, load: LoadResult, peakRssBytes: number): Figures {
-  return { label, opsPerSec: load.opsPerSec, p50Ms: load.p50Ms, p99Ms: load.p99Ms, peakRssBytes, samples: load.count, errors: load.errors };
+export interface PhaseCpu {
+  serviceMs: number;
+  driverMs: number;
+  elapsedMs: number;
+}
+
+export function loadFigures(label: string, load: LoadResult, peakRssBytes: number, cpu: PhaseCpu): Figures {
+  return {
+    label,
+    opsPerSec: load.opsPerSec,
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    peakRssBytes,
+    samples: load.count,
+    errors: load.errors,
+    serviceCpuMsPerOp: cpu.serviceMs / load.count,
+    serviceCpuPercent: (cpu.serviceMs / cpu.elapsedMs) * 100,
+    driverCpuPercent: (cpu.driverMs / cpu.elapsedMs) * 100,
+  };
 }
 
 /** Figures for one-at-a-time runs (cold starts, fan-out rounds): ops/s is 1 ÷ mean time. */

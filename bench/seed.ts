@@ -3,6 +3,7 @@
  * never printed.
  */
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { SecretType } from "../gen/secrets/v1/types_pb.js";
 import { forEachConcurrently } from "./concurrent.js";
 import type { Clients } from "./service-child.js";
@@ -16,11 +17,19 @@ export function randomTokenValue(): { kind: { case: "token"; value: string } } {
   return { kind: { case: "token", value: randomBytes(24).toString("base64url") } };
 }
 
-/** Creates every named secret through `clients` (several clients spread the load over connections). */
-export async function createTokenSecrets(clients: readonly Clients[], names: readonly string[], concurrency = 64): Promise<void> {
-  await forEachConcurrently(names.length, concurrency, (i) =>
-    clients[i % clients.length]!.secrets.createSecret({ name: names[i]!, type: SecretType.TOKEN, value: randomTokenValue() }),
+/**
+ * Creates the named secrets through `clients` (several clients spread the
+ * load over connections), in order, until all exist or `deadline`
+ * (performance.now() time) passes; returns the names created.
+ */
+export async function createTokenSecrets(clients: readonly Clients[], names: readonly string[], concurrency = 64, deadline = Infinity): Promise<string[]> {
+  const created = await forEachConcurrently(
+    names.length,
+    concurrency,
+    (i) => clients[i % clients.length]!.secrets.createSecret({ name: names[i]!, type: SecretType.TOKEN, value: randomTokenValue() }),
+    () => performance.now() > deadline,
   );
+  return names.slice(0, created);
 }
 
 export function references(names: readonly string[]): string[] {

@@ -12,8 +12,9 @@ import type { Figures } from "../../bench/result.js";
 function expectMeasured(figures: Figures) {
   expect(figures.samples).toBeGreaterThan(0);
   expect(figures.errors).toBe(0);
-  for (const value of [figures.opsPerSec, figures.p50Ms, figures.p99Ms, figures.peakRssBytes]) {
-    expect(Number.isFinite(value)).toBe(true);
+  // Load phases also carry the service's and the driver's CPU.
+  for (const value of [figures.opsPerSec, figures.p50Ms, figures.p99Ms, figures.peakRssBytes, figures.serviceCpuMsPerOp, figures.serviceCpuPercent, figures.driverCpuPercent]) {
+    expect(Number.isFinite(value), String(value)).toBe(true);
     expect(value).toBeGreaterThan(0);
   }
   expect(figures.p99Ms).toBeGreaterThanOrEqual(figures.p50Ms);
