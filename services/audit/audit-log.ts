@@ -5,6 +5,7 @@
 import type { StatusCodeName } from "../domain/errors.js";
 import { timeOrderedId } from "../domain/ids.js";
 import type { AuditEventRecord, AuditOutcome, MetadataStore } from "../ports/metadata-store.js";
+import { GroupCommit } from "../support/group-commit.js";
 
 /** What a handler notes about its call for the audit record. */
 export interface AuditNote {
@@ -20,7 +21,12 @@ export function outcomeOf(status: StatusCodeName | "OK"): AuditOutcome {
 }
 
 export class AuditLog {
-  constructor(private readonly store: MetadataStore) {}
+  /** Events of concurrent calls share one store write (and one fsync). */
+  private readonly writes: GroupCommit<AuditEventRecord>;
+
+  constructor(store: MetadataStore) {
+    this.writes = new GroupCommit((events) => store.appendAuditEvents(events));
+  }
 
   async record(entry: {
     tenantId: string;
@@ -43,6 +49,6 @@ export class AuditLog {
       ...(entry.note.version !== undefined && { version: entry.note.version }),
       ...(entry.note.consumerId !== undefined && { consumerId: entry.note.consumerId }),
     };
-    await this.store.appendAuditEvents([event]);
+    await this.writes.add(event);
   }
 }

@@ -41,6 +41,11 @@ export interface ResolverDependencies {
 
 export const MAX_REFERENCES_PER_CALL = 1000;
 export const MAX_WATCHED_NAMES = 1000;
+/**
+ * Last access times are kept to this resolution: a resolve writes one only
+ * when the stored one is older, so a busy secret costs no write per resolve.
+ */
+export const ACCESS_TIME_RESOLUTION_MS = 60_000;
 /** Events a watcher may fall behind by before its stream is ended (it re-subscribes and gets a fresh snapshot). */
 const MAX_PENDING_EVENTS = 1000;
 
@@ -206,7 +211,11 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
         };
       });
       throwIfFailed(failures);
-      await store.recordSecretAccess(tenantId, entries.map((e) => e.secret.id), new Date());
+      const now = new Date();
+      const stale = entries.filter(
+        ({ secret }) => !secret.lastAccessTime || now.getTime() - secret.lastAccessTime.getTime() >= ACCESS_TIME_RESOLUTION_MS,
+      );
+      if (stale.length > 0) await store.recordSecretAccess(tenantId, stale.map((e) => e.secret.id), now);
       ctx.audit.resources = entries.map((e) => e.secret.name);
       if (entries.length === 1) ctx.audit.version = entries[0]!.secret.version;
       return { values: resolved.map((r) => r!) };

@@ -147,7 +147,8 @@ export type Secret = Message<"secrets.v1.Secret"> & {
   updateTime?: Timestamp | undefined;
 
   /**
-   * When the secret was last resolved successfully; unset if never.
+   * When the secret was last resolved successfully, to the minute (a busy
+   * secret is not rewritten on every resolve); unset if never.
    *
    * @generated from field: google.protobuf.Timestamp last_access_time = 10;
    */
