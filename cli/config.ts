@@ -3,10 +3,11 @@
  * current one. It holds paths, never a token, and is written with mode 0600
  * because it says where the tokens are.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { CliError, EXIT } from "./exit-codes.js";
+import { replaceFileAtomically } from "../services/support/private-files.js";
 
 export interface Context {
   /** `host:port`, or a URL (`https://host:port`). */
@@ -46,13 +47,10 @@ export async function loadConfig(path: string): Promise<CliConfig> {
   }
 }
 
-/** Writes atomically (temp file + rename) with mode 0600. */
+/** Writes atomically with mode 0600. */
 export async function saveConfig(path: string, config: CliConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  await chmod(temp, 0o600);
-  await rename(temp, path);
+  await replaceFileAtomically(path, Buffer.from(`${JSON.stringify(config, null, 2)}\n`, "utf8"));
 }
 
 /** Where to connect and how to authenticate, with the token read from its file. */

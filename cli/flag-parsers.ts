@@ -31,11 +31,6 @@ function parseIsoTime(text: string): Date {
   return date;
 }
 
-export function parsePositiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
 
 /** Repeatable `key=value`, collected into a record. */
 export function collectLabel(text: string, labels: Record<string, string> = {}): Record<string, string> {

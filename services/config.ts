@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
+import { nonNegativeInt, positiveInt } from "./support/int-flags.js";
 
 export interface ServiceConfig {
   /** host:port for gRPC. */
@@ -42,18 +43,6 @@ export interface ServiceConfig {
     keyPrefix: string;
     caFile?: string;
   };
-}
-
-function nonNegativeInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number, 0 or more");
-  return n;
-}
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer");
-  return n;
 }
 
 export function serviceCommand(): Command {

@@ -5,11 +5,11 @@
  * Unchanged bytes are not written at all, so the workload is not reloaded for
  * nothing.
  */
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { chmod, mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { OWNER_ONLY, replaceFileAtomically } from "../services/support/private-files.js";
 
-export const RENDERED_FILE_MODE = 0o600;
+export const RENDERED_FILE_MODE = OWNER_ONLY;
 
 async function currentBytes(path: string): Promise<Buffer | undefined> {
   try {
@@ -28,32 +28,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<bo
     await chmod(path, RENDERED_FILE_MODE);
     return false;
   }
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx", RENDERED_FILE_MODE);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dir);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await replaceFileAtomically(path, bytes);
   return true;
-}
-
-/** Makes the rename itself durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

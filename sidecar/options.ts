@@ -11,18 +11,8 @@ import { parseEnvReferences, type LoadOptions } from "./configs.js";
 import type { RenderSettings } from "./renderer.js";
 import type { ConnectionOptions } from "./resolver-client.js";
 import type { WatchSettings } from "./watch.js";
+import { nonNegativeInt, positiveInt } from "../services/support/int-flags.js";
 
-function nonNegativeInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number, 0 or more");
-  return n;
-}
-
-function positiveInt(text: string): number {
-  const n = nonNegativeInt(text);
-  if (n === 0) throw new InvalidArgumentError("must be a positive integer");
-  return n;
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

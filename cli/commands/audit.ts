@@ -12,7 +12,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListAuditEventsRequestSchema } from "../../gen/secrets/v1/admin_service_pb.js";
 import type { ServiceClients } from "../client.js";
 import { connect, outputFormat } from "../command-context.js";
-import { parsePastTime, parsePositiveInt } from "../flag-parsers.js";
+import { positiveInt } from "../../services/support/int-flags.js";
+import { parsePastTime } from "../flag-parsers.js";
 import { formatTime, messageJson, printJson, printLine, renderTable, type OutputFormat } from "../output.js";
 
 const OUTCOME_FLAG_VALUES = { success: AuditOutcome.SUCCESS, denied: AuditOutcome.DENIED, failed: AuditOutcome.FAILED } as const;
@@ -75,9 +76,9 @@ export function registerAuditCommand(program: Command): void {
     .addOption(new Option("--outcome <outcome>", "only this outcome").choices(Object.keys(OUTCOME_FLAG_VALUES)))
     .option("--since <time>", "only events at or after: ISO 8601 time or a duration ago (15m, 2h, 7d)", parsePastTime)
     .option("--until <time>", "only events before: ISO 8601 time or a duration ago", parsePastTime)
-    .option("--limit <n>", "at most this many of the newest events", parsePositiveInt, 50)
+    .option("--limit <n>", "at most this many of the newest events", positiveInt, 50)
     .option("-f, --follow", "keep polling for new events until interrupted (JSON output: one event per line)")
-    .option("--interval <ms>", "polling interval for --follow", parsePositiveInt, 2000)
+    .option("--interval <ms>", "polling interval for --follow", positiveInt, 2000)
     .action(async (options: AuditOptions, command: Command) => {
       const clients = await connect(command);
       const filters: Filters = {

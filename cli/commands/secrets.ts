@@ -10,7 +10,8 @@ import type { FieldViolation } from "../../services/domain/errors.js";
 import { checkSecretName } from "../../services/domain/names.js";
 import { connect, outputFormat } from "../command-context.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { collectLabel, parsePositiveInt } from "../flag-parsers.js";
+import { positiveInt } from "../../services/support/int-flags.js";
+import { collectLabel } from "../flag-parsers.js";
 import { formatTime, messageJson, printJson, printLine, renderRecord, renderTable } from "../output.js";
 import { allPages } from "../paging.js";
 import { confirm } from "../prompt.js";
@@ -89,7 +90,7 @@ export function registerSecretCommands(program: Command): void {
     .argument("<name>", "the secret")
     .option("--username <username>", "username of a username-password secret (the password is the value read)")
     .option("-f, --from-file <path>", "read the value (or password) from this file")
-    .option("--expected-version <n>", "update only if this is still the current version", parsePositiveInt)
+    .option("--expected-version <n>", "update only if this is still the current version", positiveInt)
     .addHelpText("after", VALUE_SOURCES_HELP)
     .action(async (name: string, options: { username?: string; fromFile?: string; expectedVersion?: number }, command: Command) => {
       const clients = await connect(command);

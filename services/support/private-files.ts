@@ -2,13 +2,14 @@
  * Durable, atomic writes of small owner-only (0600) files: the content is
  * written to a temporary file beside the target and fsynced, then moved into
  * place, then the directory is fsynced, so a crash leaves the old file or the
- * new one, never a torn one.
+ * new one, never a torn one. Used by the service (keyring, bootstrap token),
+ * the sidecar (rendered configs) and the CLI (its contexts).
  */
 import { randomBytes } from "node:crypto";
 import { link, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
-const OWNER_ONLY = 0o600;
+export const OWNER_ONLY = 0o600;
 
 /** Replaces (or creates) `path` with `data`. */
 export async function replaceFileAtomically(path: string, data: Uint8Array): Promise<void> {

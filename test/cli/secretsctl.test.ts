@@ -386,7 +386,7 @@ describe("usage errors", () => {
     [["get"], /missing required argument 'name'/],
     [["nonsense"], /unknown command 'nonsense'/],
     [["audit", "--since", "yesterday"], /expected an ISO 8601 time/],
-    [["update", "X", "--expected-version", "0"], /expected a positive integer/],
+    [["update", "X", "--expected-version", "0"], /must be a positive integer/],
   ])("%j is a usage error (exit 2) with a hint", async (args, message) => {
     const result = await cli.run(args as string[], { stdin: "" });
     expect(result.code).toBe(2);
