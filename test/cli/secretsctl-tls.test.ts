@@ -2,11 +2,11 @@
  * secretsctl over TLS: a context with the service's CA connects; one that
  * does not trust the certificate is refused, with one error line.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTestCertificates } from "../support/certificates.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { cliRunner, type CliRunner } from "./run-secretsctl.js";
 
@@ -15,19 +15,10 @@ let dir: string;
 let cli: CliRunner;
 let tokenFile: string;
 
-/** A CA and a server certificate for 127.0.0.1 signed by it. */
-function makeCertificates(dir: string): void {
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=secretsctl test CA", "-keyout", "ca.key", "-out", "ca.pem");
-  openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr");
-  execFileSync("sh", ["-c", "printf 'subjectAltName=IP:127.0.0.1' > san.ext"], { cwd: dir });
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", "san.ext", "-out", "server.pem");
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "secretsctl-tls-"));
-  makeCertificates(dir);
-  svc = await startTestService({ args: ["--tls-cert", join(dir, "server.pem"), "--tls-key", join(dir, "server.key")] });
+  const certs = makeTestCertificates(dir);
+  svc = await startTestService({ args: ["--tls-cert", certs.path("server.crt"), "--tls-key", certs.path("server.key")] });
   tokenFile = join(dir, "admin.token");
   await writeFile(tokenFile, svc.adminToken, { mode: 0o600 });
   cli = cliRunner({ XDG_CONFIG_HOME: join(dir, "config"), HOME: dir });
@@ -40,7 +31,7 @@ afterAll(async () => {
 
 describe("secretsctl over TLS", () => {
   it("a context with the CA file connects", async () => {
-    const login = await cli.run(["login", "tls", "--address", svc.address, "--token-file", tokenFile, "--ca-file", join(dir, "ca.pem")]);
+    const login = await cli.run(["login", "tls", "--address", svc.address, "--token-file", tokenFile, "--ca-file", join(dir, "ca.crt")]);
     expect(login.code).toBe(0);
     const listed = await cli.run(["list", "-o", "json"]);
     expect(listed).toMatchObject({ code: 0, stderr: "" });

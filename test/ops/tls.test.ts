@@ -6,39 +6,16 @@
  */
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
+import { makeTestCertificates, type TestCertificates } from "../support/certificates.js";
 import { connectClients, startTestService, type TestService } from "../support/service.js";
 
 let dir: string;
-const pem: Record<string, Buffer> = {};
-
-function openssl(...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-}
-
-/** Two self-signed CAs; a server certificate, a client certificate from `ca`, and a rogue client certificate from `other-ca`. */
-async function makeCertificates(): Promise<void> {
-  const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  for (const ca of ["ca", "other-ca"]) openssl("req", "-x509", ...key, "-days", "1", "-subj", `/CN=${ca}`, "-keyout", `${ca}.key`, "-out", `${ca}.crt`);
-  await writeFile(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  await writeFile(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  const leaves: [name: string, ca: string, ext: string][] = [
-    ["server", "ca", "server.ext"],
-    ["client", "ca", "client.ext"],
-    ["rogue-client", "other-ca", "client.ext"],
-  ];
-  for (const [name, ca, ext] of leaves) {
-    openssl("req", ...key, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", `${name}.crt`);
-  }
-  for (const file of ["ca.crt", "server.crt", "server.key", "client.crt", "client.key", "rogue-client.crt", "rogue-client.key"])
-    pem[file] = await readFile(join(dir, file));
-}
+let certs: TestCertificates;
 
 /** A ListSecrets call over TLS with the given client certificate (or none); resolves with its outcome. */
 async function listOverTls(svc: TestService, clientCert?: "client" | "rogue-client"): Promise<"ok" | string> {
@@ -49,7 +26,7 @@ async function listOverTls(svc: TestService, clientCert?: "client" | "rogue-clie
   const transport = createGrpcTransport({
     baseUrl: `https://localhost:${svc.service.port}`,
     interceptors: [auth],
-    nodeOptions: { ca: pem["ca.crt"], ...(clientCert && { cert: pem[`${clientCert}.crt`], key: pem[`${clientCert}.key`] }) },
+    nodeOptions: { ca: certs.pem("ca.crt"), ...(clientCert && { cert: certs.pem(`${clientCert}.crt`), key: certs.pem(`${clientCert}.key`) }) },
   });
   try {
     await createClient(SecretsService, transport).listSecrets({}, { timeoutMs: 5000 });
@@ -66,7 +43,7 @@ function listCallsLogged(svc: TestService): number {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "secrets-tls-"));
-  await makeCertificates();
+  certs = makeTestCertificates(dir);
 });
 
 afterAll(async () => {

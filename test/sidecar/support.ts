@@ -38,9 +38,14 @@ export interface SidecarFixture {
   cleanup(): Promise<void>;
 }
 
-export async function startSidecarFixture(seeds: SecretSeed[], allowedPatterns: string[]): Promise<SidecarFixture> {
-  const svc = await startTestService();
-  const admin = connectClients(svc.address, svc.adminToken);
+export async function startSidecarFixture(
+  seeds: SecretSeed[],
+  allowedPatterns: string[],
+  /** For a TLS service: its flags, and the CA the fixture's own client trusts. */
+  tls?: { serviceArgs: string[]; ca: Buffer },
+): Promise<SidecarFixture> {
+  const svc = await startTestService({ args: tls?.serviceArgs ?? [] });
+  const admin = connectClients(svc.address, svc.adminToken, tls);
   for (const seed of seeds) await admin.secrets.createSecret(seed);
   const created = await admin.admin.createApiToken({ displayName: "sidecar test", role: Role.WORKLOAD, allowedSecretPatterns: allowedPatterns });
   const dir = await mkdtemp(join(tmpdir(), "sidecar-test-"));

@@ -86,13 +86,17 @@ export interface ConnectClients {
   admin: Client<typeof AdminService>;
 }
 
-/** Generated Connect clients over gRPC (HTTP/2) sending `token` (or none). */
-export function connectClients(address: string, token?: string): ConnectClients {
+/** Generated Connect clients over gRPC (HTTP/2) sending `token` (or none); over TLS when given the CA. */
+export function connectClients(address: string, token?: string, tls?: { ca: Buffer }): ConnectClients {
   const auth: Interceptor = (next) => (req) => {
     if (token !== undefined) req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
-  const transport = createGrpcTransport({ baseUrl: `http://${address}`, interceptors: [auth] });
+  const transport = createGrpcTransport({
+    baseUrl: `${tls ? "https" : "http"}://${address}`,
+    interceptors: [auth],
+    ...(tls && { nodeOptions: { ca: tls.ca } }),
+  });
   return {
     secrets: createClient(SecretsService, transport),
     resolver: createClient(ResolverService, transport),
