@@ -3,8 +3,7 @@ FROM node:20-bookworm-slim
 # better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json buf.yaml buf.gen.yaml ./
 COPY proto ./proto
 COPY gen ./gen
 COPY services ./services
@@ -13,6 +12,8 @@ COPY cli ./cli
 COPY bin ./bin
 COPY deploy ./deploy
 COPY examples ./examples
+# npm ci also builds the sidecar bundle (prepare, with the dev dependency esbuild); then drop dev dependencies.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 # Volumes mounted here start with these owners.
 RUN mkdir -p /data /demo && chown node:node /data /demo
 USER node
