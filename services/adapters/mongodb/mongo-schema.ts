@@ -10,9 +10,7 @@
  * The definitions are data so a test can check them and `ensureIndexes` applies them.
  */
 import { MongoServerError, type CreateIndexesOptions, type Db, type IndexSpecification } from "mongodb";
-import type { AuditOutcome, SecretState } from "../../ports/metadata-store.js";
-import type { Role } from "../../domain/permissions.js";
-import type { SecretType } from "../../domain/secret-values.js";
+import type { ApiTokenRecord, AuditEventRecord, SecretRecord } from "../../ports/metadata-store.js";
 
 export const COLLECTIONS = {
   tenants: "tenants",
@@ -35,26 +33,13 @@ export interface LabelDoc {
   value: string;
 }
 
-export interface SecretDoc {
-  /** The secret id. */
+/** A secret record as stored: the id as `_id`, labels as pairs, and the usage count kept up to date. */
+export type SecretDoc = Omit<SecretRecord, "id" | "labels"> & {
   _id: string;
-  tenantId: string;
-  name: string;
-  nameKey: string;
-  displayName: string;
-  description: string;
   labels: LabelDoc[];
-  type: SecretType;
-  state: SecretState;
-  version: number;
-  revision: number;
-  createTime: Date;
-  updateTime: Date;
-  lastAccessTime?: Date;
-  archiveTime?: Date;
   /** Consumers referencing this name key, kept in the same transactions that change references. */
   usageCount: number;
-}
+};
 
 export interface VersionDoc {
   tenantId: string;
@@ -77,33 +62,13 @@ export interface ConsumerDoc {
   updateTime: Date;
 }
 
-export interface TokenDoc {
-  tenantId: string;
-  id: string;
-  hash: string;
-  displayName: string;
-  role: Role;
-  allowedSecretPatterns: string[];
-  createTime: Date;
-  expireTime?: Date;
-  revokeTime?: Date;
-  createdBy: string;
-}
+/** Tokens are stored as their records. */
+export type TokenDoc = ApiTokenRecord;
 
-export interface AuditDoc {
-  tenantId: string;
-  id: string;
-  time: Date;
-  actorTokenId: string;
-  action: string;
-  resources: string[];
+export type AuditDoc = AuditEventRecord & {
   /** Lower-cased `resources`, for the case-insensitive resource filter. */
   resourceKeys: string[];
-  outcome: AuditOutcome;
-  statusCode: string;
-  version?: number;
-  consumerId?: string;
-}
+};
 
 export interface IndexDefinition {
   collection: (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
