@@ -4,7 +4,7 @@ import type { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
 import { mintApiToken } from "../auth/api-tokens.js";
 import { ServiceError, throwIfInvalid, type FieldViolation } from "../domain/errors.js";
 import { checkTenantId } from "../domain/names.js";
-import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/pagination.js";
+import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { ASSIGNABLE_ROLES, isValidSecretPattern } from "../domain/permissions.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
@@ -104,8 +104,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
       authorize(ctx, "token.manage");
       const filters = { inactive: request.includeInactive };
       const page = await store.listApiTokens(ctx.caller.tenantId, {
-        limit: effectivePageSize(request.pageSize),
-        cursor: decodePageToken(request.pageToken, filters),
+        ...requestedPage(request, filters),
         includeInactive: request.includeInactive,
         now: new Date(),
       });
@@ -135,8 +134,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         end: endTime?.getTime(),
       };
       const page = await store.listAuditEvents(ctx.caller.tenantId, {
-        limit: effectivePageSize(request.pageSize),
-        cursor: decodePageToken(request.pageToken, filters),
+        ...requestedPage(request, filters),
         ...(request.action !== "" && { action: request.action }),
         ...(request.resource !== "" && { resource: request.resource }),
         ...(request.actorTokenId !== "" && { actorTokenId: request.actorTokenId }),

@@ -44,3 +44,13 @@ export function decodePageToken(token: string, filters: unknown): string | undef
     ]);
   return fields.c;
 }
+
+/** The page a list request asks for: its size, and the cursor inside its token (checked against `filters`). */
+export function requestedPage(
+  request: { pageSize: number; pageToken: string },
+  filters: unknown,
+): { limit: number; cursor?: string } {
+  const limit = effectivePageSize(request.pageSize);
+  const cursor = decodePageToken(request.pageToken, filters);
+  return { limit, ...(cursor !== undefined && { cursor }) };
+}

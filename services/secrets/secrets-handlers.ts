@@ -13,7 +13,7 @@ import {
 } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
 import { checkSecretName, secretNameKey } from "../domain/names.js";
-import { decodePageToken, effectivePageSize, encodePageToken } from "../domain/pagination.js";
+import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
 import { encodeSecretValue, parseSecretValue } from "../domain/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
@@ -149,8 +149,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       throwIfInvalid(violations);
       const filters = { prefix: request.namePrefix.toLowerCase(), labels: request.labels, archived: request.includeArchived };
       const page = await store.listSecrets(ctx.caller.tenantId, {
-        limit: effectivePageSize(request.pageSize),
-        cursor: decodePageToken(request.pageToken, filters),
+        ...requestedPage(request, filters),
         ...(filters.prefix !== "" && { nameKeyPrefix: filters.prefix }),
         ...(Object.keys(request.labels).length > 0 && { labels: request.labels }),
         includeArchived: request.includeArchived,
@@ -219,10 +218,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       authorize(ctx, "secret.read");
       const secret = await findSecret(ctx, request.name);
       const filters = { secret: secret.id };
-      const page = await store.listSecretVersions(ctx.caller.tenantId, secret.id, {
-        limit: effectivePageSize(request.pageSize),
-        cursor: decodePageToken(request.pageToken, filters),
-      });
+      const page = await store.listSecretVersions(ctx.caller.tenantId, secret.id, requestedPage(request, filters));
       return { versions: page.items.map(secretVersionMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
     },
 
@@ -275,10 +271,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       authorize(ctx, "secret.read");
       const secret = await findSecret(ctx, request.name);
       const filters = { secret: secret.nameKey };
-      const page = await store.listSecretConsumers(ctx.caller.tenantId, secret.nameKey, {
-        limit: effectivePageSize(request.pageSize),
-        cursor: decodePageToken(request.pageToken, filters),
-      });
+      const page = await store.listSecretConsumers(ctx.caller.tenantId, secret.nameKey, requestedPage(request, filters));
       return { consumers: page.items.map(consumerMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
     },
   };
