@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Plain node entry for secretsctl: register tsx's ESM loader, then run the TypeScript CLI.
-import { register } from "tsx/esm/api";
+// Plain node entry of secretsctl (bundled when fresh, see entry.js); the CLI runs when imported.
+import { importEntry } from "./entry.js";
 
-register();
-await import("../cli/main.ts");
+await importEntry("secretsctl", "cli/main.ts", ["cli", "services/domain", "services/support", "gen"]);
