@@ -78,6 +78,12 @@ export interface SecretVersionInfo {
   keyVersion: number;
 }
 
+/** One version with its ciphertext while retained, for rolling back to it. */
+export interface SecretVersionWithCiphertext extends SecretVersionInfo {
+  /** Absent once pruned from the bounded history. */
+  ciphertext?: Ciphertext;
+}
+
 /** A secret with its current version's ciphertext, for resolving. */
 export interface SecretWithCiphertext extends Ciphertext {
   secret: SecretRecord;
@@ -244,6 +250,7 @@ export interface MetadataStore {
   ): Promise<WriteResult<SecretRecord>>;
   /** Deletes the secret and all its versions, unless referenced (atomic with setConsumerReferences). */
   deleteSecret(tenantId: string, secretId: string, expectedRevision: number | undefined): Promise<DeleteSecretResult>;
+  getSecretVersion(tenantId: string, secretId: string, version: number): Promise<SecretVersionWithCiphertext | undefined>;
   /** Newest first. */
   listSecretVersions(tenantId: string, secretId: string, query: PageQuery): Promise<Page<SecretVersionInfo>>;
   /** Sets last access time of these secrets (a later time only). */

@@ -17,6 +17,7 @@ const RESOLVE_METHODS = new Set(["ResolveSecrets"]);
 const WRITE_METHODS = new Set([
   "CreateSecret",
   "UpdateSecretValue",
+  "RollbackSecret",
   "UpdateSecretMetadata",
   "ArchiveSecret",
   "RestoreSecret",

@@ -94,6 +94,49 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     });
   }
 
+  /**
+   * Stores `plaintext` as the next version. Without an expected version, a
+   * concurrent writer's version is respected and this one goes after it, so
+   * no update is ever lost; with one, a mismatch is ABORTED.
+   */
+  async function storeNewVersion(
+    ctx: CallContext,
+    secret: SecretRecord,
+    plaintext: Uint8Array,
+    expectedVersion: bigint | undefined,
+  ): Promise<SecretRecord> {
+    const tenantId = ctx.caller.tenantId;
+    let current = secret;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (current.state === "ARCHIVED")
+        throw new ServiceError("FAILED_PRECONDITION", `secret "${current.name}" is archived; restore it first`, {
+          reason: "SECRET_ARCHIVED",
+        });
+      if (expectedVersion !== undefined && expectedVersion !== BigInt(current.version))
+        throw new ServiceError(
+          "ABORTED",
+          `secret "${current.name}" is at version ${current.version}, not the expected ${expectedVersion}`,
+          { reason: "VERSION_MISMATCH", metadata: { current_version: String(current.version) } },
+        );
+      const version = current.version + 1;
+      // The version number is part of the associated data, so each attempt seals afresh.
+      const sealed = await seal(tenantId, current.id, version, plaintext);
+      const result = await store.addSecretVersion(
+        tenantId,
+        current.id,
+        { version, createTime: new Date(), createdBy: ctx.caller.tokenId, ...sealed },
+        deps.keepVersions,
+      );
+      if (result.outcome === "OK") {
+        ctx.audit.version = version;
+        return result.value;
+      }
+      if (result.outcome === "NOT_FOUND") throw secretNotFound(secret.name);
+      current = result.current;
+    }
+    throw tooMuchContention(secret.name);
+  }
+
   return {
     async createSecret(request, ctx) {
       authorize(ctx, "secret.create");
@@ -159,40 +202,39 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
 
     async updateSecretValue(request, ctx) {
       authorize(ctx, "secret.update");
-      let current = await findSecret(ctx, request.name);
+      const current = await findSecret(ctx, request.name);
       const violations: FieldViolation[] = [];
       const value = parseSecretValue(current.type, secretValueInput(request.value), "value", violations);
       throwIfInvalid(violations);
-      const plaintext = encodeSecretValue(value!);
+      return { secret: secretMessage(await storeNewVersion(ctx, current, encodeSecretValue(value!), request.expectedVersion)) };
+    },
+
+    async rollbackSecret(request, ctx) {
+      authorize(ctx, "secret.update");
+      const current = await findSecret(ctx, request.name);
+      if (request.version < 1n || request.version >= BigInt(current.version))
+        throw invalidArgument([
+          {
+            field: "version",
+            description: `version must be an earlier version of the secret (1 to ${current.version - 1})`,
+            reason: "NOT_AN_EARLIER_VERSION",
+          },
+        ]);
+      const version = Number(request.version);
       const tenantId = ctx.caller.tenantId;
-      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-        if (current.state === "ARCHIVED")
-          throw new ServiceError("FAILED_PRECONDITION", `secret "${current.name}" is archived; restore it first`, {
-            reason: "SECRET_ARCHIVED",
-          });
-        if (request.expectedVersion !== undefined && request.expectedVersion !== BigInt(current.version))
-          throw new ServiceError(
-            "ABORTED",
-            `secret "${current.name}" is at version ${current.version}, not the expected ${request.expectedVersion}`,
-            { reason: "VERSION_MISMATCH", metadata: { current_version: String(current.version) } },
-          );
-        const version = current.version + 1;
-        // The version number is part of the associated data, so each attempt seals afresh.
-        const sealed = await seal(tenantId, current.id, version, plaintext);
-        const result = await store.addSecretVersion(
-          tenantId,
-          current.id,
-          { version, createTime: new Date(), createdBy: ctx.caller.tokenId, ...sealed },
-          deps.keepVersions,
+      const earlier = await store.getSecretVersion(tenantId, current.id, version);
+      if (!earlier)
+        throw new ServiceError("NOT_FOUND", `secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
+      if (!earlier.ciphertext)
+        throw new ServiceError(
+          "FAILED_PRECONDITION",
+          `the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`,
+          { reason: "VERSION_NOT_RETAINED" },
         );
-        if (result.outcome === "OK") {
-          ctx.audit.version = version;
-          return { secret: secretMessage(result.value) };
-        }
-        if (result.outcome === "NOT_FOUND") throw secretNotFound(request.name);
-        current = result.current;
-      }
-      throw tooMuchContention(request.name);
+      const [plaintext] = await cipher.decrypt(tenantId, [
+        { ciphertext: earlier.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, version }) },
+      ]);
+      return { secret: secretMessage(await storeNewVersion(ctx, current, plaintext!, request.expectedVersion)) };
     },
 
     async updateSecretMetadata(request, ctx) {

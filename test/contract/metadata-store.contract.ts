@@ -339,6 +339,25 @@ export function describeMetadataStoreContract(
         expect(current?.keyVersion).toBe(5);
       });
 
+      it("gets one version with its ciphertext while retained, and its metadata only once pruned", async () => {
+        const tenant = newTenantId();
+        const secret = await create(tenant, "ONE_VERSION");
+        const version2 = sealed(2, 2);
+        await store.addSecretVersion(tenant, secret.id, version2, 2);
+        const retained = await store.getSecretVersion(tenant, secret.id, 2);
+        expect(retained).toMatchObject({ version: 2, valueRetained: true, keyVersion: 2 });
+        expectSameBytes(retained?.ciphertext?.ciphertext, version2.ciphertext);
+        expect(retained?.ciphertext?.keyVersion).toBe(2);
+
+        await store.addSecretVersion(tenant, secret.id, sealed(3, 3), 2);
+        await store.addSecretVersion(tenant, secret.id, sealed(4, 4), 2);
+        const pruned = await store.getSecretVersion(tenant, secret.id, 2);
+        expect(pruned).toMatchObject({ version: 2, valueRetained: false });
+        expect(pruned?.ciphertext).toBeUndefined();
+        expect(await store.getSecretVersion(tenant, secret.id, 9)).toBeUndefined();
+        expect(await store.getSecretVersion(newTenantId(), secret.id, 4)).toBeUndefined();
+      });
+
       it("pages versions newest first, each exactly once", async () => {
         const tenant = newTenantId();
         const secret = await create(tenant, "MANY_VERSIONS");

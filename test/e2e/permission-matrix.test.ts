@@ -35,6 +35,7 @@ type RpcName =
   | "UpdateSecretValue"
   | "UpdateSecretMetadata"
   | "ListSecretVersions"
+  | "RollbackSecret"
   | "ArchiveSecret"
   | "RestoreSecret"
   | "DeleteSecret"
@@ -70,6 +71,7 @@ const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   UpdateSecretValue:     [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   UpdateSecretMetadata:  [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   ListSecretVersions:    [OK,      OK,    OK,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
+  RollbackSecret:        [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   ArchiveSecret:         [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   RestoreSecret:         [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   DeleteSecret:          [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
@@ -149,6 +151,15 @@ const RPCS: Record<RpcName, RpcSpec> = {
     service: "SecretsService",
     namesSecret: true,
     call: (c, _f, name) => c.secrets.listSecretVersions({ name }),
+  },
+  RollbackSecret: {
+    service: "SecretsService",
+    namesSecret: true,
+    prepare: async (admin, f) => {
+      await admin.secrets.updateSecretValue({ name: f.secretName, value: tokenValue("matrix-second") });
+      return {};
+    },
+    call: (c, _f, name) => c.secrets.rollbackSecret({ name, version: 1n }),
   },
   ArchiveSecret: { service: "SecretsService", namesSecret: true, call: (c, _f, name) => c.secrets.archiveSecret({ name }) },
   RestoreSecret: {

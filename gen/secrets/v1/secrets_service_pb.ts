@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file secrets/v1/secrets_service.proto.
  */
 export const file_secrets_v1_secrets_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBzZWNyZXRzL3YxL3NlY3JldHNfc2VydmljZS5wcm90bxIKc2VjcmV0cy52MSKIAgoTQ3JlYXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRI7CgZsYWJlbHMYBCADKAsyKy5zZWNyZXRzLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QuTGFiZWxzRW50cnkSJAoEdHlwZRgFIAEoDjIWLnNlY3JldHMudjEuU2VjcmV0VHlwZRImCgV2YWx1ZRgGIAEoCzIXLnNlY3JldHMudjEuU2VjcmV0VmFsdWUaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI6ChRDcmVhdGVTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCIgChBHZXRTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiNwoRR2V0U2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQi1QEKEkxpc3RTZWNyZXRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRITCgtuYW1lX3ByZWZpeBgDIAEoCRI6CgZsYWJlbHMYBCADKAsyKi5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVxdWVzdC5MYWJlbHNFbnRyeRIYChBpbmNsdWRlX2FyY2hpdmVkGAUgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoQBChhVcGRhdGVTZWNyZXRWYWx1ZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRImCgV2YWx1ZRgCIAEoCzIXLnNlY3JldHMudjEuU2VjcmV0VmFsdWUSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIj8KGVVwZGF0ZVNlY3JldFZhbHVlUmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiiQIKG1VwZGF0ZVNlY3JldE1ldGFkYXRhUmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRJDCgZsYWJlbHMYBCADKAsyMy5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldE1ldGFkYXRhUmVxdWVzdC5MYWJlbHNFbnRyeRIvCgt1cGRhdGVfbWFzaxgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSDAoEZXRhZxgGIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkIKHFVwZGF0ZVNlY3JldE1ldGFkYXRhUmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiUAoZTGlzdFNlY3JldFZlcnNpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImIKGkxpc3RTZWNyZXRWZXJzaW9uc1Jlc3BvbnNlEisKCHZlcnNpb25zGAEgAygLMhkuc2VjcmV0cy52MS5TZWNyZXRWZXJzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIyChRBcmNoaXZlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiOwoVQXJjaGl2ZVNlY3JldFJlc3BvbnNlEiIKBnNlY3JldBgBIAEoCzISLnNlY3JldHMudjEuU2VjcmV0IjIKFFJlc3RvcmVTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSI7ChVSZXN0b3JlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiMQoTRGVsZXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEgwKBGV0YWcYAiABKAkiFgoURGVsZXRlU2VjcmV0UmVzcG9uc2UiUQoaTGlzdFNlY3JldENvbnN1bWVyc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJfChtMaXN0U2VjcmV0Q29uc3VtZXJzUmVzcG9uc2USJwoJY29uc3VtZXJzGAEgAygLMhQuc2VjcmV0cy52MS5Db25zdW1lchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkylgcKDlNlY3JldHNTZXJ2aWNlElEKDENyZWF0ZVNlY3JldBIfLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdBogLnNlY3JldHMudjEuQ3JlYXRlU2VjcmV0UmVzcG9uc2USSAoJR2V0U2VjcmV0Ehwuc2VjcmV0cy52MS5HZXRTZWNyZXRSZXF1ZXN0Gh0uc2VjcmV0cy52MS5HZXRTZWNyZXRSZXNwb25zZRJOCgtMaXN0U2VjcmV0cxIeLnNlY3JldHMudjEuTGlzdFNlY3JldHNSZXF1ZXN0Gh8uc2VjcmV0cy52MS5MaXN0U2VjcmV0c1Jlc3BvbnNlEmAKEVVwZGF0ZVNlY3JldFZhbHVlEiQuc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRWYWx1ZVJlcXVlc3QaJS5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldFZhbHVlUmVzcG9uc2USaQoUVXBkYXRlU2VjcmV0TWV0YWRhdGESJy5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldE1ldGFkYXRhUmVxdWVzdBooLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0TWV0YWRhdGFSZXNwb25zZRJjChJMaXN0U2VjcmV0VmVyc2lvbnMSJS5zZWNyZXRzLnYxLkxpc3RTZWNyZXRWZXJzaW9uc1JlcXVlc3QaJi5zZWNyZXRzLnYxLkxpc3RTZWNyZXRWZXJzaW9uc1Jlc3BvbnNlElQKDUFyY2hpdmVTZWNyZXQSIC5zZWNyZXRzLnYxLkFyY2hpdmVTZWNyZXRSZXF1ZXN0GiEuc2VjcmV0cy52MS5BcmNoaXZlU2VjcmV0UmVzcG9uc2USVAoNUmVzdG9yZVNlY3JldBIgLnNlY3JldHMudjEuUmVzdG9yZVNlY3JldFJlcXVlc3QaIS5zZWNyZXRzLnYxLlJlc3RvcmVTZWNyZXRSZXNwb25zZRJRCgxEZWxldGVTZWNyZXQSHy5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlcXVlc3QaIC5zZWNyZXRzLnYxLkRlbGV0ZVNlY3JldFJlc3BvbnNlEmYKE0xpc3RTZWNyZXRDb25zdW1lcnMSJi5zZWNyZXRzLnYxLkxpc3RTZWNyZXRDb25zdW1lcnNSZXF1ZXN0Gicuc2VjcmV0cy52MS5MaXN0U2VjcmV0Q29uc3VtZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_secrets_v1_types]);
+  fileDesc("CiBzZWNyZXRzL3YxL3NlY3JldHNfc2VydmljZS5wcm90bxIKc2VjcmV0cy52MSKIAgoTQ3JlYXRlU2VjcmV0UmVxdWVzdBIMCgRuYW1lGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRI7CgZsYWJlbHMYBCADKAsyKy5zZWNyZXRzLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QuTGFiZWxzRW50cnkSJAoEdHlwZRgFIAEoDjIWLnNlY3JldHMudjEuU2VjcmV0VHlwZRImCgV2YWx1ZRgGIAEoCzIXLnNlY3JldHMudjEuU2VjcmV0VmFsdWUaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI6ChRDcmVhdGVTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCIgChBHZXRTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiNwoRR2V0U2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQi1QEKEkxpc3RTZWNyZXRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRITCgtuYW1lX3ByZWZpeBgDIAEoCRI6CgZsYWJlbHMYBCADKAsyKi5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVxdWVzdC5MYWJlbHNFbnRyeRIYChBpbmNsdWRlX2FyY2hpdmVkGAUgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUwoTTGlzdFNlY3JldHNSZXNwb25zZRIjCgdzZWNyZXRzGAEgAygLMhIuc2VjcmV0cy52MS5TZWNyZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIoQBChhVcGRhdGVTZWNyZXRWYWx1ZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRImCgV2YWx1ZRgCIAEoCzIXLnNlY3JldHMudjEuU2VjcmV0VmFsdWUSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIj8KGVVwZGF0ZVNlY3JldFZhbHVlUmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiagoVUm9sbGJhY2tTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoAxIdChBleHBlY3RlZF92ZXJzaW9uGAMgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iPAoWUm9sbGJhY2tTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCKJAgobVXBkYXRlU2VjcmV0TWV0YWRhdGFSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEkMKBmxhYmVscxgEIAMoCzIzLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0TWV0YWRhdGFSZXF1ZXN0LkxhYmVsc0VudHJ5Ei8KC3VwZGF0ZV9tYXNrGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIMCgRldGFnGAYgASgJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiQgocVXBkYXRlU2VjcmV0TWV0YWRhdGFSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCJQChlMaXN0U2VjcmV0VmVyc2lvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiYgoaTGlzdFNlY3JldFZlcnNpb25zUmVzcG9uc2USKwoIdmVyc2lvbnMYASADKAsyGS5zZWNyZXRzLnYxLlNlY3JldFZlcnNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjIKFEFyY2hpdmVTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSI7ChVBcmNoaXZlU2VjcmV0UmVzcG9uc2USIgoGc2VjcmV0GAEgASgLMhIuc2VjcmV0cy52MS5TZWNyZXQiMgoUUmVzdG9yZVNlY3JldFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIMCgRldGFnGAIgASgJIjsKFVJlc3RvcmVTZWNyZXRSZXNwb25zZRIiCgZzZWNyZXQYASABKAsyEi5zZWNyZXRzLnYxLlNlY3JldCIxChNEZWxldGVTZWNyZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEZXRhZxgCIAEoCSIWChREZWxldGVTZWNyZXRSZXNwb25zZSJRChpMaXN0U2VjcmV0Q29uc3VtZXJzUmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl8KG0xpc3RTZWNyZXRDb25zdW1lcnNSZXNwb25zZRInCgljb25zdW1lcnMYASADKAsyFC5zZWNyZXRzLnYxLkNvbnN1bWVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTLvBwoOU2VjcmV0c1NlcnZpY2USUQoMQ3JlYXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5DcmVhdGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5DcmVhdGVTZWNyZXRSZXNwb25zZRJICglHZXRTZWNyZXQSHC5zZWNyZXRzLnYxLkdldFNlY3JldFJlcXVlc3QaHS5zZWNyZXRzLnYxLkdldFNlY3JldFJlc3BvbnNlEk4KC0xpc3RTZWNyZXRzEh4uc2VjcmV0cy52MS5MaXN0U2VjcmV0c1JlcXVlc3QaHy5zZWNyZXRzLnYxLkxpc3RTZWNyZXRzUmVzcG9uc2USYAoRVXBkYXRlU2VjcmV0VmFsdWUSJC5zZWNyZXRzLnYxLlVwZGF0ZVNlY3JldFZhbHVlUmVxdWVzdBolLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0VmFsdWVSZXNwb25zZRJpChRVcGRhdGVTZWNyZXRNZXRhZGF0YRInLnNlY3JldHMudjEuVXBkYXRlU2VjcmV0TWV0YWRhdGFSZXF1ZXN0Giguc2VjcmV0cy52MS5VcGRhdGVTZWNyZXRNZXRhZGF0YVJlc3BvbnNlElcKDlJvbGxiYWNrU2VjcmV0EiEuc2VjcmV0cy52MS5Sb2xsYmFja1NlY3JldFJlcXVlc3QaIi5zZWNyZXRzLnYxLlJvbGxiYWNrU2VjcmV0UmVzcG9uc2USYwoSTGlzdFNlY3JldFZlcnNpb25zEiUuc2VjcmV0cy52MS5MaXN0U2VjcmV0VmVyc2lvbnNSZXF1ZXN0GiYuc2VjcmV0cy52MS5MaXN0U2VjcmV0VmVyc2lvbnNSZXNwb25zZRJUCg1BcmNoaXZlU2VjcmV0EiAuc2VjcmV0cy52MS5BcmNoaXZlU2VjcmV0UmVxdWVzdBohLnNlY3JldHMudjEuQXJjaGl2ZVNlY3JldFJlc3BvbnNlElQKDVJlc3RvcmVTZWNyZXQSIC5zZWNyZXRzLnYxLlJlc3RvcmVTZWNyZXRSZXF1ZXN0GiEuc2VjcmV0cy52MS5SZXN0b3JlU2VjcmV0UmVzcG9uc2USUQoMRGVsZXRlU2VjcmV0Eh8uc2VjcmV0cy52MS5EZWxldGVTZWNyZXRSZXF1ZXN0GiAuc2VjcmV0cy52MS5EZWxldGVTZWNyZXRSZXNwb25zZRJmChNMaXN0U2VjcmV0Q29uc3VtZXJzEiYuc2VjcmV0cy52MS5MaXN0U2VjcmV0Q29uc3VtZXJzUmVxdWVzdBonLnNlY3JldHMudjEuTGlzdFNlY3JldENvbnN1bWVyc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_secrets_v1_types]);
 
 /**
  * @generated from message secrets.v1.CreateSecretRequest
@@ -233,6 +233,54 @@ export const UpdateSecretValueResponseSchema: GenMessage<UpdateSecretValueRespon
   messageDesc(file_secrets_v1_secrets_service, 7);
 
 /**
+ * @generated from message secrets.v1.RollbackSecretRequest
+ */
+export type RollbackSecretRequest = Message<"secrets.v1.RollbackSecretRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The earlier version whose value becomes current again.
+   *
+   * @generated from field: int64 version = 2;
+   */
+  version: bigint;
+
+  /**
+   * If set, the rollback happens only if this is still the current version (check-and-set).
+   *
+   * @generated from field: optional int64 expected_version = 3;
+   */
+  expectedVersion?: bigint | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.RollbackSecretRequest.
+ * Use `create(RollbackSecretRequestSchema)` to create a new message.
+ */
+export const RollbackSecretRequestSchema: GenMessage<RollbackSecretRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_secrets_service, 8);
+
+/**
+ * @generated from message secrets.v1.RollbackSecretResponse
+ */
+export type RollbackSecretResponse = Message<"secrets.v1.RollbackSecretResponse"> & {
+  /**
+   * @generated from field: secrets.v1.Secret secret = 1;
+   */
+  secret?: Secret | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.RollbackSecretResponse.
+ * Use `create(RollbackSecretResponseSchema)` to create a new message.
+ */
+export const RollbackSecretResponseSchema: GenMessage<RollbackSecretResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_secrets_service, 9);
+
+/**
  * @generated from message secrets.v1.UpdateSecretMetadataRequest
  */
 export type UpdateSecretMetadataRequest = Message<"secrets.v1.UpdateSecretMetadataRequest"> & {
@@ -276,7 +324,7 @@ export type UpdateSecretMetadataRequest = Message<"secrets.v1.UpdateSecretMetada
  * Use `create(UpdateSecretMetadataRequestSchema)` to create a new message.
  */
 export const UpdateSecretMetadataRequestSchema: GenMessage<UpdateSecretMetadataRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 8);
+  messageDesc(file_secrets_v1_secrets_service, 10);
 
 /**
  * @generated from message secrets.v1.UpdateSecretMetadataResponse
@@ -293,7 +341,7 @@ export type UpdateSecretMetadataResponse = Message<"secrets.v1.UpdateSecretMetad
  * Use `create(UpdateSecretMetadataResponseSchema)` to create a new message.
  */
 export const UpdateSecretMetadataResponseSchema: GenMessage<UpdateSecretMetadataResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 9);
+  messageDesc(file_secrets_v1_secrets_service, 11);
 
 /**
  * @generated from message secrets.v1.ListSecretVersionsRequest
@@ -320,7 +368,7 @@ export type ListSecretVersionsRequest = Message<"secrets.v1.ListSecretVersionsRe
  * Use `create(ListSecretVersionsRequestSchema)` to create a new message.
  */
 export const ListSecretVersionsRequestSchema: GenMessage<ListSecretVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 10);
+  messageDesc(file_secrets_v1_secrets_service, 12);
 
 /**
  * @generated from message secrets.v1.ListSecretVersionsResponse
@@ -342,7 +390,7 @@ export type ListSecretVersionsResponse = Message<"secrets.v1.ListSecretVersionsR
  * Use `create(ListSecretVersionsResponseSchema)` to create a new message.
  */
 export const ListSecretVersionsResponseSchema: GenMessage<ListSecretVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 11);
+  messageDesc(file_secrets_v1_secrets_service, 13);
 
 /**
  * @generated from message secrets.v1.ArchiveSecretRequest
@@ -366,7 +414,7 @@ export type ArchiveSecretRequest = Message<"secrets.v1.ArchiveSecretRequest"> & 
  * Use `create(ArchiveSecretRequestSchema)` to create a new message.
  */
 export const ArchiveSecretRequestSchema: GenMessage<ArchiveSecretRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 12);
+  messageDesc(file_secrets_v1_secrets_service, 14);
 
 /**
  * @generated from message secrets.v1.ArchiveSecretResponse
@@ -383,7 +431,7 @@ export type ArchiveSecretResponse = Message<"secrets.v1.ArchiveSecretResponse"> 
  * Use `create(ArchiveSecretResponseSchema)` to create a new message.
  */
 export const ArchiveSecretResponseSchema: GenMessage<ArchiveSecretResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 13);
+  messageDesc(file_secrets_v1_secrets_service, 15);
 
 /**
  * @generated from message secrets.v1.RestoreSecretRequest
@@ -407,7 +455,7 @@ export type RestoreSecretRequest = Message<"secrets.v1.RestoreSecretRequest"> & 
  * Use `create(RestoreSecretRequestSchema)` to create a new message.
  */
 export const RestoreSecretRequestSchema: GenMessage<RestoreSecretRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 14);
+  messageDesc(file_secrets_v1_secrets_service, 16);
 
 /**
  * @generated from message secrets.v1.RestoreSecretResponse
@@ -424,7 +472,7 @@ export type RestoreSecretResponse = Message<"secrets.v1.RestoreSecretResponse"> 
  * Use `create(RestoreSecretResponseSchema)` to create a new message.
  */
 export const RestoreSecretResponseSchema: GenMessage<RestoreSecretResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 15);
+  messageDesc(file_secrets_v1_secrets_service, 17);
 
 /**
  * @generated from message secrets.v1.DeleteSecretRequest
@@ -448,7 +496,7 @@ export type DeleteSecretRequest = Message<"secrets.v1.DeleteSecretRequest"> & {
  * Use `create(DeleteSecretRequestSchema)` to create a new message.
  */
 export const DeleteSecretRequestSchema: GenMessage<DeleteSecretRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 16);
+  messageDesc(file_secrets_v1_secrets_service, 18);
 
 /**
  * @generated from message secrets.v1.DeleteSecretResponse
@@ -461,7 +509,7 @@ export type DeleteSecretResponse = Message<"secrets.v1.DeleteSecretResponse"> & 
  * Use `create(DeleteSecretResponseSchema)` to create a new message.
  */
 export const DeleteSecretResponseSchema: GenMessage<DeleteSecretResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 17);
+  messageDesc(file_secrets_v1_secrets_service, 19);
 
 /**
  * @generated from message secrets.v1.ListSecretConsumersRequest
@@ -488,7 +536,7 @@ export type ListSecretConsumersRequest = Message<"secrets.v1.ListSecretConsumers
  * Use `create(ListSecretConsumersRequestSchema)` to create a new message.
  */
 export const ListSecretConsumersRequestSchema: GenMessage<ListSecretConsumersRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 18);
+  messageDesc(file_secrets_v1_secrets_service, 20);
 
 /**
  * @generated from message secrets.v1.ListSecretConsumersResponse
@@ -512,7 +560,7 @@ export type ListSecretConsumersResponse = Message<"secrets.v1.ListSecretConsumer
  * Use `create(ListSecretConsumersResponseSchema)` to create a new message.
  */
 export const ListSecretConsumersResponseSchema: GenMessage<ListSecretConsumersResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_secrets_service, 19);
+  messageDesc(file_secrets_v1_secrets_service, 21);
 
 /**
  * Manages secrets for people and operators. Write-only: no method here ever
@@ -585,6 +633,21 @@ export const SecretsService: GenService<{
     methodKind: "unary";
     input: typeof UpdateSecretMetadataRequestSchema;
     output: typeof UpdateSecretMetadataResponseSchema;
+  },
+  /**
+   * Makes the value of an earlier, still retained version current again, as
+   * a new version (history is never rewritten); resolvers see it at once and
+   * watchers are told. Who: admin. Errors: NOT_FOUND (secret or version),
+   * INVALID_ARGUMENT (not an earlier version), FAILED_PRECONDITION (its value
+   * has left the bounded history, or the secret is archived), ABORTED
+   * (expected_version is not the current version).
+   *
+   * @generated from rpc secrets.v1.SecretsService.RollbackSecret
+   */
+  rollbackSecret: {
+    methodKind: "unary";
+    input: typeof RollbackSecretRequestSchema;
+    output: typeof RollbackSecretResponseSchema;
   },
   /**
    * Lists the versions of a secret's value, newest first: metadata only.

@@ -34,6 +34,7 @@ import type {
   SecretRecord,
   SecretState,
   SecretVersionInfo,
+  SecretVersionWithCiphertext,
   SecretWithCiphertext,
   SetReferencesResult,
   StoredCiphertext,
@@ -345,6 +346,13 @@ export class MongoMetadataStore implements MetadataStore {
       await this.versions.deleteMany({ tenantId, secretId }, { session });
       return { outcome: "DELETED", secret: current };
     });
+  }
+
+  async getSecretVersion(tenantId: string, secretId: string, version: number): Promise<SecretVersionWithCiphertext | undefined> {
+    const doc = await this.run(() => this.versions.findOne({ tenantId, secretId, version }));
+    if (!doc) return undefined;
+    const info = toVersionInfo(doc);
+    return doc.ciphertext ? { ...info, ciphertext: { ciphertext: bytesOf(doc.ciphertext), keyVersion: doc.keyVersion } } : info;
   }
 
   async listSecretVersions(tenantId: string, secretId: string, query: PageQuery): Promise<Page<SecretVersionInfo>> {

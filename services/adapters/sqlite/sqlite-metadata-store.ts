@@ -29,6 +29,7 @@ import type {
   SecretRecord,
   SecretState,
   SecretVersionInfo,
+  SecretVersionWithCiphertext,
   SecretWithCiphertext,
   SetReferencesResult,
   StoredCiphertext,
@@ -275,6 +276,13 @@ export class SqliteMetadataStore implements MetadataStore {
       events.push(changeEvent(current, "DELETED", new Date()));
       return { outcome: "DELETED", secret: current };
     });
+  }
+
+  async getSecretVersion(tenantId: string, secretId: string, version: number): Promise<SecretVersionWithCiphertext | undefined> {
+    const row = this.run(() => this.sql.versionWithCiphertext.get({ tenantId, secretId, version }));
+    if (!row) return undefined;
+    const info = toVersionInfo(row);
+    return row.ciphertext ? { ...info, ciphertext: { ciphertext: toBytes(row.ciphertext), keyVersion: row.key_version } } : info;
   }
 
   async listSecretVersions(tenantId: string, secretId: string, query: PageQuery): Promise<Page<SecretVersionInfo>> {

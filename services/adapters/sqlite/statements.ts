@@ -162,6 +162,12 @@ export function prepareStatements(db: Database.Database) {
       `SELECT DISTINCT consumer_id FROM consumer_references
        WHERE tenant_id = @tenantId AND name_key = @nameKey ORDER BY consumer_id LIMIT @limit`,
     ),
+    versionWithCiphertext: db.prepare<SecretKey & { version: number }, SecretVersionRow & { ciphertext: Buffer | null }>(
+      `SELECT version, create_time, created_by, ciphertext IS NOT NULL AS retained,
+              coalesce(key_version, 0) AS key_version, ciphertext
+       FROM secret_versions
+       WHERE tenant_id = @tenantId AND secret_id = @secretId AND version = @version`,
+    ),
     listVersions: db.prepare<SecretKey & { before: number; limit: number }, SecretVersionRow>(
       `SELECT version, create_time, created_by, ciphertext IS NOT NULL AS retained,
               coalesce(key_version, 0) AS key_version
