@@ -1,5 +1,5 @@
 /**
- * The secret commands: create, update, get, list, versions, consumers,
+ * The secret commands: create, update, rollback, get, list, versions, consumers,
  * archive, restore, delete. None of them ever prints a value: the service
  * never returns one here, and values are read from stdin, a file or a hidden
  * prompt, never from an argument.
@@ -101,6 +101,21 @@ export function registerSecretCommands(program: Command): void {
       const { secret } = await clients.secrets.updateSecretValue({
         name,
         value,
+        ...(options.expectedVersion !== undefined && { expectedVersion: BigInt(options.expectedVersion) }),
+      });
+      if (secret) printSecret(command, secret);
+    });
+
+  program
+    .command("rollback")
+    .description("make an earlier version's value current again, as a new version (the value is never shown)")
+    .argument("<name>", "the secret")
+    .requiredOption("--to-version <n>", "the earlier version (see `versions`; its value must still be retained)", positiveInt)
+    .option("--expected-version <n>", "roll back only if this is still the current version", positiveInt)
+    .action(async (name: string, options: { toVersion: number; expectedVersion?: number }, command: Command) => {
+      const { secret } = await (await connect(command)).secrets.rollbackSecret({
+        name,
+        version: BigInt(options.toVersion),
         ...(options.expectedVersion !== undefined && { expectedVersion: BigInt(options.expectedVersion) }),
       });
       if (secret) printSecret(command, secret);

@@ -165,6 +165,23 @@ describe("secrets", () => {
     expect(missingUser.code).toBe(2);
   });
 
+  it("rollback makes an earlier value current as a new version, printing no value", async () => {
+    const first = "rollme-first-Jx4";
+    const second = "rollme-second-Pz9";
+    expect((await cli.run(["create", "ROLLME", "--type", "token"], { stdin: first })).code).toBe(0);
+    expect((await cli.run(["update", "ROLLME"], { stdin: second })).code).toBe(0);
+    const result = await cli.run(["rollback", "ROLLME", "--to-version", "1", "--expected-version", "2", "-o", "json"]);
+    expect(result.code).toBe(0);
+    expect(json(result.stdout)).toMatchObject({ name: "ROLLME", version: "3" });
+    expect(await resolve("$<secret.ROLLME>")).toBe(first);
+    const stale = await cli.run(["rollback", "ROLLME", "--to-version", "1", "--expected-version", "2"]);
+    expect(stale.code).toBe(5);
+    for (const output of [result.stdout, result.stderr, stale.stdout, stale.stderr]) {
+      expect(output).not.toContain(first);
+      expect(output).not.toContain(second);
+    }
+  });
+
   it("get shows metadata as a record or JSON", async () => {
     const table = await cli.run(["get", "API_KEY"]);
     expect(table.code).toBe(0);
