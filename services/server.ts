@@ -52,7 +52,12 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const { store, cipher } = backends;
   const shutdownSignal = new AbortController();
   const watchHub = new WatchHub(store);
-  const server = new grpc.Server({ "grpc.max_receive_message_length": config.maxMessageBytes });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": config.maxMessageBytes,
+    // Pings keep long WatchSecrets streams alive through proxies and load balancers, and find dead peers.
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+  });
   const health = new HealthReporter([SecretsService.typeName, ResolverService.typeName, AdminService.typeName], backends, logger);
   let metricsServer: ListeningServer | undefined;
   let connectServer: ListeningServer | undefined;
