@@ -39,14 +39,15 @@ async function openStore(config: ServiceConfig, logger: Logger): Promise<Metadat
   switch (config.store) {
     case "sqlite":
       return SqliteMetadataStore.open(join(config.dataDir, SQLITE_FILE), {
-        onListenerError: (error) => logger.error({ err: error }, "a secret change listener failed"),
+        auditRetentionDays: config.auditRetentionDays,
+        onBackgroundError: (error) => logger.error({ err: error }, "metadata store background work failed"),
       });
     case "mongodb":
       if (!config.mongodb.uri) throw new Error("--store mongodb needs --mongodb-uri (or SECRETS_MONGODB_URI)");
       return MongoMetadataStore.connect({
         uri: config.mongodb.uri,
         database: config.mongodb.database,
-        auditRetentionDays: config.mongodb.auditRetentionDays,
+        auditRetentionDays: config.auditRetentionDays,
         onChangeFeedError: (error) => logger.warn({ err: error }, "MongoDB change stream interrupted; resuming"),
       });
   }

@@ -31,7 +31,9 @@ export interface ServiceConfig {
   /** Base64 or hex; from SECRETS_MASTER_KEY only. */
   masterKey?: string;
   masterKeyFile?: string;
-  mongodb: { uri?: string; database: string; auditRetentionDays: number };
+  mongodb: { uri?: string; database: string };
+  /** Audit events older than this many days are deleted (both stores). */
+  auditRetentionDays: number;
   vault: {
     address?: string;
     /** From SECRETS_VAULT_TOKEN or VAULT_TOKEN only, never a flag. */
@@ -100,9 +102,7 @@ export function serviceCommand(): Command {
     .addOption(new Option("--vault-key-prefix <prefix>", "prefix of per-tenant transit key names").env("SECRETS_VAULT_KEY_PREFIX").default("secrets-tenant-"))
     .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS (or VAULT_CACERT)").env("SECRETS_VAULT_CA_FILE"))
     .addOption(
-      new Option("--mongodb-audit-retention-days <n>", "audit events older than this are removed (TTL index)").env(
-        "SECRETS_MONGODB_AUDIT_RETENTION_DAYS",
-      ).default(365).argParser(positiveInt),
+      new Option("--audit-retention-days <n>", "audit events older than this many days are deleted").env("SECRETS_AUDIT_RETENTION_DAYS").default(365).argParser(positiveInt),
     );
 }
 
@@ -139,7 +139,8 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
     cipher: options.cipher,
     ...(env.SECRETS_MASTER_KEY && { masterKey: env.SECRETS_MASTER_KEY }),
     ...(options.masterKeyFile && { masterKeyFile: resolve(options.masterKeyFile) }),
-    mongodb: { uri: options.mongodbUri, database: options.mongodbDatabase, auditRetentionDays: options.mongodbAuditRetentionDays },
+    mongodb: { uri: options.mongodbUri, database: options.mongodbDatabase },
+    auditRetentionDays: options.auditRetentionDays,
     vault: {
       address: options.vaultAddr ?? env.VAULT_ADDR,
       token: env.SECRETS_VAULT_TOKEN ?? env.VAULT_TOKEN,

@@ -116,6 +116,28 @@ describe("SqliteMetadataStore (file)", () => {
     }
   });
 
+  it("deletes audit events past the retention period, keeping the rest", async () => {
+    const path = join(dir, "store.db");
+    const day = 24 * 60 * 60 * 1000;
+    const event = (id: string, ageDays: number) => ({
+      tenantId: "acme",
+      id,
+      time: new Date(Date.now() - ageDays * day),
+      actorTokenId: "tok-1",
+      action: "secrets.v1.SecretsService/GetSecret",
+      resources: [],
+      outcome: "SUCCESS" as const,
+      statusCode: "OK",
+    });
+    const first = open(path, { auditRetentionDays: 30 });
+    await first.appendAuditEvents([event("old-1", 45), event("old-2", 31), event("recent", 29), event("today", 0)]);
+    await first.close();
+    // Pruning runs at open (and hourly after).
+    const second = open(path, { auditRetentionDays: 30 });
+    const kept = (await second.listAuditEvents("acme", { limit: 10 })).items.map((e) => e.id);
+    expect(kept.sort()).toEqual(["recent", "today"]);
+  });
+
   it("keeps everything across closing and reopening the file", async () => {
     const path = join(dir, "store.db");
     const first = open(path);

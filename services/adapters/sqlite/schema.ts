@@ -109,6 +109,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, id)
   ) STRICT;
   `,
+  // 2: audit retention deletes by time.
+  `
+  CREATE INDEX audit_events_by_time ON audit_events (time);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -53,9 +53,15 @@ import { AFTER_EVERY_KEY, prepareStatements, type Statements } from "./statement
 export interface SqliteMetadataStoreOptions {
   /** How long a statement waits for another connection's lock before failing; default 5000 ms. */
   busyTimeoutMs?: number;
-  /** Told when a change listener throws; the store carries on either way. */
-  onListenerError?: (error: unknown) => void;
+  /** Told when work the store does on its own fails (a change listener throwing, audit pruning); it carries on. */
+  onBackgroundError?: (error: unknown) => void;
+  /** Audit events older than this are deleted, at open and every hour after; default 365. */
+  auditRetentionDays?: number;
 }
+
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const AUDIT_PRUNE_SLICE = 10_000;
 
 const BACKEND = "metadata store (SQLite)";
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -70,11 +76,18 @@ type ChangeListener = (event: SecretChangeEvent) => void;
 export class SqliteMetadataStore implements MetadataStore {
   private readonly listeners = new Set<ChangeListener>();
 
+  private readonly auditPruning: NodeJS.Timeout;
+
   private constructor(
     private readonly db: Database.Database,
     private readonly sql: Statements,
-    private readonly onListenerError: ((error: unknown) => void) | undefined,
-  ) {}
+    private readonly onBackgroundError: ((error: unknown) => void) | undefined,
+    private readonly auditRetentionMs: number,
+  ) {
+    this.pruneAuditEvents();
+    this.auditPruning = setInterval(() => this.pruneAuditEvents(), AUDIT_PRUNE_INTERVAL_MS);
+    this.auditPruning.unref();
+  }
 
   /**
    * Opens (creating if needed, owner-only) the store file at `path` and brings
@@ -93,7 +106,12 @@ export class SqliteMetadataStore implements MetadataStore {
       db.pragma("synchronous = FULL");
       db.pragma("foreign_keys = ON");
       migrate(db);
-      return new SqliteMetadataStore(db, prepareStatements(db), options.onListenerError);
+      return new SqliteMetadataStore(
+        db,
+        prepareStatements(db),
+        options.onBackgroundError,
+        (options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 24 * 60 * 60 * 1000,
+      );
     } catch (error) {
       db?.close();
       throw new Error(`cannot open the metadata store at ${path}: ${messageOf(error)}`, { cause: error });
@@ -506,7 +524,20 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.auditPruning);
     if (this.db.open) this.db.close();
+  }
+
+  /** Deletes audit events past the retention period (what MongoDB's TTL index does there). */
+  private pruneAuditEvents(): void {
+    if (!this.db.open) return;
+    const before = Date.now() - this.auditRetentionMs;
+    try {
+      while (this.sql.pruneAuditEvents.run({ before, limit: AUDIT_PRUNE_SLICE }).changes === AUDIT_PRUNE_SLICE);
+    } catch (error) {
+      // A busy or read-only store prunes next time; the service serves on.
+      this.onBackgroundError?.(error);
+    }
   }
 
   // Internals
@@ -563,7 +594,7 @@ export class SqliteMetadataStore implements MetadataStore {
         listener(event);
       } catch (error) {
         try {
-          this.onListenerError?.(error);
+          this.onBackgroundError?.(error);
         } catch {
           // A failing error reporter must not break the store either.
         }

@@ -223,6 +223,10 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY c.id, r.position`,
     ),
 
+    // In slices, so pruning a large backlog never holds the write lock for long.
+    pruneAuditEvents: db.prepare<{ before: number; limit: number }>(
+      `DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE time < @before LIMIT @limit)`,
+    ),
     insertApiToken: db.prepare<ApiTokenInsert>(
       `INSERT INTO api_tokens (tenant_id, id, hash, display_name, role, allowed_secret_patterns,
                                create_time, expire_time, revoke_time, created_by)
