@@ -135,7 +135,9 @@ export function renderYamlTemplate(template: YamlTemplate, valueOf: (referenceTe
   for (const substitution of [...template.substitutions].sort((a, b) => a.start - b.start)) {
     const original = template.source.slice(substitution.start, substitution.end);
     out += template.source.slice(copiedUntil, substitution.start) + renderScalar(substitution, valueOf);
-    // A block scalar's range takes its last line break with it; put one back.
+    // A block scalar becomes one line: its header's comment goes after it, and the last line break it took goes back.
+    const headerComment = /^[|>][^\n]*?\s(#[^\n]*)/.exec(original)?.[1];
+    if (headerComment) out += ` ${headerComment}`;
     if (original.endsWith("\n")) out += "\n";
     copiedUntil = substitution.end;
   }

@@ -105,6 +105,12 @@ describe("layout", () => {
     expect(out).toBe(SOURCE.replace("$<secret.GRAFANA_API_KEY>", "glsa_x"));
   });
 
+  it("keeps the comment on a substituted block scalar's header line", () => {
+    const out = renderAll("key: |-  # the key\n  $<secret.X>\nother: 1 # o\n", () => string("v a: l"));
+    expect(out).toBe('key: "v a: l" # the key\nother: 1 # o\n');
+    expect(parse(out)).toEqual({ key: "v a: l", other: 1 });
+  });
+
   it("leaves a file without placeholders unchanged", () => {
     const plain = "a: 1 # c\nb: [x, y]\n";
     expect(renderAll(plain, () => string("never"))).toBe(plain);
