@@ -1,5 +1,5 @@
 /**
- * The secret commands: create, update, rollback, get, list, versions, consumers,
+ * The secret commands: create, update, rollback, edit, get, list, versions, consumers,
  * archive, restore, delete. None of them ever prints a value: the service
  * never returns one here, and values are read from stdin, a file or a hidden
  * prompt, never from an argument.
@@ -120,6 +120,40 @@ export function registerSecretCommands(program: Command): void {
       });
       if (secret) printSecret(command, secret);
     });
+
+  program
+    .command("edit")
+    .description("change a secret's display name, description or labels (name and type are fixed)")
+    .argument("<name>", "the secret")
+    .option("--display-name <text>", "the new display name")
+    .option("--description <text>", "the new description")
+    .option("-l, --label <key=value>", "the new labels, replacing all of them (repeatable)", collectLabel)
+    .option("--clear-labels", "remove every label")
+    .option("--etag <etag>", "change only if the secret still has this etag (from `get -o json`)")
+    .action(
+      async (
+        name: string,
+        options: { displayName?: string; description?: string; label?: Record<string, string>; clearLabels?: boolean; etag?: string },
+        command: Command,
+      ) => {
+        const paths = [
+          ...(options.displayName !== undefined ? ["display_name"] : []),
+          ...(options.description !== undefined ? ["description"] : []),
+          ...(options.label !== undefined || options.clearLabels ? ["labels"] : []),
+        ];
+        if (paths.length === 0) throw new CliError(EXIT.usage, "nothing to change: give --display-name, --description, --label or --clear-labels");
+        if (options.label !== undefined && options.clearLabels) throw new CliError(EXIT.usage, "--label and --clear-labels contradict each other");
+        const { secret } = await (await connect(command)).secrets.updateSecretMetadata({
+          name,
+          displayName: options.displayName ?? "",
+          description: options.description ?? "",
+          labels: options.label ?? {},
+          updateMask: { paths },
+          etag: options.etag ?? "",
+        });
+        if (secret) printSecret(command, secret);
+      },
+    );
 
   program
     .command("get")

@@ -182,6 +182,19 @@ describe("secrets", () => {
     }
   });
 
+  it("edit changes display name, description and labels; a stale etag is a conflict", async () => {
+    const before = json((await cli.run(["get", "ROLLME", "-o", "json"])).stdout);
+    const edited = await cli.run(["edit", "ROLLME", "--description", "rolled back once", "--label", "team=core", "--etag", before.etag, "-o", "json"]);
+    expect(edited.code).toBe(0);
+    expect(json(edited.stdout)).toMatchObject({ description: "rolled back once", labels: { team: "core" }, displayName: before.displayName ?? "" });
+    const stale = await cli.run(["edit", "ROLLME", "--clear-labels", "--etag", before.etag]);
+    expect(stale.code).toBe(5);
+    const cleared = json((await cli.run(["edit", "ROLLME", "--clear-labels", "-o", "json"])).stdout);
+    expect(cleared.labels ?? {}).toEqual({});
+    expect(cleared.description).toBe("rolled back once");
+    expect((await cli.run(["edit", "ROLLME"])).code).toBe(2);
+  });
+
   it("get shows metadata as a record or JSON", async () => {
     const table = await cli.run(["get", "API_KEY"]);
     expect(table.code).toBe(0);
