@@ -6,8 +6,12 @@
  * the last good files stay; the stream is re-opened with capped exponential
  * backoff, and the first message of the new stream (the snapshot of versions)
  * is compared with what was rendered, so a change made meanwhile is not lost.
+ * An edited input (a ConfigMap update) is re-rendered too, and the secrets it
+ * now references are watched.
  */
 import { spawn } from "node:child_process";
+import { statSync, watch as watchPath, type FSWatcher } from "node:fs";
+import { dirname } from "node:path";
 import { ConnectError } from "@connectrpc/connect";
 import { WatchEventType, type WatchSecretsResponse } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretState } from "../gen/secrets/v1/types_pb.js";
@@ -58,6 +62,14 @@ export async function runWatch(
   hooks: WatchHooks,
   signal: AbortSignal,
 ): Promise<void> {
+  // An edited config (a ConfigMap update, say) is re-rendered too, and its new references watched.
+  // Watched from the start, so an edit made during the first render is not missed.
+  let editedEarly = false;
+  let onInputEdited: () => void = () => {
+    editedEarly = true;
+  };
+  const stopWatchingInputs = watchInputs(settings.inputs, () => onInputEdited(), log);
+
   let last: SuccessfulRender | undefined;
   for (let attempt = 0; last === undefined && !signal.aborted; attempt++) {
     const result = await renderConfigs(client, settings, signal);
@@ -71,7 +83,10 @@ export async function runWatch(
     log.problems(`render failed; retrying in ${delay} ms:`, result.problems);
     await sleep(delay, signal);
   }
-  if (last === undefined) return;
+  if (last === undefined) {
+    stopWatchingInputs();
+    return;
+  }
 
   // Renders run one at a time; events that arrive meanwhile ask for one more.
   let rendering: Promise<void> = Promise.resolve();
@@ -101,10 +116,16 @@ export async function runWatch(
     }, settings.debounceMs);
   };
 
+  onInputEdited = scheduleRender;
+  if (editedEarly) scheduleRender();
+
   for (let attempt = 0; !signal.aborted; ) {
     const names = [...last.versions.values()].map((secret) => secret.name);
     if (names.length === 0) {
-      await sleep(2 ** 31 - 1, signal); // nothing to watch: the files are final
+      // Nothing to watch until an edited input references a secret.
+      const edited = new AbortController();
+      namesChanged = () => edited.abort();
+      await sleep(2 ** 31 - 1, AbortSignal.any([signal, edited.signal]));
       continue;
     }
     const stream = new AbortController();
@@ -129,8 +150,30 @@ export async function runWatch(
     if (stream.signal.aborted) continue; // re-subscribe at once with the new names
     await sleep(backoffDelayMs(attempt++, settings.backoff), signal);
   }
+  stopWatchingInputs();
   clearTimeout(timer);
   await rendering;
+}
+
+/**
+ * Calls `onChange` on any change under the inputs. A file is watched through
+ * its directory, because editors and Kubernetes replace files by renaming,
+ * which a watch on the file itself would not survive. Spurious events cost a
+ * render that writes nothing.
+ */
+function watchInputs(inputs: readonly string[], onChange: () => void, log: SidecarLog): () => void {
+  const watchers: FSWatcher[] = [];
+  for (const input of inputs) {
+    try {
+      const directory = statSync(input).isDirectory();
+      const watcher = watchPath(directory ? input : dirname(input), { recursive: directory }, onChange);
+      watcher.on("error", (error) => log.info(`stopped watching ${input} (${error.message}); secret changes still re-render`));
+      watchers.push(watcher);
+    } catch (error) {
+      log.info(`cannot watch ${input} for edits (${(error as Error).message}); secret changes still re-render`);
+    }
+  }
+  return () => watchers.forEach((watcher) => watcher.close());
 }
 
 /** Runs `command` through the shell with inherited output; resolves with its exit status. */

@@ -2,9 +2,10 @@
  * watch mode through the real CLI: a value update re-renders the file and
  * signals the workload; a service restart loses nothing (a change made while
  * the sidecar was disconnected is caught from the new stream's snapshot);
- * SIGTERM ends it cleanly. No value appears in the sidecar's output.
+ * SIGTERM ends it cleanly; an edited config is re-rendered and its new
+ * references watched. No value appears in the sidecar's output.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -16,8 +17,16 @@ const VALUES = ["watch-value-one-111", "watch-value-two-222", "watch-value-three
 let f: SidecarFixture;
 let config: string;
 
+const ADDED_VALUE = "watch-added-value-555";
+
 beforeAll(async () => {
-  f = await startSidecarFixture([{ name: "ROTATING", type: SecretType.TOKEN, value: token(VALUES[0]!) }], ["ROTATING"]);
+  f = await startSidecarFixture(
+    [
+      { name: "ROTATING", type: SecretType.TOKEN, value: token(VALUES[0]!) },
+      { name: "ADDED_LATER", type: SecretType.TOKEN, value: token(ADDED_VALUE) },
+    ],
+    ["ROTATING", "ADDED_LATER"],
+  );
   config = join(f.dir, "app.yaml");
   await writeFile(config, "kind: service\nname: watcher\n# rotated by the test\ntoken: $<secret.ROTATING>\n");
 });
@@ -82,5 +91,29 @@ describe("watch", () => {
     run.child.kill("SIGTERM");
     expect((await run.exited).code).toBe(0);
     expectNoValues(run.output(), [...VALUES, "watch-value-four-444"]);
+  });
+
+  it("re-renders an edited config, registering and watching the secrets it now references", async () => {
+    const dir = join(f.dir, "edited");
+    await mkdir(dir);
+    const edited = join(dir, "app.yaml");
+    await writeFile(edited, "kind: service\nname: edited\nplain: nothing to resolve yet\n");
+    const out = join(f.dir, "out-edited");
+    const run = spawnSidecar(["watch", edited, "-o", out, ...f.connectionArgs(), "--debounce-ms", "20"]);
+    await expect.poll(() => readFile(join(out, "app.yaml"), "utf8").catch(() => ""), { timeout: 20_000 }).toContain("nothing to resolve");
+
+    // As an editor or a ConfigMap update does: a new file renamed over the old one.
+    await writeFile(`${edited}.new`, "kind: service\nname: edited\nadded: $<secret.ADDED_LATER>\n");
+    await rename(`${edited}.new`, edited);
+    await expect.poll(async () => parse(await readFile(join(out, "app.yaml"), "utf8")).added, { timeout: 10_000 }).toBe(ADDED_VALUE);
+    const consumers = await f.admin.secrets.listSecretConsumers({ name: "ADDED_LATER" });
+    expect(consumers.consumers.map((c) => c.id)).toEqual(["service/edited"]);
+
+    // Its new secret is watched now.
+    await f.admin.secrets.updateSecretValue({ name: "ADDED_LATER", value: token("watch-added-value-666") });
+    await expect.poll(async () => parse(await readFile(join(out, "app.yaml"), "utf8")).added, { timeout: 10_000 }).toBe("watch-added-value-666");
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(0);
+    expectNoValues(run.output(), [ADDED_VALUE, "watch-added-value-666"]);
   });
 });
