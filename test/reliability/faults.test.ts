@@ -9,7 +9,7 @@
 import Database from "better-sqlite3";
 import { Code } from "@connectrpc/connect";
 import { execFileSync } from "node:child_process";
-import { chmodSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
