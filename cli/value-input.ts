@@ -29,10 +29,6 @@ export function domainTypeOf(type: SecretTypeEnum): SecretType {
   }
 }
 
-export function protoTypeOf(type: SecretType): SecretTypeEnum {
-  return SecretTypeEnum[type];
-}
-
 export interface ValueOptions {
   /** Read the value from this file instead of stdin or a prompt. */
   fromFile?: string;

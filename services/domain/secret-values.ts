@@ -5,7 +5,6 @@
 import type { FieldViolation } from "./errors.js";
 
 export type SecretType = "TOKEN" | "USERNAME_PASSWORD" | "JSON";
-export const SECRET_TYPES: readonly SecretType[] = ["TOKEN", "USERNAME_PASSWORD", "JSON"];
 
 export type SecretValue =
   | { type: "TOKEN"; token: string }
