@@ -6,6 +6,8 @@ import { readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// Everything a bundle can be built from: any edit here falls back to the sources.
+const SOURCES = ["sidecar", "cli", "services", "gen", "package-lock.json"];
 
 function newestMtime(path) {
   const stat = statSync(path);
@@ -24,11 +26,10 @@ function isFresh(bundle, sources) {
 /**
  * @param {string} name the bundle's name in dist/ (without .mjs)
  * @param {string} typescriptEntry the entry's path from the repository root
- * @param {string[]} sources the folders and files the bundle is built from, from the root
  */
-export async function importEntry(name, typescriptEntry, sources) {
+export async function importEntry(name, typescriptEntry) {
   const bundle = `${root}dist/${name}.mjs`;
-  if (isFresh(bundle, [...sources, "package-lock.json"])) return import(bundle);
+  if (isFresh(bundle, SOURCES)) return import(bundle);
   const { register } = await import("tsx/esm/api");
   register();
   return import(`${root}${typescriptEntry}`);

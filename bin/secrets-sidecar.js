@@ -2,7 +2,7 @@
 // Plain node entry of the sidecar (bundled when fresh, see entry.js).
 import { importEntry } from "./entry.js";
 
-const { runSidecar } = await importEntry("secrets-sidecar", "sidecar/main.ts", ["sidecar", "services/domain", "services/support", "gen"]);
+const { runSidecar } = await importEntry("secrets-sidecar", "sidecar/main.ts");
 const status = await runSidecar(process.argv.slice(2));
 // Open HTTP/2 sessions would keep the process alive; the status is final here.
 process.stdout.write("", () => process.exit(status));

@@ -2,4 +2,4 @@
 // Plain node entry of secretsctl (bundled when fresh, see entry.js); the CLI runs when imported.
 import { importEntry } from "./entry.js";
 
-await importEntry("secretsctl", "cli/main.ts", ["cli", "services/domain", "services/support", "gen"]);
+await importEntry("secretsctl", "cli/main.ts");

@@ -9,6 +9,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SecretType as SecretTypeEnum, type SecretValueSchema } from "../gen/secrets/v1/types_pb.js";
 import type { FieldViolation } from "../services/domain/errors.js";
 import { parseSecretValue, type SecretType, type SecretValueInput } from "../services/domain/secret-values.js";
+import { secretTypeFromProto } from "../services/secrets/secret-messages.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { promptHidden, type TerminalInput } from "./prompt.js";
 
@@ -17,16 +18,9 @@ export const TYPE_FLAG_VALUES = { token: "TOKEN", "username-password": "USERNAME
 export type TypeFlag = keyof typeof TYPE_FLAG_VALUES;
 
 export function domainTypeOf(type: SecretTypeEnum): SecretType {
-  switch (type) {
-    case SecretTypeEnum.TOKEN:
-      return "TOKEN";
-    case SecretTypeEnum.USERNAME_PASSWORD:
-      return "USERNAME_PASSWORD";
-    case SecretTypeEnum.JSON:
-      return "JSON";
-    default:
-      throw new CliError(EXIT.failure, "the service returned a secret without a type");
-  }
+  const domainType = secretTypeFromProto(type);
+  if (!domainType) throw new CliError(EXIT.failure, "the service returned a secret without a type");
+  return domainType;
 }
 
 export interface ValueOptions {
