@@ -118,10 +118,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
   return {
     async setConsumerReferences(request, ctx) {
       authorize(ctx, "consumer.write");
-      ctx.audit.consumerId = request.consumerId;
-      const violations: FieldViolation[] = [];
-      checkConsumerId("consumer_id", request.consumerId, violations);
-      throwIfInvalid(violations);
+      noteConsumerId(ctx, request.consumerId);
       // Indices in errors are the request's, so duplicates are dropped only after parsing.
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
@@ -136,26 +133,18 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       );
       if (result.outcome === "MISSING") {
         const missing = new Set(result.nameKeys);
-        throwIfFailed(
+        throw referencesFailed(
           parsed
             .filter((p) => missing.has(p.reference.nameKey))
             .map((p) => ({ index: p.index, reference: p.text, reason: "NOT_FOUND" as const, message: REASON_WORDS.NOT_FOUND })),
         );
       }
-      return {
-        consumer:
-          result.outcome === "OK"
-            ? consumerMessage(result.consumer)
-            : { id: request.consumerId, references: [] },
-      };
+      return { consumer: consumerMessage(result.consumer) };
     },
 
     async deleteConsumer(request, ctx) {
       authorize(ctx, "consumer.write");
-      ctx.audit.consumerId = request.consumerId;
-      const violations: FieldViolation[] = [];
-      checkConsumerId("consumer_id", request.consumerId, violations);
-      throwIfInvalid(violations);
+      noteConsumerId(ctx, request.consumerId);
       await authorizeConsumerChange(ctx, request.consumerId);
       await store.deleteConsumer(ctx.caller.tenantId, request.consumerId);
       return {};
@@ -163,12 +152,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
 
     async resolveSecrets(request, ctx) {
       authorize(ctx, "secret.resolve");
-      if (request.consumerId !== "") {
-        const violations: FieldViolation[] = [];
-        checkConsumerId("consumer_id", request.consumerId, violations);
-        throwIfInvalid(violations);
-        ctx.audit.consumerId = request.consumerId;
-      }
+      if (request.consumerId !== "") noteConsumerId(ctx, request.consumerId);
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
 
@@ -285,9 +269,21 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
   };
 }
 
+/** Checks a consumer id and records it for the audit. */
+function noteConsumerId(ctx: CallContext, consumerId: string): void {
+  const violations: FieldViolation[] = [];
+  checkConsumerId("consumer_id", consumerId, violations);
+  throwIfInvalid(violations);
+  ctx.audit.consumerId = consumerId;
+}
+
 /** Throws the batch's error, naming every failing reference, if there is any. */
 function throwIfFailed(failures: ReferenceFailure[]): void {
-  if (failures.length === 0) return;
+  if (failures.length > 0) throw referencesFailed(failures);
+}
+
+/** The error of a failed batch: the status of its most fundamental failure, every failing reference in the details. */
+function referencesFailed(failures: ReferenceFailure[]): ServiceError {
   failures.sort((a, b) => a.index - b.index);
   const [, code] = FAILURE_PRECEDENCE.find(([reason]) => failures.some((f) => f.reason === reason))!;
   const listed = failures
@@ -295,7 +291,7 @@ function throwIfFailed(failures: ReferenceFailure[]): void {
     .map((f) => `${f.reference} (${f.reason === "MALFORMED" ? f.message : REASON_WORDS[f.reason]})`)
     .join("; ");
   const more = failures.length > 10 ? `; and ${failures.length - 10} more` : "";
-  throw new ServiceError(code, `${failures.length} reference(s) failed: ${listed}${more}`, {
+  return new ServiceError(code, `${failures.length} reference(s) failed: ${listed}${more}`, {
     reason: "REFERENCES_FAILED",
     referenceFailures: failures,
   });
