@@ -7,7 +7,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { CliError, EXIT } from "./exit-codes.js";
-import { replaceFileAtomically } from "../services/support/private-files.js";
+import { replaceFileAtomically } from "../kernel/private-files.js";
 
 export interface Context {
   /** `host:port`, or a URL (`https://host:port`). */

@@ -7,9 +7,9 @@
 import { readFile } from "node:fs/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SecretType as SecretTypeEnum, type SecretValueSchema } from "../gen/secrets/v1/types_pb.js";
-import type { FieldViolation } from "../services/domain/errors.js";
-import { parseSecretValue, type SecretType, type SecretValueInput } from "../services/domain/secret-values.js";
-import { secretTypeFromProto } from "../services/secrets/secret-messages.js";
+import type { FieldViolation } from "../kernel/field-violation.js";
+import { parseSecretValue, type SecretType, type SecretValueInput } from "../kernel/secret-values.js";
+import { secretTypeFromProto } from "../kernel/secret-type-wire.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { promptHidden, type TerminalInput } from "./prompt.js";
 

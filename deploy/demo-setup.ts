@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
 import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
 import { Role, SecretType } from "../gen/secrets/v1/types_pb.js";
-import { replaceFileAtomically } from "../services/support/private-files.js";
+import { replaceFileAtomically } from "../kernel/private-files.js";
 
 const address = process.env.SECRETS_ADDRESS ?? "127.0.0.1:50051";
 const adminTokenFile = process.env.ADMIN_TOKEN_FILE ?? "data/bootstrap-admin.token";

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { nonNegativeInt, positiveInt } from "./support/int-flags.js";
+import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
 
 export interface ServiceConfig {
   /** host:port for gRPC. */

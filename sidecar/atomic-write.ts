@@ -7,7 +7,7 @@
  */
 import { chmod, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { OWNER_ONLY, replaceFileAtomically } from "../services/support/private-files.js";
+import { OWNER_ONLY, replaceFileAtomically } from "../kernel/private-files.js";
 
 export const RENDERED_FILE_MODE = OWNER_ONLY;
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
-import { parseReference, isReferenceSyntaxError, type Reference } from "../services/domain/references.js";
+import { parseReference, isReferenceSyntaxError, type Reference } from "../kernel/references.js";
 import { consumerIdFor } from "./consumer-id.js";
 import { collectInputFiles } from "./input-files.js";
 import { parseYamlTemplate, type SourcePosition, type YamlTemplate } from "./yaml-render.js";

@@ -13,8 +13,8 @@
  * without spaces (the service's rule, imported from the domain).
  */
 import type { Document } from "yaml";
-import { checkConsumerId } from "../services/domain/names.js";
-import type { FieldViolation } from "../services/domain/errors.js";
+import { checkConsumerId } from "../kernel/names.js";
+import type { FieldViolation } from "../kernel/field-violation.js";
 
 export interface ConsumerIdOptions {
   consumerId?: string;

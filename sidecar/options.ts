@@ -11,7 +11,7 @@ import { parseEnvReferences, type LoadOptions } from "./configs.js";
 import type { RenderSettings } from "./renderer.js";
 import type { ConnectionOptions } from "./resolver-client.js";
 import type { WatchSettings } from "./watch.js";
-import { nonNegativeInt, positiveInt } from "../services/support/int-flags.js";
+import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
 
 
 function collect(value: string, previous: string[] = []): string[] {

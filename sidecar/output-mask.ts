@@ -9,7 +9,7 @@
 import { Transform } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { ValueKind } from "../gen/secrets/v1/resolver_service_pb.js";
-import { applyFilters } from "../services/domain/references.js";
+import { applyFilters } from "../kernel/references.js";
 
 export const SENSITIVE = "[[SENSITIVE]]";
 /** Shorter values are not masked: hiding every "on" or "42" would garble the output and protect nothing. */

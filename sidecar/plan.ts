@@ -9,7 +9,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { WatchEventType } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretState } from "../gen/secrets/v1/types_pb.js";
-import type { Reference } from "../services/domain/references.js";
+import type { Reference } from "../kernel/references.js";
 import { formatWhere, loadConfigs, type LoadOptions } from "./configs.js";
 import { problemLine } from "./reference-problems.js";
 import type { ResolverClient } from "./resolver-client.js";

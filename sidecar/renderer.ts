@@ -5,7 +5,7 @@
  * nothing is written; the result lists every failing place.
  */
 import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
-import { secretNameKey } from "../services/domain/names.js";
+import { secretNameKey } from "../kernel/names.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import {
   loadConfigs,

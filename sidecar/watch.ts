@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import { ConnectError } from "@connectrpc/connect";
 import { WatchEventType, type WatchSecretsResponse } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretState } from "../gen/secrets/v1/types_pb.js";
-import { secretNameKey } from "../services/domain/names.js";
+import { secretNameKey } from "../kernel/names.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
 import type { SidecarLog } from "./log.js";
 import { renderConfigs, type RenderResult, type RenderSettings } from "./renderer.js";

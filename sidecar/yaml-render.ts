@@ -6,7 +6,7 @@
  */
 import { isMap, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
 import { ValueKind } from "../gen/secrets/v1/resolver_service_pb.js";
-import { isWholeReference, parseTemplate, type Reference, type TemplatePart } from "../services/domain/references.js";
+import { isWholeReference, parseTemplate, type Reference, type TemplatePart } from "../kernel/references.js";
 import { yamlFlowNode, yamlStringScalar } from "./yaml-scalar.js";
 
 export interface SourcePosition {

@@ -12,7 +12,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListAuditEventsRequestSchema } from "../../gen/secrets/v1/admin_service_pb.js";
 import type { ServiceClients } from "../client.js";
 import { connect, outputFormat } from "../command-context.js";
-import { positiveInt } from "../../services/support/int-flags.js";
+import { positiveInt } from "../../kernel/int-flags.js";
 import { parsePastTime } from "../flag-parsers.js";
 import { formatTime, messageJson, printJson, printLine, renderTable, type OutputFormat } from "../output.js";
 

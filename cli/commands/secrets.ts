@@ -6,11 +6,11 @@
  */
 import { Option, type Command } from "commander";
 import { ConsumerSchema, SecretSchema, SecretState, SecretType, SecretVersionSchema, type Consumer, type Secret } from "../../gen/secrets/v1/types_pb.js";
-import type { FieldViolation } from "../../services/domain/errors.js";
-import { checkSecretName } from "../../services/domain/names.js";
+import type { FieldViolation } from "../../kernel/field-violation.js";
+import { checkSecretName } from "../../kernel/names.js";
 import { connect, outputFormat } from "../command-context.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { positiveInt } from "../../services/support/int-flags.js";
+import { positiveInt } from "../../kernel/int-flags.js";
 import { collectLabel } from "../flag-parsers.js";
 import { formatTime, messageJson, printJson, printLine, renderRecord, renderTable } from "../output.js";
 import { allPages } from "../paging.js";

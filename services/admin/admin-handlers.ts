@@ -1,9 +1,10 @@
 /** AdminService: tenants, API tokens, the audit trail, key rotation. */
+import type { FieldViolation } from "../../kernel/field-violation.js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
 import { mintApiToken } from "../auth/api-tokens.js";
-import { ServiceError, throwIfInvalid, type FieldViolation } from "../domain/errors.js";
-import { checkTenantId } from "../domain/names.js";
+import { ServiceError, throwIfInvalid } from "../domain/errors.js";
+import { checkTenantId } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { ASSIGNABLE_ROLES, isValidSecretPattern } from "../domain/permissions.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";

@@ -9,7 +9,7 @@ import type { Role } from "../domain/permissions.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore, TenantRecord } from "../ports/metadata-store.js";
 import type { Logger } from "../logger.js";
-import { replaceFileAtomically } from "../support/private-files.js";
+import { replaceFileAtomically } from "../../kernel/private-files.js";
 
 export interface NewTenant {
   tenant: TenantRecord;

@@ -7,6 +7,8 @@
  * Messages must never contain a secret value: they are logged and audited.
  */
 
+import type { FieldViolation } from "../../kernel/field-violation.js";
+
 export type StatusCodeName =
   | "CANCELLED"
   | "UNKNOWN"
@@ -25,14 +27,6 @@ export type StatusCodeName =
   | "DATA_LOSS"
   | "UNAUTHENTICATED";
 
-export interface FieldViolation {
-  /** Path of the field in the request, e.g. `value.username_password.password`. */
-  field: string;
-  /** What rule the field breaks. */
-  description: string;
-  /** Stable UPPER_SNAKE_CASE reason. */
-  reason: string;
-}
 
 export interface PreconditionViolation {
   /** Kind of precondition, e.g. `CONSUMER`. */

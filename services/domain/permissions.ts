@@ -2,7 +2,7 @@
  * Roles and what each may do. Every authorization decision in the service is
  * `roleAllows(...)` plus, for workloads, `tokenGrantsSecret(...)`.
  */
-import { secretNameKey } from "./names.js";
+import { secretNameKey } from "../../kernel/names.js";
 
 export type Role = "PLATFORM_ADMIN" | "ADMIN" | "VIEWER" | "WORKLOAD";
 

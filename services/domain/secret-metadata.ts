@@ -1,5 +1,5 @@
 /** Rules for a secret's editable metadata: display name, description, labels. */
-import type { FieldViolation } from "./errors.js";
+import type { FieldViolation } from "../../kernel/field-violation.js";
 
 export const MAX_DISPLAY_NAME_LENGTH = 256;
 export const MAX_DESCRIPTION_LENGTH = 2048;

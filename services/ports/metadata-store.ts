@@ -16,7 +16,7 @@
  * failures throw, and an unreachable backend throws BackendUnavailableError.
  */
 import type { Role } from "../domain/permissions.js";
-import type { SecretType } from "../domain/secret-values.js";
+import type { SecretType } from "../../kernel/secret-values.js";
 
 export type SecretState = "ACTIVE" | "ARCHIVED";
 

@@ -3,6 +3,7 @@
  * a config references, resolves references to values in one batch, and
  * streams changes to watched secrets.
  */
+import type { FieldViolation } from "../../kernel/field-violation.js";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   ValueKind,
@@ -15,15 +16,14 @@ import {
   invalidArgument,
   permissionDenied,
   throwIfInvalid,
-  type FieldViolation,
   type ReferenceFailure,
   type ReferenceFailureReason,
   type StatusCodeName,
 } from "../domain/errors.js";
-import { checkConsumerId, checkSecretName, secretNameKey } from "../domain/names.js";
+import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
-import { applyFilters, parseReference, type Reference } from "../domain/references.js";
-import { decodeSecretValue, selectField } from "../domain/secret-values.js";
+import { applyFilters, parseReference, type Reference } from "../../kernel/references.js";
+import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretChangeEvent, SecretChangeKind } from "../ports/metadata-store.js";
 import { authorize, authorizeSecrets, type CallContext } from "../rpc/call-context.js";

@@ -3,30 +3,19 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   SecretState as ProtoSecretState,
-  SecretType as ProtoSecretType,
   type SecretSchema,
   type SecretValue as ProtoSecretValue,
   type SecretVersionSchema,
   type ConsumerSchema,
 } from "../../gen/secrets/v1/types_pb.js";
-import type { SecretType, SecretValueInput } from "../domain/secret-values.js";
+import type { SecretValueInput } from "../../kernel/secret-values.js";
+import { secretTypeToProto } from "../../kernel/secret-type-wire.js";
 import type { ConsumerRecord, SecretRecord, SecretState, SecretVersionInfo } from "../ports/metadata-store.js";
-
-const TYPE_TO_PROTO: Record<SecretType, ProtoSecretType> = {
-  TOKEN: ProtoSecretType.TOKEN,
-  USERNAME_PASSWORD: ProtoSecretType.USERNAME_PASSWORD,
-  JSON: ProtoSecretType.JSON,
-};
 
 const STATE_TO_PROTO: Record<SecretState, ProtoSecretState> = {
   ACTIVE: ProtoSecretState.ACTIVE,
   ARCHIVED: ProtoSecretState.ARCHIVED,
 };
-
-/** The domain type of a requested type, or undefined for UNSPECIFIED and unknown numbers. */
-export function secretTypeFromProto(type: ProtoSecretType): SecretType | undefined {
-  return (Object.keys(TYPE_TO_PROTO) as SecretType[]).find((key) => TYPE_TO_PROTO[key] === type);
-}
 
 export function secretStateToProto(state: SecretState): ProtoSecretState {
   return STATE_TO_PROTO[state];
@@ -42,7 +31,7 @@ export function secretMessage(secret: SecretRecord): MessageInitShape<typeof Sec
     displayName: secret.displayName,
     description: secret.description,
     labels: secret.labels,
-    type: TYPE_TO_PROTO[secret.type],
+    type: secretTypeToProto(secret.type),
     state: STATE_TO_PROTO[secret.state],
     version: BigInt(secret.version),
     createTime: timestampFromDate(secret.createTime),

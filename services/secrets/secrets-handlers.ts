@@ -2,6 +2,8 @@
  * SecretsService: create, read, list, version, archive, restore and delete
  * secrets. Write-only: nothing here returns a value.
  */
+import { secretTypeFromProto } from "../../kernel/secret-type-wire.js";
+import type { FieldViolation } from "../../kernel/field-violation.js";
 import type { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { associatedData } from "../domain/associated-data.js";
 import {
@@ -9,13 +11,12 @@ import {
   invalidArgument,
   secretNotFound,
   throwIfInvalid,
-  type FieldViolation,
 } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
-import { checkSecretName, secretNameKey } from "../domain/names.js";
+import { checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
-import { encodeSecretValue, parseSecretValue } from "../domain/secret-values.js";
+import { encodeSecretValue, parseSecretValue } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretRecord, SecretState, WriteResult } from "../ports/metadata-store.js";
 import { authorize, type CallContext } from "../rpc/call-context.js";
@@ -23,7 +24,6 @@ import type { ServiceHandlers } from "../rpc/handlers.js";
 import {
   consumerMessage,
   secretMessage,
-  secretTypeFromProto,
   secretValueInput,
   secretVersionMessage,
 } from "./secret-messages.js";

@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendUnavailableError } from "../../services/domain/errors.js";
-import { secretNameKey } from "../../services/domain/names.js";
+import { secretNameKey } from "../../kernel/names.js";
 import type {
   ApiTokenRecord,
   AuditEventRecord,

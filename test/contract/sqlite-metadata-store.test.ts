@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
 import { SCHEMA_VERSION } from "../../services/adapters/sqlite/schema.js";
 import { BackendUnavailableError, ServiceError } from "../../services/domain/errors.js";
-import { secretNameKey } from "../../services/domain/names.js";
+import { secretNameKey } from "../../kernel/names.js";
 import type { NewSecret, NewSecretVersion, SecretChangeEvent } from "../../services/ports/metadata-store.js";
 import { describeMetadataStoreContract } from "./metadata-store.contract.js";
 

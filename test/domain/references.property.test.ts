@@ -11,7 +11,7 @@ import {
   type ReferenceSyntax,
   type TemplatePart,
   type TextPosition,
-} from "../../services/domain/references.js";
+} from "../../kernel/references.js";
 
 const RUNS = { numRuns: 3000 };
 

@@ -11,7 +11,7 @@ import {
   type ReferenceFilter,
   type ReferenceSyntax,
   type TemplatePart,
-} from "../../services/domain/references.js";
+} from "../../kernel/references.js";
 
 /** The parts without positions, to compare with the tables. */
 function shapes(text: string): Array<string | Omit<Reference, "nameKey">> {

@@ -16,8 +16,8 @@ import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v
 import type { CreateSecretRequest, CreateSecretRequestSchema } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { Role, SecretType, type SecretValueSchema } from "../../gen/secrets/v1/types_pb.js";
 import { MAX_REFERENCES_PER_CALL } from "../../services/resolver/resolver-handlers.js";
-import { MAX_SECRET_NAME_LENGTH } from "../../services/domain/names.js";
-import { MAX_VALUE_BYTES } from "../../services/domain/secret-values.js";
+import { MAX_SECRET_NAME_LENGTH } from "../../kernel/names.js";
+import { MAX_VALUE_BYTES } from "../../kernel/secret-values.js";
 import { bearer, grpcJsClients, type RawClients } from "../support/grpc-js-client.js";
 import { describeError, rejectionOf } from "../support/call-status.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";

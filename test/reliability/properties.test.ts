@@ -10,9 +10,9 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
-import type { FieldViolation } from "../../services/domain/errors.js";
-import { MAX_SECRET_NAME_LENGTH, isValidSecretName, secretNameKey } from "../../services/domain/names.js";
-import { MAX_VALUE_BYTES, decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretValueInput } from "../../services/domain/secret-values.js";
+import type { FieldViolation } from "../../kernel/field-violation.js";
+import { MAX_SECRET_NAME_LENGTH, isValidSecretName, secretNameKey } from "../../kernel/names.js";
+import { MAX_VALUE_BYTES, decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretValueInput } from "../../kernel/secret-values.js";
 import { parseYamlTemplate, renderYamlTemplate } from "../../sidecar/yaml-render.js";
 
 const RUNS = process.env.RELIABILITY_HEAVY === "1" ? 20_000 : 2_000;

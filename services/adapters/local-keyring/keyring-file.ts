@@ -11,7 +11,7 @@
  * can collide with an object property such as `__proto__`.
  */
 import { readFile } from "node:fs/promises";
-import { createFileExclusively, isErrorCode, replaceFileAtomically } from "../../support/private-files.js";
+import { createFileExclusively, isErrorCode, replaceFileAtomically } from "../../../kernel/private-files.js";
 
 const FORMAT = "secrets.local-keyring.v1";
 

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { KEY_BYTES } from "./aes-gcm.js";
-import { createFileExclusively } from "../../support/private-files.js";
+import { createFileExclusively } from "../../../kernel/private-files.js";
 
 export interface MasterKeyOptions {
   /** SECRETS_MASTER_KEY: 32 bytes as base64 (44 characters) or hex (64). */

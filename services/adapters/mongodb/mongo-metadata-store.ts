@@ -15,7 +15,7 @@
  */
 import { MongoClient, Timestamp, type ClientSession, type Collection, type Db, type MongoClientOptions, type TransactionOptions } from "mongodb";
 import { BackendUnavailableError } from "../../domain/errors.js";
-import { secretNameKey } from "../../domain/names.js";
+import { secretNameKey } from "../../../kernel/names.js";
 import type {
   ApiTokenRecord,
   AuditEventRecord,

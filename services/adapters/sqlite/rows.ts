@@ -3,7 +3,7 @@
  * (integer milliseconds to Date, JSON text to objects, BLOB to Uint8Array).
  */
 import type { Role } from "../../domain/permissions.js";
-import type { SecretType } from "../../domain/secret-values.js";
+import type { SecretType } from "../../../kernel/secret-values.js";
 import type {
   ApiTokenRecord,
   AuditEventRecord,

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { BackendUnavailableError } from "../../domain/errors.js";
-import { secretNameKey } from "../../domain/names.js";
+import { secretNameKey } from "../../../kernel/names.js";
 import type {
   ApiTokenRecord,
   AuditEventRecord,

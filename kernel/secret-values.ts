@@ -2,7 +2,7 @@
  * Secret types and their values: what a valid value of each type is, and the
  * one byte encoding a value is encrypted in.
  */
-import type { FieldViolation } from "./errors.js";
+import type { FieldViolation } from "./field-violation.js";
 
 export type SecretType = "TOKEN" | "USERNAME_PASSWORD" | "JSON";
 

@@ -2,7 +2,7 @@
  * Identifier rules: secret names, tenant ids, consumer ids. Every check of an
  * identifier goes through here.
  */
-import type { FieldViolation } from "./errors.js";
+import type { FieldViolation } from "./field-violation.js";
 
 export const MAX_SECRET_NAME_LENGTH = 128;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -1,0 +1,90 @@
+/**
+ * The walls between parts of the code (DESIGN.md, "Code layout and walls"), checked over the real
+ * import graph: a breach fails CI with the importing file and the import.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Every TypeScript source under a folder (relative to the repository root). */
+function sourcesUnder(folder: string): string[] {
+  const path = join(root, folder);
+  try {
+    if (!statSync(path).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  return readdirSync(path, { recursive: true, encoding: "utf8" })
+    .filter((entry) => /\.(ts|tsx|mts)$/.test(entry) && !entry.endsWith(".d.ts") && !entry.split("/").includes("node_modules"))
+    .map((entry) => join(folder, entry));
+}
+
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
+
+/** The repository-relative paths a file imports from our own tree (packages and node: builtins left out). */
+function ourImports(file: string): string[] {
+  const text = readFileSync(join(root, file), "utf8");
+  const targets: string[] = [];
+  for (const match of text.matchAll(SPECIFIER)) {
+    const specifier = match[1]!;
+    if (!specifier.startsWith(".")) continue;
+    targets.push(relative(root, resolve(root, dirname(file), specifier)));
+  }
+  return targets;
+}
+
+interface Wall {
+  /** Files this wall applies to, as repository-relative folders. */
+  from: string[];
+  /** The folders those files may import from; anything else of ours breaches the wall. */
+  mayImport: (file: string) => string[];
+  rule: string;
+}
+
+const adapterFolder = (file: string) => file.split("/").slice(0, 3).join("/");
+
+const WALLS: Wall[] = [
+  { from: ["kernel"], mayImport: () => ["kernel", "gen"], rule: "the shared kernel imports nothing of ours but gen/" },
+  {
+    from: ["services/domain"],
+    mayImport: () => ["services/domain", "kernel"],
+    rule: "the domain imports only itself and the kernel",
+  },
+  {
+    from: ["services/adapters"],
+    mayImport: (file) => [adapterFolder(file), "services/adapters/keyset-pages.ts", "services/ports", "services/domain", "kernel"],
+    rule: "an adapter imports ports, the domain and the kernel, never another adapter",
+  },
+  { from: ["sidecar"], mayImport: () => ["sidecar", "kernel", "gen"], rule: "the sidecar imports the kernel and gen/ only" },
+  { from: ["cli"], mayImport: () => ["cli", "kernel", "gen"], rule: "the CLI imports the kernel and gen/ only" },
+  { from: ["console"], mayImport: () => ["console", "kernel", "gen"], rule: "the console imports the kernel and gen/ only" },
+  { from: ["injector"], mayImport: () => ["injector", "kernel", "gen"], rule: "the injector imports the kernel and gen/ only" },
+];
+
+function within(path: string, folder: string): boolean {
+  const bare = path.replace(/\.(js|ts)$/, "");
+  const base = folder.replace(/\.(js|ts)$/, "");
+  return bare === base || bare.startsWith(`${base}/`);
+}
+
+describe("the walls between parts of the code", () => {
+  for (const wall of WALLS) {
+    it(wall.rule, () => {
+      const files = wall.from.flatMap(sourcesUnder);
+      const breaches = files.flatMap((file) =>
+        ourImports(file)
+          .filter((target) => !wall.mayImport(file).some((allowed) => within(target, allowed)))
+          .map((target) => `${file} imports ${target}`),
+      );
+      expect(breaches).toEqual([]);
+    });
+  }
+
+  it("finds the imports it checks (the scan is not empty)", () => {
+    expect(sourcesUnder("kernel").length).toBeGreaterThan(3);
+    expect(ourImports("sidecar/main.ts").length).toBeGreaterThan(0);
+  });
+});
