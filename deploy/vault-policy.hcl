@@ -18,10 +18,13 @@ path "transit/decrypt/secrets-tenant-*" {
 path "transit/rewrap/secrets-tenant-*" {
   capabilities = ["update"]
 }
-# Token upkeep (also in Vault's default policy).
+# Token upkeep (also in Vault's default policy); revoke-self retires a replaced AppRole token.
 path "auth/token/lookup-self" {
   capabilities = ["read"]
 }
 path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-self" {
   capabilities = ["update"]
 }

@@ -2,7 +2,6 @@
  * Opens the two ports' adapters that the configuration names. The embedded
  * default (SQLite + local keyring) lives in the data directory.
  */
-import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { LocalKeyringCipher } from "./adapters/local-keyring/local-keyring-cipher.js";
@@ -70,12 +69,15 @@ async function openCipher(config: ServiceConfig, logger: Logger): Promise<Cipher
       return LocalKeyringCipher.open({ masterKey: master.key, keyringPath: join(config.dataDir, KEYRING_FILE) });
     }
     case "vault":
+      if (process.env.VAULT_SKIP_VERIFY)
+        logger.warn("VAULT_SKIP_VERIFY is ignored: the service always verifies Vault's certificate (give a private CA with --vault-ca-file)");
       return VaultTransitCipher.connect({
         address: required(config.vault.address, "--cipher vault needs --vault-addr (or VAULT_ADDR)"),
         auth: vaultAuth(config),
         mountPath: config.vault.mount,
         keyPrefix: config.vault.keyPrefix,
         ...(config.vault.caFile && { caFile: config.vault.caFile }),
+        ...(config.vault.namespace && { namespace: config.vault.namespace }),
         onRenewalError: (error) => logger.warn({ err: error }, "Vault token renewal failed"),
       });
   }
@@ -92,6 +94,6 @@ function vaultAuth(config: ServiceConfig): VaultAuthOptions {
   if (roleIdFile && secretIdFile) return { method: "approle", roleIdFile, secretIdFile };
   if (roleIdFile || secretIdFile) throw new Error("AppRole needs both --vault-role-id-file and --vault-secret-id-file");
   if (token) return { method: "token", token };
-  if (tokenFile) return { method: "token", token: readFileSync(tokenFile, "utf8").trim() };
+  if (tokenFile) return { method: "token-file", tokenFile };
   throw new Error("--cipher vault needs a token (VAULT_TOKEN or --vault-token-file) or AppRole id files");
 }

@@ -44,6 +44,8 @@ export interface ServiceConfig {
     mount: string;
     keyPrefix: string;
     caFile?: string;
+    /** Vault Enterprise namespace. */
+    namespace?: string;
   };
 }
 
@@ -101,6 +103,7 @@ export function serviceCommand(): Command {
     .addOption(new Option("--vault-mount <path>", "transit engine mount path").env("SECRETS_VAULT_MOUNT").default("transit"))
     .addOption(new Option("--vault-key-prefix <prefix>", "prefix of per-tenant transit key names").env("SECRETS_VAULT_KEY_PREFIX").default("secrets-tenant-"))
     .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS (or VAULT_CACERT)").env("SECRETS_VAULT_CA_FILE"))
+    .addOption(new Option("--vault-namespace <ns>", "Vault Enterprise namespace (or VAULT_NAMESPACE)").env("SECRETS_VAULT_NAMESPACE"))
     .addOption(
       new Option("--audit-retention-days <n>", "audit events older than this many days are deleted").env("SECRETS_AUDIT_RETENTION_DAYS").default(365).argParser(positiveInt),
     );
@@ -150,6 +153,7 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
       mount: options.vaultMount,
       keyPrefix: options.vaultKeyPrefix,
       caFile: options.vaultCaFile ?? env.VAULT_CACERT,
+      namespace: options.vaultNamespace ?? env.VAULT_NAMESPACE,
     },
   };
 }

@@ -6,7 +6,8 @@
  * the plaintext, associated data and key, which lets tests check that the
  * adapter sends and reads the documented shapes. It records every request.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -42,6 +43,8 @@ export class VaultTransitStandIn {
   rewrapHonoursAssociatedData = false;
   loginLease = { lease_duration: 3600, renewable: true };
   renewLease = { lease_duration: 3600, renewable: true };
+  /** What token lookup-self reports for a configured (not logged-in) token. */
+  lookupLease = { ttl: 0, renewable: false };
   private logins = 0;
   private injected: Injected[] = [];
   private server: Server | undefined;
@@ -52,8 +55,9 @@ export class VaultTransitStandIn {
     this.injected.push({ method, path, status, body });
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  /** Serves HTTP, or HTTPS with this certificate and key (PEM). */
+  async start(tls?: { cert: Buffer; key: Buffer }): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       let raw = "";
       req.on("data", (chunk) => (raw += chunk));
       req.on("end", () => {
@@ -64,9 +68,10 @@ export class VaultTransitStandIn {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(answer === undefined ? "" : JSON.stringify(answer));
       });
-    });
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -95,7 +100,11 @@ export class VaultTransitStandIn {
     }
     const token = headers["x-vault-token"];
     if (typeof token !== "string" || !this.validTokens.has(token)) return [403, { errors: ["permission denied"] }];
-    if (method === "GET" && path === "/v1/auth/token/lookup-self") return [200, { data: { ttl: 0, renewable: false } }];
+    if (method === "GET" && path === "/v1/auth/token/lookup-self") return [200, { data: { ...this.lookupLease } }];
+    if (method === "POST" && path === "/v1/auth/token/revoke-self") {
+      this.validTokens.delete(token);
+      return [204, undefined];
+    }
     if (method === "POST" && path === "/v1/auth/token/renew-self") return [200, { auth: { client_token: token, ...this.renewLease } }];
 
     const match = new RegExp(`^/v1/${this.mount}/(keys|encrypt|decrypt|rewrap)/([^/]+)(?:/(rotate|config))?$`).exec(path);

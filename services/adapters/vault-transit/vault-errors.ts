@@ -54,7 +54,10 @@ const UNREACHABLE_CODES = new Set([
 /** 503 is a sealed or standby-without-forwarding Vault; 502/504 a proxy without a Vault behind it; 429 rate limiting. */
 const UNAVAILABLE_STATUSES = new Set([429, 502, 503, 504]);
 
-const KEY_NOT_FOUND = /encryption key not found|^key not found|no existing key named|no such key/i;
+const KEY_NOT_FOUND = /encryption key not found|^key not found|no existing key named|no such key|policy not found/i;
+
+/** Vault's 404 for a path no mounted engine serves (a wrong mount path), unlike a missing key's bare 404. */
+const NO_ROUTE = /no handler for route/i;
 
 interface VaultResponseShape {
   statusCode: number;
@@ -73,15 +76,31 @@ function vaultErrorStrings(response: VaultResponseShape): string[] {
   return Array.isArray(errors) ? errors.filter((e): e is string => typeof e === "string").map((e) => e.slice(0, 200)) : [];
 }
 
-/** The first failing item of a batch response: Vault answers 400 when any item fails. */
-function firstBatchItemError(response: VaultResponseShape): { index: number; error: string } | undefined {
-  const results = response.body?.data?.batch_results;
+/**
+ * The first failing item of a batch's results. Vault answers 400 when any
+ * item fails on most versions and endpoints, but some answer 200 with the
+ * item's `error` set (rewrap always; decrypt on older versions).
+ */
+function firstBatchItemError(results: unknown): { index: number; error: string } | undefined {
   if (!Array.isArray(results)) return undefined;
   for (const [index, item] of results.entries()) {
     const error = (item as { error?: unknown } | null)?.error;
     if (typeof error === "string" && error !== "") return { index, error: error.slice(0, 200) };
   }
   return undefined;
+}
+
+/** The error for a batch answered 200 whose results carry an item `error`, or undefined when every item succeeded. */
+export function batchItemFailure(results: unknown, call: VaultCall): Error | undefined {
+  const itemError = firstBatchItemError(results);
+  return itemError && batchItemError(itemError, call);
+}
+
+function batchItemError(itemError: { index: number; error: string }, call: VaultCall): Error {
+  if (call.tenantId !== undefined && KEY_NOT_FOUND.test(itemError.error)) return new TenantKeyNotFoundError(call.tenantId);
+  if (call.opensCiphertexts)
+    return new DecryptionFailedError(`ciphertext ${itemError.index} of the batch did not open: ${itemError.error}`);
+  return new Error(`Vault call to ${call.path} failed: item ${itemError.index}: ${itemError.error}`);
 }
 
 export function isVaultPermissionDenied(error: unknown): boolean {
@@ -108,12 +127,16 @@ function mapVaultResponse(response: VaultResponseShape, call: VaultCall): Error 
     return new BackendUnavailableError("vault", `${detail} (HTTP ${status} on ${call.path})`);
   }
   if (status === 403) return new VaultPermissionError(call);
+  if (status === 404 && errors.some((e) => NO_ROUTE.test(e)))
+    return new BackendMisconfiguredError(
+      "vault",
+      `Vault serves nothing at "${call.path}": is the transit engine mounted at the configured mount path (--vault-mount), in the configured namespace?`,
+    );
   if (call.tenantId !== undefined && (status === 404 || errors.some((e) => KEY_NOT_FOUND.test(e))))
     return new TenantKeyNotFoundError(call.tenantId);
 
-  const itemError = firstBatchItemError(response);
-  if (itemError && call.opensCiphertexts)
-    return new DecryptionFailedError(`ciphertext ${itemError.index} of the batch did not open: ${itemError.error}`);
+  const itemError = firstBatchItemError(response.body?.data?.batch_results);
+  if (itemError && call.opensCiphertexts) return batchItemError(itemError, call);
   const detail = itemError ? `item ${itemError.index}: ${itemError.error}` : errors.join("; ") || "no error text";
   return new Error(`Vault call to ${call.path} failed with HTTP ${status}: ${detail}`);
 }

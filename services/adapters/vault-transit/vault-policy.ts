@@ -7,11 +7,11 @@
  * path Vault would silently create a missing key (with default settings)
  * instead of reporting it.
  */
-import { DEFAULT_KEY_PREFIX, normalizeMountPath } from "./vault-transit-options.js";
+import { checkedKeyPrefix, normalizeMountPath } from "./vault-transit-options.js";
 
 export function vaultTransitPolicy(settings: { mountPath?: string; keyPrefix?: string }): string {
   const mount = normalizeMountPath(settings.mountPath);
-  const keys = `${settings.keyPrefix ?? DEFAULT_KEY_PREFIX}*`;
+  const keys = `${checkedKeyPrefix(settings.keyPrefix)}*`;
   return [
     `# Tenant keys: create (createTenantKey), read (latest version), rotate, raise min_decryption_version.`,
     `path "${mount}/keys/${keys}" {\n  capabilities = ["create", "read", "update"]\n}`,
@@ -21,9 +21,10 @@ export function vaultTransitPolicy(settings: { mountPath?: string; keyPrefix?: s
     `path "${mount}/encrypt/${keys}" {\n  capabilities = ["update"]\n}`,
     `path "${mount}/decrypt/${keys}" {\n  capabilities = ["update"]\n}`,
     `path "${mount}/rewrap/${keys}" {\n  capabilities = ["update"]\n}`,
-    `# Token upkeep (also in Vault's default policy).`,
+    `# Token upkeep (also in Vault's default policy); revoke-self retires a replaced AppRole token.`,
     `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
+    `path "auth/token/revoke-self" {\n  capabilities = ["update"]\n}`,
     "",
   ].join("\n");
 }

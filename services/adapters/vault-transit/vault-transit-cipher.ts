@@ -12,8 +12,8 @@ import { BackendUnavailableError } from "../../domain/errors.js";
 import type { Cipher, OpenRequest, SealRequest, Sealed } from "../../ports/cipher.js";
 import { ciphertextBytes, ciphertextString, fromBase64, keyVersionOf, toBase64 } from "./transit-encoding.js";
 import { VaultTokenLifecycle } from "./vault-auth.js";
-import { isVaultPermissionDenied, mapVaultError, VaultPermissionError, type VaultCall } from "./vault-errors.js";
-import { DEFAULT_KEY_PREFIX, normalizeMountPath, type VaultTransitCipherOptions } from "./vault-transit-options.js";
+import { batchItemFailure, isVaultPermissionDenied, mapVaultError, VaultPermissionError, type VaultCall } from "./vault-errors.js";
+import { checkedKeyPrefix, normalizeMountPath, type VaultTransitCipherOptions } from "./vault-transit-options.js";
 
 const KEY_TYPE = "aes256-gcm96";
 
@@ -33,8 +33,12 @@ export class VaultTransitCipher implements Cipher {
       requestOptions: {
         timeout: options.requestTimeoutMs ?? 10_000,
         ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
-      },
+        // Always verify Vault's certificate. node-vault would otherwise turn verification off for
+        // any non-empty VAULT_SKIP_VERIFY, "false" included; a private CA goes in caFile instead.
+        strictSSL: true,
+      } as NodeVault.VaultOptions["requestOptions"],
     });
+    checkedKeyPrefix(options.keyPrefix);
     const tokens = new VaultTokenLifecycle(client, options.auth, options);
     await tokens.start();
     return new VaultTransitCipher(client, tokens, options);
@@ -56,7 +60,7 @@ export class VaultTransitCipher implements Cipher {
     private readonly options: VaultTransitCipherOptions,
   ) {
     this.mount = normalizeMountPath(options.mountPath);
-    this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.keyPrefix = checkedKeyPrefix(options.keyPrefix);
   }
 
   /** The transit key name of a tenant. */
@@ -66,8 +70,9 @@ export class VaultTransitCipher implements Cipher {
 
   async createTenantKey(tenantId: string): Promise<void> {
     const keyPath = this.keyPath(tenantId);
-    // Creating an existing key is a no-op in Vault, which makes this idempotent.
-    await this.call({ path: keyPath, capability: "create" }, () =>
+    // Creating an existing key is a no-op in Vault, which makes this idempotent. The keys path
+    // has no existence check, so Vault treats every write to it as "update".
+    await this.call({ path: keyPath, capability: "update" }, () =>
       this.client.write(keyPath, { type: KEY_TYPE, exportable: false, allow_plaintext_backup: false }),
     );
     // A key of that name made by someone else must not be trusted blindly.
@@ -149,14 +154,18 @@ export class VaultTransitCipher implements Cipher {
   }
 
   async ping(): Promise<void> {
-    // node-vault hands back sys/health bodies for every status (sealed is 503) instead of throwing.
-    const health = await this.call({ path: "sys/health", capability: "read" }, () => this.client.read("sys/health"));
-    if (health?.initialized === false) throw new BackendUnavailableError("vault", "Vault is not initialized");
-    if (health?.sealed === true) throw new BackendUnavailableError("vault", "Vault is sealed");
+    // node-vault hands back sys/health bodies for every status (sealed is 503) instead of throwing,
+    // and so also a proxy's error page: only Vault's documented health body counts as healthy.
+    const health: unknown = await this.call({ path: "sys/health", capability: "read" }, () => this.client.read("sys/health"));
+    const { initialized, sealed } = (health ?? {}) as { initialized?: unknown; sealed?: unknown };
+    if (typeof initialized !== "boolean" || typeof sealed !== "boolean")
+      throw new BackendUnavailableError("vault", "sys/health did not answer with Vault's health status (a proxy without a Vault behind it?)");
+    if (!initialized) throw new BackendUnavailableError("vault", "Vault is not initialized");
+    if (sealed) throw new BackendUnavailableError("vault", "Vault is sealed");
   }
 
   async close(): Promise<void> {
-    this.tokens.stop();
+    await this.tokens.stop();
   }
 
   private keyPath(tenantId: string): string {
@@ -180,17 +189,21 @@ export class VaultTransitCipher implements Cipher {
     const results: unknown = response?.data?.batch_results;
     if (!Array.isArray(results) || results.length !== body.batch_input.length)
       throw new Error(`Vault ${operation} returned ${Array.isArray(results) ? results.length : "no"} batch results for ${body.batch_input.length} items`);
+    // A batch is all-or-nothing here, even when Vault answered 200 with an item's `error` set.
+    const failure = batchItemFailure(results, call);
+    if (failure) throw failure;
     return results as BatchResult[];
   }
 
-  /** Runs one Vault request; after a 403 an AppRole token gets one fresh login and the request one retry. */
+  /** Runs one Vault request; after a 403 that a replaced token may cure (see recoverFrom403), one retry. */
   private async call<T>(call: VaultCall, request: () => Promise<T>): Promise<T> {
+    const usedToken = this.tokens.token;
     try {
       return await request();
     } catch (error) {
       if (!isVaultPermissionDenied(error)) throw mapVaultError(error, call);
     }
-    if (!(await this.tokens.reauthenticate())) throw new VaultPermissionError(call);
+    if (!(await this.tokens.recoverFrom403(usedToken))) throw new VaultPermissionError(call);
     try {
       return await request();
     } catch (error) {

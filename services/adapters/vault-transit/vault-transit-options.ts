@@ -38,3 +38,21 @@ export function normalizeMountPath(mountPath: string | undefined): string {
   if (mount === "") throw new Error("the transit mount path must not be empty");
   return mount;
 }
+
+/**
+ * Vault names transit keys by framework.GenericNameRegex: word characters,
+ * '-' and '.', starting and ending with a word character. A tenant id starts
+ * with a letter and ends with a letter or digit, so prefix + tenant id is a
+ * valid name exactly when the prefix is empty or starts with a word character
+ * and holds only word characters, '-' and '.'.
+ */
+const KEY_PREFIX = /^(?:\w[\w.-]*)?$/;
+
+export function checkedKeyPrefix(keyPrefix: string | undefined): string {
+  const prefix = keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX.test(prefix))
+    throw new Error(
+      `the transit key prefix "${prefix}" would make invalid Vault key names: use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'`,
+    );
+  return prefix;
+}
