@@ -64,17 +64,15 @@ export async function loadConfigs(options: LoadOptions): Promise<LoadedConfig[]>
   );
 }
 
-/** Parses `NAME=REFERENCE` flags; throws naming the flag at fault. */
-export function parseEnvReferences(flags: readonly string[]): EnvReference[] {
-  return flags.map((flag) => {
-    const equals = flag.indexOf("=");
-    const variable = flag.slice(0, equals);
-    if (equals < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
-      throw new Error(`--env ${JSON.stringify(flag)}: expected NAME=REFERENCE, e.g. DB_PASSWORD='$<secret.DB.password>'`);
-    const reference = parseReference(flag.slice(equals + 1));
-    if (isReferenceSyntaxError(reference)) throw new Error(`--env ${variable}: ${reference.message}`);
-    return { variable, reference };
-  });
+/** Parses one `NAME=REFERENCE` flag; throws naming the flag at fault. */
+export function parseEnvReference(flag: string): EnvReference {
+  const equals = flag.indexOf("=");
+  const variable = flag.slice(0, equals);
+  if (equals < 1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable))
+    throw new Error(`--env ${JSON.stringify(flag)}: expected NAME=REFERENCE, e.g. DB_PASSWORD='$<secret.DB.password>'`);
+  const reference = parseReference(flag.slice(equals + 1));
+  if (isReferenceSyntaxError(reference)) throw new Error(`--env ${variable}: ${reference.message}`);
+  return { variable, reference };
 }
 
 /** Every reference of the configs and env flags, by placeholder text, with where each is written. */

@@ -3,7 +3,7 @@
  * against the secrets service. Modes: plan, render, exec, watch. Arguments
  * after `--` are the workload's command line (exec, watch).
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { delimiter } from "node:path";
 import { SidecarLog } from "./log.js";
 import {
@@ -105,42 +105,47 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
   return workload === undefined ? 0 : workload.exited;
 }
 
+const MODES = "plan|render|exec|watch";
+const DOCUMENTATION = 'see README.md, section "The sidecar resolver"';
+
+/** A usage error ends with the message and this one line (not the whole help), exit 2. */
+function usageLine(command: Command): string {
+  const tail = command.name() === "exec" || command.name() === "watch" ? " [-- CMD ARGS...]" : "";
+  return `usage: secrets-sidecar ${command.name()} ${command.usage()}${tail}   (--help for more)`;
+}
+
+/** Every mode's command, with its short usage line for usage errors. */
+function mode(root: Command, name: string, description: string): Command {
+  const command = root.command(name).description(description).argument("<inputs...>", "YAML files, or directories of them (.yaml, .yml)");
+  return command.showHelpAfterError(usageLine(command));
+}
+
 function program(log: SidecarLog, command: string[], setStatus: (status: Promise<number>) => void): Command {
   const root = new Command("secrets-sidecar")
-    .description("Resolves secret references in YAML configs against the secrets service; see sidecar/README-section.md")
-    .showHelpAfterError();
-  const inputsHelp = "YAML files, or directories of them (.yaml, .yml)";
+    .description(`Resolves secret references in YAML configs against the secrets service; ${DOCUMENTATION}`)
+    .exitOverride()
+    .showHelpAfterError(`usage: secrets-sidecar ${MODES} <inputs...> [options]   (--help for more)`);
 
-  addConnectionOptions(
-    root.command("plan").description("check every reference without resolving it; non-zero exit if any would fail").argument("<inputs...>", inputsHelp),
-  ).action((inputs: string[], options: SidecarOptions) =>
-    setStatus(runPlan(createResolverClient(connectionOptions(options)), loadOptions(inputs, options), process.stdout).then((ok) => (ok ? 0 : 1))),
+  addConnectionOptions(mode(root, "plan", "check every reference without resolving it; non-zero exit if any would fail")).action(
+    (inputs: string[], options: SidecarOptions) =>
+      setStatus(runPlan(createResolverClient(connectionOptions(options)), loadOptions(inputs, options), process.stdout).then((ok) => (ok ? 0 : 1))),
   );
 
-  addOutputOptions(addConnectionOptions(root.command("render").description("render once, then exit (init container)").argument("<inputs...>", inputsHelp))).action(
+  addOutputOptions(addConnectionOptions(mode(root, "render", "render once, then exit (init container)"))).action(
     (inputs: string[], options: SidecarOptions) => setStatus(render(inputs, options, log)),
   );
 
   addWorkloadOptions(
-    addOutputOptions(
-      addConnectionOptions(
-        root.command("exec").description("render, then run the workload given after --, forwarding signals; exits with its status").argument("<inputs...>", inputsHelp),
-      ),
-    ),
-  ).action((inputs: string[], options: SidecarOptions) => {
-    if (command.length === 0) throw new Error("exec needs the workload's command after --");
+    addOutputOptions(addConnectionOptions(mode(root, "exec", "render, then run the workload given after --, forwarding signals; exits with its status"))),
+  ).action((inputs: string[], options: SidecarOptions, self: Command) => {
+    if (command.length === 0) self.error("error: exec needs the workload's command after --", { exitCode: 2 });
     setStatus(exec(inputs, command, options, log));
   });
 
   addWatchOptions(
     addWorkloadOptions(
       addOutputOptions(
-        addConnectionOptions(
-          root
-            .command("watch")
-            .description("render, then re-render on every change; signal the workload given after -- or run --on-change")
-            .argument("<inputs...>", inputsHelp),
-        ),
+        addConnectionOptions(mode(root, "watch", "render, then re-render on every change; signal the workload given after -- or run --on-change")),
       ),
     ),
   ).action((inputs: string[], options: SidecarOptions) => setStatus(watch(inputs, command, options, log)));
@@ -154,10 +159,14 @@ export async function runSidecar(argv: readonly string[]): Promise<number> {
   const command = split === -1 ? [] : argv.slice(split + 1);
   const log = new SidecarLog();
   let status: Promise<number> = Promise.resolve(0);
+  const root = program(log, command, (s) => (status = s));
   try {
-    await program(log, command, (s) => (status = s)).parseAsync(own, { from: "user" });
+    if (own.length === 0) root.error(`error: a mode is required (${MODES.replaceAll("|", ", ")})`, { exitCode: 2 });
+    await root.parseAsync(own, { from: "user" });
     return await status;
   } catch (error) {
+    // Commander has printed the message and the usage line.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     log.info((error as Error).message);
     return 1;
   }

@@ -7,15 +7,20 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { resolve } from "node:path";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
-import { parseEnvReferences, type LoadOptions } from "./configs.js";
+import { parseEnvReference, type EnvReference, type LoadOptions } from "./configs.js";
 import type { RenderSettings } from "./renderer.js";
 import type { ConnectionOptions } from "./resolver-client.js";
 import type { WatchSettings } from "./watch.js";
 import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
 
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+/** Each --env flag parsed as it is read, so a malformed one is a usage error. */
+function collectEnvReference(flag: string, previous: EnvReference[] = []): EnvReference[] {
+  try {
+    return [...previous, parseEnvReference(flag)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function signalName(text: string): NodeJS.Signals {
@@ -50,7 +55,7 @@ export function addOutputOptions(command: Command): Command {
 
 export function addWorkloadOptions(command: Command): Command {
   return command
-    .addOption(new Option("--env <NAME=REFERENCE>", "also pass a value to the workload as an environment variable (repeatable)").argParser(collect))
+    .addOption(new Option("--env <NAME=REFERENCE>", "also pass a value to the workload as an environment variable (repeatable)").argParser(collectEnvReference))
     .addOption(new Option("--mask-output", "replace resolved values in the workload's stdout/stderr with [[SENSITIVE]]").env("SECRETS_MASK_OUTPUT"));
 }
 
@@ -77,7 +82,7 @@ export interface SidecarOptions {
   consumerId?: string;
   consumerPrefix?: string;
   outputDir?: string;
-  env?: string[];
+  env?: EnvReference[];
   maskOutput?: boolean;
   onChange?: string;
   reloadSignal: NodeJS.Signals;
@@ -111,7 +116,7 @@ export function loadOptions(inputs: string[], options: SidecarOptions): LoadOpti
 }
 
 export function renderSettings(inputs: string[], options: SidecarOptions): RenderSettings {
-  return { ...loadOptions(inputs, options), outputDir: resolve(options.outputDir!), env: parseEnvReferences(options.env ?? []) };
+  return { ...loadOptions(inputs, options), outputDir: resolve(options.outputDir!), env: options.env ?? [] };
 }
 
 export function watchSettings(inputs: string[], options: SidecarOptions): WatchSettings {

@@ -119,6 +119,8 @@ export async function runWatch(
   onInputEdited = scheduleRender;
   if (editedEarly) scheduleRender();
 
+  // When the stream last failed, so that its recovery is logged as well as its loss.
+  let interruptedAt: number | undefined;
   for (let attempt = 0; !signal.aborted; ) {
     const names = [...last.versions.values()].map((secret) => secret.name);
     if (names.length === 0) {
@@ -135,6 +137,10 @@ export async function runWatch(
     try {
       for await (const event of client.watchSecrets(names, stream.signal)) {
         attempt = 0;
+        if (interruptedAt !== undefined) {
+          log.info(`watch resumed: connected to the secrets service again after ${((Date.now() - interruptedAt) / 1000).toFixed(1)} s`);
+          interruptedAt = undefined;
+        }
         if (event.type !== WatchEventType.SUBSCRIBED) scheduleRender();
         else if (snapshotDiffers(event, last.versions)) {
           log.info("secrets changed while the watch was away; re-rendering");
@@ -142,7 +148,10 @@ export async function runWatch(
         }
       }
     } catch (error) {
-      if (!stream.signal.aborted) log.info(`watch interrupted (${ConnectError.from(error).message}); re-subscribing`);
+      if (!stream.signal.aborted) {
+        log.info(`watch interrupted (${ConnectError.from(error).message}); re-subscribing`);
+        interruptedAt ??= Date.now();
+      }
     } finally {
       signal.removeEventListener("abort", stopStream);
     }

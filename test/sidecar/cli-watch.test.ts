@@ -3,7 +3,8 @@
  * signals the workload; a service restart loses nothing (a change made while
  * the sidecar was disconnected is caught from the new stream's snapshot);
  * SIGTERM ends it cleanly; an edited config is re-rendered and its new
- * references watched. No value appears in the sidecar's output.
+ * references watched. The outage and the recovery are both logged. No value
+ * appears in the sidecar's output.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -70,6 +71,9 @@ describe("watch", () => {
 
     await expect.poll(() => renderedToken(out), { timeout: 20_000 }).toBe(VALUES[2]);
     await expect.poll(() => run.output().split("workload reloaded").length - 1, { timeout: 10_000 }).toBe(2);
+    // The outage is logged, and so is its end.
+    expect(run.output()).toMatch(/watch interrupted .*; re-subscribing/);
+    expect(run.output()).toMatch(/watch resumed: connected to the secrets service again after \d+(\.\d+)? s/);
 
     run.child.kill("SIGTERM");
     const { code } = await run.exited;
