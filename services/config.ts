@@ -6,6 +6,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
+import type { StreamLimitConfig } from "./rpc/call-policy.js";
+import type { RateLimitConfig } from "./rpc/rate-limits.js";
 
 export interface ServiceConfig {
   /** host:port for gRPC. */
@@ -24,7 +26,9 @@ export interface ServiceConfig {
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   /** Largest request message accepted, in bytes. */
   maxMessageBytes: number;
-  rateLimits: { resolvePerSecond: number; writePerSecond: number };
+  /** Calls per second per token in each rate-limit class of the call-policy table. */
+  rateLimits: RateLimitConfig;
+  streamLimits: StreamLimitConfig;
   callTimeoutMs: number;
   store: "sqlite" | "mongodb";
   cipher: "local" | "vault";
@@ -85,6 +89,18 @@ export function serviceCommand(): Command {
       new Option("--write-rate-limit <n>", "write calls per second per token (0: no limit)").env("SECRETS_WRITE_RATE_LIMIT").default(100).argParser(nonNegativeInt),
     )
     .addOption(
+      new Option("--read-rate-limit <n>", "metadata reads (get, list) per second per token (0: no limit)").env("SECRETS_READ_RATE_LIMIT").default(200).argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--stream-rate-limit <n>", "WatchSecrets streams opened per second per token (0: no limit)").env("SECRETS_STREAM_RATE_LIMIT").default(10).argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--max-streams-per-token <n>", "WatchSecrets streams one token may hold open").env("SECRETS_MAX_STREAMS_PER_TOKEN").default(32).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch").env("SECRETS_MAX_NAMES_PER_STREAM").default(1000).argParser(positiveInt),
+    )
+    .addOption(
       new Option("--call-timeout-ms <ms>", "longest a unary call may run (0: no limit)").env("SECRETS_CALL_TIMEOUT_MS").default(30_000).argParser(nonNegativeInt),
     )
     .addOption(new Option("--store <kind>", "metadata store").choices(["sqlite", "mongodb"]).env("SECRETS_STORE").default("sqlite"))
@@ -136,7 +152,13 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
       },
     }),
     maxMessageBytes: options.maxMessageBytes,
-    rateLimits: { resolvePerSecond: options.resolveRateLimit, writePerSecond: options.writeRateLimit },
+    rateLimits: {
+      read: options.readRateLimit,
+      write: options.writeRateLimit,
+      resolve: options.resolveRateLimit,
+      stream: options.streamRateLimit,
+    },
+    streamLimits: { streamsPerToken: options.maxStreamsPerToken, namesPerStream: options.maxNamesPerStream },
     callTimeoutMs: options.callTimeoutMs,
     store: options.store,
     cipher: options.cipher,

@@ -65,6 +65,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     await bootstrapDefaultTenant(store, cipher, config.dataDir, logger);
     const pipeline = new CallPipeline(store, logger, {
       rateLimits: config.rateLimits,
+      streamLimits: config.streamLimits,
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });

@@ -10,7 +10,6 @@ import { ASSIGNABLE_ROLES, isValidSecretPattern } from "../domain/permissions.js
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
-import { authorize } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, tenantMessage } from "./admin-messages.js";
 import { rotateTenantKey } from "./key-rotation.js";
@@ -27,7 +26,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
   const { store, cipher } = deps;
   return {
     async createTenant(request, ctx) {
-      authorize(ctx, "tenant.create");
       ctx.audit.resources = [request.tenantId];
       const violations: FieldViolation[] = [];
       checkTenantId("tenant_id", request.tenantId, violations);
@@ -49,7 +47,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async createApiToken(request, ctx) {
-      authorize(ctx, "token.manage");
       const violations: FieldViolation[] = [];
       checkDisplayName("display_name", request.displayName, violations);
       const role = roleFromProto(request.role);
@@ -102,7 +99,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async listApiTokens(request, ctx) {
-      authorize(ctx, "token.manage");
       const filters = { inactive: request.includeInactive };
       const page = await store.listApiTokens(ctx.caller.tenantId, {
         ...requestedPage(request, filters),
@@ -113,7 +109,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async revokeApiToken(request, ctx) {
-      authorize(ctx, "token.manage");
       ctx.audit.resources = [request.tokenId];
       const revoked = await store.revokeApiToken(ctx.caller.tenantId, request.tokenId, new Date());
       if (!revoked)
@@ -122,7 +117,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async listAuditEvents(request, ctx) {
-      authorize(ctx, "audit.read");
       const outcome = auditOutcomeFromProto(request.outcome);
       const startTime = request.startTime && timestampDate(request.startTime);
       const endTime = request.endTime && timestampDate(request.endTime);
@@ -147,7 +141,6 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async *rotateTenantKey(_request, ctx) {
-      authorize(ctx, "key.rotate");
       for await (const progress of rotateTenantKey(store, cipher, ctx.caller.tenantId, ctx.signal)) {
         ctx.audit.resources = [`key-version:${progress.keyVersion}`];
         yield {

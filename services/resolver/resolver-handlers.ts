@@ -26,7 +26,8 @@ import { applyFilters, parseReference, type Reference } from "../../kernel/refer
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretChangeEvent, SecretChangeKind } from "../ports/metadata-store.js";
-import { authorize, authorizeSecrets, type CallContext } from "../rpc/call-context.js";
+import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
+import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { consumerMessage, secretStateToProto } from "../secrets/secret-messages.js";
 import type { WatchHub } from "./watch-hub.js";
@@ -39,8 +40,6 @@ export interface ResolverDependencies {
   shutdown: AbortSignal;
 }
 
-export const MAX_REFERENCES_PER_CALL = 1000;
-export const MAX_WATCHED_NAMES = 1000;
 /**
  * Last access times are kept to this resolution: a resolve writes one only
  * when the stored one is older, so a busy secret costs no write per resolve.
@@ -117,7 +116,6 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
 
   return {
     async setConsumerReferences(request, ctx) {
-      authorize(ctx, "consumer.write");
       noteConsumerId(ctx, request.consumerId);
       // Indices in errors are the request's, so duplicates are dropped only after parsing.
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
@@ -143,7 +141,6 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
     },
 
     async deleteConsumer(request, ctx) {
-      authorize(ctx, "consumer.write");
       noteConsumerId(ctx, request.consumerId);
       await authorizeConsumerChange(ctx, request.consumerId);
       await store.deleteConsumer(ctx.caller.tenantId, request.consumerId);
@@ -151,7 +148,6 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
     },
 
     async resolveSecrets(request, ctx) {
-      authorize(ctx, "secret.resolve");
       if (request.consumerId !== "") noteConsumerId(ctx, request.consumerId);
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
@@ -207,12 +203,13 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
 
     async *watchSecrets(request, ctx) {
       const violations: FieldViolation[] = [];
-      if (request.names.length === 0 || request.names.length > MAX_WATCHED_NAMES)
-        violations.push({ field: "names", description: `watch 1 to ${MAX_WATCHED_NAMES} names`, reason: "INVALID_NAME_COUNT" });
+      const maxNames = ctx.streamLimits?.maxNames ?? MAX_REFERENCES_PER_CALL;
+      if (request.names.length === 0 || request.names.length > maxNames)
+        violations.push({ field: "names", description: `watch 1 to ${maxNames} names`, reason: "INVALID_NAME_COUNT" });
       request.names.forEach((name, i) => checkSecretName(`names[${i}]`, name, violations));
       throwIfInvalid(violations);
       ctx.audit.resources = [...request.names];
-      authorizeSecrets(ctx, "secret.watch", request.names);
+      authorizeSecretNames(ctx, request.names);
 
       const tenantId = ctx.caller.tenantId;
       const nameKeys = [...new Set(request.names.map(secretNameKey))];

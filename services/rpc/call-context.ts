@@ -1,17 +1,23 @@
 /**
  * What every handler receives besides its request: the authenticated caller,
- * a cancellation signal, and the note it fills in for the audit record.
- * Authorization helpers live here so that every handler checks the same way.
+ * the method's policy, a cancellation signal, and the note it fills in for
+ * the audit record. The role check of the policy's permission is the
+ * pipeline's; the checks that depend on the resource are here, so that every
+ * handler makes them the same way.
  */
 import type { AuditNote } from "../audit/audit-log.js";
 import type { Caller } from "../auth/api-tokens.js";
 import { permissionDenied } from "../domain/errors.js";
 import { callerMayAccessSecret, roleAllows, type Permission } from "../domain/permissions.js";
+import type { MethodPolicy } from "./call-policy.js";
 
 export interface CallContext {
   caller: Caller;
   /** Full method name, e.g. `secrets.v1.SecretsService/CreateSecret`. */
   method: string;
+  policy: MethodPolicy;
+  /** A stream's limits, with flags applied (set for server-streaming methods). */
+  streamLimits?: { maxOpenPerToken: number; maxNames?: number };
   requestId: string;
   /** Aborted when the client cancels or the deadline passes. */
   signal: AbortSignal;
@@ -33,18 +39,17 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   "tenant.create": "create tenants",
 };
 
-/** Throws PERMISSION_DENIED unless the caller's role holds the permission. */
-export function authorize(ctx: CallContext, permission: Permission): void {
-  if (!roleAllows(ctx.caller.role, permission)) throw permissionDenied(PERMISSION_WORDS[permission]);
+/** Throws PERMISSION_DENIED unless the caller's role holds the permission (the pipeline calls this from the policy). */
+export function authorize(caller: Caller, permission: Permission): void {
+  if (!roleAllows(caller.role, permission)) throw permissionDenied(PERMISSION_WORDS[permission]);
 }
 
 /**
- * Throws PERMISSION_DENIED unless the caller may use this permission on these
- * secret names. Checked before any lookup, so the answer is the same whether
- * or not a secret exists.
+ * Throws PERMISSION_DENIED unless the caller may touch these secret names
+ * with its method's permission. Checked before any lookup, so the answer is
+ * the same whether or not a secret exists.
  */
-export function authorizeSecrets(ctx: CallContext, permission: Permission, names: readonly string[]): void {
-  authorize(ctx, permission);
+export function authorizeSecretNames(ctx: CallContext, names: readonly string[]): void {
   if (names.some((name) => !callerMayAccessSecret(ctx.caller, name)))
-    throw permissionDenied(`${PERMISSION_WORDS[permission]} outside its granted names`);
+    throw permissionDenied(`${PERMISSION_WORDS[ctx.policy.permission]} outside its granted names`);
 }

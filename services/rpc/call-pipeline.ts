@@ -1,6 +1,8 @@
 /**
- * The path every call takes, whatever the transport: authenticate, run the
- * handler, map its error to a status, write the audit record, log one line.
+ * The path every call takes, whatever the transport: authenticate, apply the
+ * method's policy (rate limit, permission, stream slots), run the handler,
+ * map its error to a status, write the audit record the policy asks for, log
+ * one line.
  */
 import { randomUUID } from "node:crypto";
 import { AuditLog, type AuditNote } from "../audit/audit-log.js";
@@ -8,19 +10,11 @@ import { authenticate, type Caller } from "../auth/api-tokens.js";
 import { ServiceError, type StatusCodeName } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { MetadataStore } from "../ports/metadata-store.js";
-import type { CallContext } from "./call-context.js";
-import { RateLimiter, rateLimitedClass, type RateLimitConfig } from "./rate-limits.js";
+import { authorize, type CallContext } from "./call-context.js";
+import { auditedNames, policyOf, streamLimitsOf, type StreamLimitConfig } from "./call-policy.js";
+import { RateLimiter, type RateLimitConfig } from "./rate-limits.js";
 import { toServiceError } from "./status.js";
-
-/** Reads whose success is not worth an audit record (denials of them still are). */
-const UNAUDITED_SUCCESSES = new Set([
-  "GetSecret",
-  "ListSecrets",
-  "ListSecretVersions",
-  "ListSecretConsumers",
-  "ListApiTokens",
-  "ListAuditEvents",
-]);
+import { StreamSlots } from "./stream-slots.js";
 
 /** Told of every call's end (and of streams' start), e.g. by the metrics. */
 export interface CallObserver {
@@ -31,6 +25,7 @@ export interface CallObserver {
 
 export interface PipelineOptions {
   rateLimits: RateLimitConfig;
+  streamLimits: StreamLimitConfig;
   /** Unary calls taking longer end with DEADLINE_EXCEEDED; 0 for no limit. */
   callTimeoutMs: number;
   observer?: CallObserver;
@@ -41,11 +36,14 @@ export interface CallStart {
   method: string;
   authorization: string | undefined;
   signal: AbortSignal;
+  /** Throws INVALID_ARGUMENT for a request the transport could not decode; checked before the permission. */
+  checkRequest?: () => void;
 }
 
 export class CallPipeline {
   private readonly auditLog: AuditLog;
   private readonly rateLimiter: RateLimiter;
+  private readonly streamSlots = new StreamSlots();
 
   constructor(
     private readonly store: MetadataStore,
@@ -64,6 +62,8 @@ export class CallPipeline {
     let work: Promise<T> | undefined;
     try {
       ctx = await this.contextFor(start, requestId);
+      start.checkRequest?.();
+      authorize(ctx.caller, ctx.policy.permission);
       work = handler(ctx);
       const result = await withTimeout(work, this.options.callTimeoutMs);
       await this.finish(start, requestId, began, ctx, "OK");
@@ -74,8 +74,8 @@ export class CallPipeline {
         // really did (a write may still commit), once it is done.
         const late = ctx;
         work.then(
-          () => this.auditLate(late, start.method, "OK", requestId),
-          (error: unknown) => this.auditLate(late, start.method, toServiceError(error, requestId).error.code, requestId),
+          () => this.auditLate(late, "OK", requestId),
+          (error: unknown) => this.auditLate(late, toServiceError(error, requestId).error.code, requestId),
         );
         throw await this.fail(start, requestId, began, undefined, thrown);
       }
@@ -84,9 +84,10 @@ export class CallPipeline {
   }
 
   /** Audits without failing the call: the call's own outcome is already decided. */
-  private async auditLate(ctx: CallContext, method: string, status: StatusCodeName | "OK", requestId: string): Promise<void> {
+  private async auditLate(ctx: CallContext, status: StatusCodeName | "OK", requestId: string): Promise<void> {
+    if (status === "OK" && ctx.policy.audit.record !== "every-call") return;
     try {
-      await this.audit(ctx.caller, method, status, ctx.audit);
+      await this.audit(ctx, status);
     } catch (auditError) {
       this.logger.error({ requestId, err: auditError }, "audit record could not be written");
     }
@@ -97,9 +98,13 @@ export class CallPipeline {
     const began = performance.now();
     const requestId = randomUUID();
     let ctx: CallContext | undefined;
+    let releaseSlot: (() => void) | undefined;
     this.options.observer?.streamStarted(start.method);
     try {
       ctx = await this.contextFor(start, requestId);
+      start.checkRequest?.();
+      authorize(ctx.caller, ctx.policy.permission);
+      releaseSlot = this.streamSlots.take(ctx.caller.tokenId, start.method, ctx.streamLimits?.maxOpenPerToken ?? 1);
       yield* handler(ctx);
       await this.finish(start, requestId, began, ctx, "OK");
     } catch (thrown) {
@@ -110,19 +115,29 @@ export class CallPipeline {
       }
       throw await this.fail(start, requestId, began, ctx, thrown);
     } finally {
+      releaseSlot?.();
       this.options.observer?.streamEnded(start.method);
     }
   }
 
   private async contextFor(start: CallStart, requestId: string): Promise<CallContext> {
+    const policy = policyOf(start.method);
     const caller: Caller = await authenticate(this.store, start.authorization, new Date());
-    const limited = rateLimitedClass(shortName(start.method));
-    if (limited) this.rateLimiter.take(caller.tokenId, limited);
-    return { caller, method: start.method, requestId, signal: start.signal, audit: { resources: [] } };
+    // Before the permission check, so that denials are limited too (and, refused here, leave no audit row).
+    this.rateLimiter.take(caller.tokenId, policy.rateLimit);
+    return {
+      caller,
+      method: start.method,
+      policy,
+      ...(policy.stream && { streamLimits: streamLimitsOf(policy.stream, this.options.streamLimits) }),
+      requestId,
+      signal: start.signal,
+      audit: { resources: [] },
+    };
   }
 
   private async finish(start: CallStart, requestId: string, began: number, ctx: CallContext, status: "OK"): Promise<void> {
-    if (!UNAUDITED_SUCCESSES.has(shortName(start.method))) await this.audit(ctx.caller, start.method, status, ctx.audit);
+    if (ctx.policy.audit.record === "every-call") await this.audit(ctx, status);
     const resolved = shortName(start.method) === "ResolveSecrets" ? ctx.audit.resources.length : 0;
     this.options.observer?.callEnded(start.method, status, (performance.now() - began) / 1000, resolved);
     this.logger.debug(logFields(start, requestId, began, ctx.caller, status), "call");
@@ -138,14 +153,18 @@ export class CallPipeline {
     const { error, unexpected } = toServiceError(thrown, requestId);
     if (unexpected) this.logger.error({ requestId, method: start.method, err: thrown }, "call failed unexpectedly");
     // Unauthenticated calls have no tenant to audit in: the log line is their record.
-    if (ctx) await this.auditLate(ctx, start.method, error.code, requestId);
+    if (ctx) await this.auditLate(ctx, error.code, requestId);
     this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, error.code), reason: error.reason }, "call");
     this.options.observer?.callEnded(start.method, error.code, (performance.now() - began) / 1000, 0);
     return error;
   }
 
-  private audit(caller: Caller, method: string, status: StatusCodeName | "OK", note: AuditNote): Promise<void> {
-    return this.auditLog.record({ tenantId: caller.tenantId, actorTokenId: caller.tokenId, action: method, status, note });
+  private audit(ctx: CallContext, status: StatusCodeName | "OK"): Promise<void> {
+    const note: AuditNote = {
+      ...ctx.audit,
+      resources: auditedNames(ctx.policy.audit, status === "PERMISSION_DENIED", ctx.audit.resources),
+    };
+    return this.auditLog.record({ tenantId: ctx.caller.tenantId, actorTokenId: ctx.caller.tokenId, action: ctx.method, status, note });
   }
 }
 

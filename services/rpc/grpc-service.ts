@@ -71,9 +71,14 @@ function checkDecoded(request: unknown): void {
     });
 }
 
-function callStart(method: string, metadata: grpc.Metadata, signal: AbortSignal): CallStart {
-  const [authorization] = metadata.get("authorization");
-  return { method, authorization: typeof authorization === "string" ? authorization : undefined, signal };
+function callStart(method: string, call: { metadata: grpc.Metadata; request: unknown }, signal: AbortSignal): CallStart {
+  const [authorization] = call.metadata.get("authorization");
+  return {
+    method,
+    authorization: typeof authorization === "string" ? authorization : undefined,
+    signal,
+    checkRequest: () => checkDecoded(call.request),
+  };
 }
 
 function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): grpc.handleUnaryCall<unknown, unknown> {
@@ -81,10 +86,7 @@ function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): g
     const abort = new AbortController();
     call.on("cancelled", () => abort.abort());
     pipeline
-      .unary(callStart(name, call.metadata, abort.signal), (ctx) => {
-        checkDecoded(call.request);
-        return handler(call.request, ctx) as Promise<unknown>;
-      })
+      .unary(callStart(name, call, abort.signal), (ctx) => handler(call.request, ctx) as Promise<unknown>)
       .then(
         (response) => callback(null, response),
         (error: ServiceError) => callback(toGrpcStatus(error)),
@@ -100,10 +102,10 @@ function serverStreamingCall(
   return (call) => {
     const abort = new AbortController();
     call.on("cancelled", () => abort.abort());
-    const responses = pipeline.serverStream(callStart(name, call.metadata, abort.signal), (ctx) => {
-      checkDecoded(call.request);
-      return handler(call.request, ctx) as AsyncIterable<unknown>;
-    });
+    const responses = pipeline.serverStream(
+      callStart(name, call, abort.signal),
+      (ctx) => handler(call.request, ctx) as AsyncIterable<unknown>,
+    );
     void (async () => {
       try {
         for await (const response of responses) {

@@ -1,40 +1,14 @@
 /**
- * Per-token rate limits (token buckets) on resolves and on writes, so one
- * runaway workload or script cannot starve the others. Over the limit, a
- * call gets RESOURCE_EXHAUSTED with a RetryInfo-style delay in its message.
+ * Per-token rate limits (token buckets), one per rate-limit class of the
+ * call-policy table, so one runaway workload or script cannot starve the
+ * others. Over the limit, a call gets RESOURCE_EXHAUSTED with a
+ * RetryInfo-style delay in its message.
  */
 import { ServiceError } from "../domain/errors.js";
+import type { RateLimitClass } from "./call-policy.js";
 
-export type RateLimitedClass = "resolve" | "write";
-
-/** Calls per second per token, with a burst of as many again; 0 turns a limit off. */
-export interface RateLimitConfig {
-  resolvePerSecond: number;
-  writePerSecond: number;
-}
-
-const RESOLVE_METHODS = new Set(["ResolveSecrets"]);
-const WRITE_METHODS = new Set([
-  "CreateSecret",
-  "UpdateSecretValue",
-  "RollbackSecret",
-  "UpdateSecretMetadata",
-  "ArchiveSecret",
-  "RestoreSecret",
-  "DeleteSecret",
-  "SetConsumerReferences",
-  "DeleteConsumer",
-  "CreateTenant",
-  "CreateApiToken",
-  "RevokeApiToken",
-  "RotateTenantKey",
-]);
-
-export function rateLimitedClass(shortMethod: string): RateLimitedClass | undefined {
-  if (RESOLVE_METHODS.has(shortMethod)) return "resolve";
-  if (WRITE_METHODS.has(shortMethod)) return "write";
-  return undefined;
-}
+/** Calls per second per token in each class, with a burst of as many again; 0 turns a class's limit off. */
+export type RateLimitConfig = Record<RateLimitClass, number>;
 
 interface Bucket {
   tokens: number;
@@ -54,8 +28,8 @@ export class RateLimiter {
   ) {}
 
   /** Takes one call from the token's bucket for this class, or throws RESOURCE_EXHAUSTED. */
-  take(tokenId: string, kind: RateLimitedClass): void {
-    const rate = kind === "resolve" ? this.config.resolvePerSecond : this.config.writePerSecond;
+  take(tokenId: string, kind: RateLimitClass): void {
+    const rate = this.config[kind];
     if (rate <= 0) return;
     const now = this.now();
     this.sweep(now);

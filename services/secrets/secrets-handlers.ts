@@ -19,7 +19,7 @@ import { checkDescription, checkDisplayName, checkLabels } from "../domain/secre
 import { encodeSecretValue, parseSecretValue } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretRecord, SecretState, WriteResult } from "../ports/metadata-store.js";
-import { authorize, type CallContext } from "../rpc/call-context.js";
+import type { CallContext } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import {
   consumerMessage,
@@ -139,7 +139,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
 
   return {
     async createSecret(request, ctx) {
-      authorize(ctx, "secret.create");
       ctx.audit.resources = [request.name];
       const violations: FieldViolation[] = [];
       checkSecretName("name", request.name, violations);
@@ -181,12 +180,10 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async getSecret(request, ctx) {
-      authorize(ctx, "secret.read");
       return { secret: secretMessage(await findSecret(ctx, request.name)) };
     },
 
     async listSecrets(request, ctx) {
-      authorize(ctx, "secret.read");
       const violations: FieldViolation[] = [];
       checkLabels("labels", request.labels, violations);
       throwIfInvalid(violations);
@@ -201,7 +198,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async updateSecretValue(request, ctx) {
-      authorize(ctx, "secret.update");
       const current = await findSecret(ctx, request.name);
       const violations: FieldViolation[] = [];
       const value = parseSecretValue(current.type, secretValueInput(request.value), "value", violations);
@@ -210,7 +206,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async rollbackSecret(request, ctx) {
-      authorize(ctx, "secret.update");
       const current = await findSecret(ctx, request.name);
       if (request.version < 1n || request.version >= BigInt(current.version))
         throw invalidArgument([
@@ -238,7 +233,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async updateSecretMetadata(request, ctx) {
-      authorize(ctx, "secret.update");
       const paths = updateMaskPaths(request.updateMask?.paths ?? []);
       const violations: FieldViolation[] = [];
       if (paths.has("display_name")) checkDisplayName("display_name", request.displayName, violations);
@@ -257,7 +251,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async listSecretVersions(request, ctx) {
-      authorize(ctx, "secret.read");
       const secret = await findSecret(ctx, request.name);
       const filters = { secret: secret.id };
       const page = await store.listSecretVersions(ctx.caller.tenantId, secret.id, requestedPage(request, filters));
@@ -265,17 +258,14 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async archiveSecret(request, ctx) {
-      authorize(ctx, "secret.archive");
       return { secret: secretMessage(await setState(ctx, request.name, request.etag, "ARCHIVED")) };
     },
 
     async restoreSecret(request, ctx) {
-      authorize(ctx, "secret.archive");
       return { secret: secretMessage(await setState(ctx, request.name, request.etag, "ACTIVE")) };
     },
 
     async deleteSecret(request, ctx) {
-      authorize(ctx, "secret.delete");
       const clientRevision = parseEtag(request.etag);
       const secret = await findSecret(ctx, request.name);
       const result = await store.deleteSecret(ctx.caller.tenantId, secret.id, clientRevision);
@@ -310,7 +300,6 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async listSecretConsumers(request, ctx) {
-      authorize(ctx, "secret.read");
       const secret = await findSecret(ctx, request.name);
       const filters = { secret: secret.nameKey };
       const page = await store.listSecretConsumers(ctx.caller.tenantId, secret.nameKey, requestedPage(request, filters));

@@ -15,7 +15,7 @@ import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
 import type { CreateSecretRequest, CreateSecretRequestSchema } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { Role, SecretType, type SecretValueSchema } from "../../gen/secrets/v1/types_pb.js";
-import { MAX_REFERENCES_PER_CALL } from "../../services/resolver/resolver-handlers.js";
+import { MAX_REFERENCES_PER_CALL } from "../../services/rpc/call-policy.js";
 import { MAX_SECRET_NAME_LENGTH } from "../../kernel/names.js";
 import { MAX_VALUE_BYTES } from "../../kernel/secret-values.js";
 import { bearer, grpcJsClients, type RawClients } from "../support/grpc-js-client.js";

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../services/domain/errors.js";
-import { RateLimiter, rateLimitedClass, type RateLimitConfig } from "../../services/rpc/rate-limits.js";
+import { RateLimiter, type RateLimitConfig } from "../../services/rpc/rate-limits.js";
+
+const NO_LIMITS: RateLimitConfig = { read: 0, write: 0, resolve: 0, stream: 0 };
 
 function limiterAt(config: RateLimitConfig) {
   const clock = { now: 1_000 };
@@ -24,7 +26,7 @@ function refusal(take: () => void): ServiceError {
 
 describe("RateLimiter", () => {
   it("allows a burst of twice the rate, then refuses with RESOURCE_EXHAUSTED and the delay to retry after", () => {
-    const { limiter } = limiterAt({ resolvePerSecond: 5, writePerSecond: 1 });
+    const { limiter } = limiterAt({ ...NO_LIMITS, resolve: 5, write: 1 });
     for (let i = 0; i < 10; i++) limiter.take("token-a", "resolve");
     const error = refusal(() => limiter.take("token-a", "resolve"));
     expect(error.code).toBe("RESOURCE_EXHAUSTED");
@@ -34,7 +36,7 @@ describe("RateLimiter", () => {
   });
 
   it("refills at the rate, and a refused call does not consume", () => {
-    const { limiter, clock } = limiterAt({ resolvePerSecond: 2, writePerSecond: 2 });
+    const { limiter, clock } = limiterAt({ ...NO_LIMITS, resolve: 2, write: 2 });
     for (let i = 0; i < 4; i++) limiter.take("t", "write");
     expect(refusal(() => limiter.take("t", "write")).metadata.retry_after_ms).toBe("500");
     clock.now += 200;
@@ -49,7 +51,7 @@ describe("RateLimiter", () => {
   });
 
   it("refills no further than the burst, however long the token was idle", () => {
-    const { limiter, clock } = limiterAt({ resolvePerSecond: 3, writePerSecond: 3 });
+    const { limiter, clock } = limiterAt({ ...NO_LIMITS, resolve: 3, write: 3 });
     limiter.take("t", "resolve");
     clock.now += 3_600_000;
     for (let i = 0; i < 6; i++) limiter.take("t", "resolve");
@@ -57,7 +59,7 @@ describe("RateLimiter", () => {
   });
 
   it("keeps tokens and classes apart", () => {
-    const { limiter } = limiterAt({ resolvePerSecond: 1, writePerSecond: 1 });
+    const { limiter } = limiterAt({ ...NO_LIMITS, resolve: 1, write: 1 });
     limiter.take("a", "resolve");
     limiter.take("a", "resolve");
     expect(() => limiter.take("a", "resolve")).toThrow(ServiceError);
@@ -68,13 +70,13 @@ describe("RateLimiter", () => {
   });
 
   it("does not limit a class whose rate is 0", () => {
-    const { limiter } = limiterAt({ resolvePerSecond: 0, writePerSecond: 1 });
+    const { limiter } = limiterAt({ ...NO_LIMITS, resolve: 0, write: 1 });
     for (let i = 0; i < 1_000; i++) limiter.take("t", "resolve");
     expect(limiter.bucketCount).toBe(0);
   });
 
   it("sweeps buckets idle for over a minute, keeping the active ones", () => {
-    const { limiter, clock } = limiterAt({ resolvePerSecond: 10, writePerSecond: 10 });
+    const { limiter, clock } = limiterAt({ ...NO_LIMITS, resolve: 10, write: 10 });
     for (let i = 0; i < 100; i++) limiter.take(`idle-${i}`, "resolve");
     limiter.take("busy", "write");
     expect(limiter.bucketCount).toBe(101);
@@ -87,23 +89,5 @@ describe("RateLimiter", () => {
     // A swept token comes back with a full burst.
     for (let i = 0; i < 20; i++) limiter.take("idle-0", "resolve");
     expect(() => limiter.take("idle-0", "resolve")).toThrow(ServiceError);
-  });
-});
-
-describe("rateLimitedClass", () => {
-  it.each([
-    ["ResolveSecrets", "resolve"],
-    ["CreateSecret", "write"],
-    ["UpdateSecretValue", "write"],
-    ["DeleteSecret", "write"],
-    ["SetConsumerReferences", "write"],
-    ["CreateApiToken", "write"],
-    ["RotateTenantKey", "write"],
-    ["GetSecret", undefined],
-    ["ListSecrets", undefined],
-    ["WatchSecrets", undefined],
-    ["ListAuditEvents", undefined],
-  ])("classes %s as %s", (method, expected) => {
-    expect(rateLimitedClass(method)).toBe(expected);
   });
 });
