@@ -14,7 +14,7 @@ import type { ServiceClients } from "../client.js";
 import { connect, outputFormat } from "../command-context.js";
 import { positiveInt } from "../../kernel/int-flags.js";
 import { parsePastTime } from "../flag-parsers.js";
-import { formatTime, messageJson, printJson, printLine, renderTable, type OutputFormat } from "../output.js";
+import { formatTime, messageJson, printJson, printLine, printNotice, renderTable, type OutputFormat } from "../output.js";
 
 const OUTCOME_FLAG_VALUES = { success: AuditOutcome.SUCCESS, denied: AuditOutcome.DENIED, failed: AuditOutcome.FAILED } as const;
 const AUDIT_COLUMNS = ["TIME", "ACTOR", "ACTION", "RESOURCES", "OUTCOME", "STATUS", "VERSION", "CONSUMER"];
@@ -117,6 +117,7 @@ async function follow(
   const widths = AUDIT_COLUMNS.map((h, i) => Math.max(h.length, ...seen.map((e) => (auditRow(e)[i] ?? "").length)));
   let newest = seen.at(-1)?.time;
   let idsAtNewest = idsAt(seen, newest);
+  printNotice("following new events; Ctrl-C to stop");
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     const since: Filters = { ...filters, ...(newest && { startTime: newest }) };

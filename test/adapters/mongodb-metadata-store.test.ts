@@ -363,12 +363,19 @@ describe("SecretChangeFeed", () => {
     expect(opened[1]!.start).toHaveProperty("startAt");
   });
 
-  it("does not reopen once the last listener has gone", async () => {
-    const changes = feed(() => undefined);
-    const stop = changes.subscribe(() => undefined);
-    opened[0]!.stream.emit("error", new MongoNetworkError("connection reset"));
-    stop();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(opened).toHaveLength(1);
+  it("does not reopen once the last listener has gone", () => {
+    vi.useFakeTimers();
+    try {
+      const changes = feed(() => undefined);
+      const stop = changes.subscribe(() => undefined);
+      opened[0]!.stream.emit("error", new MongoNetworkError("connection reset"));
+      expect(vi.getTimerCount()).toBe(1); // the reopen is scheduled…
+      stop();
+      expect(vi.getTimerCount()).toBe(0); // …and cancelled with the last listener
+      vi.advanceTimersByTime(10 * 20);
+      expect(opened).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

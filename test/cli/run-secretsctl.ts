@@ -27,6 +27,8 @@ export interface RunningCli {
   stdout(): string;
   /** Resolves once stdout contains `text`. */
   waitForStdout(text: string, timeoutMs?: number): Promise<void>;
+  /** Resolves once stderr contains `text`. */
+  waitForStderr(text: string, timeoutMs?: number): Promise<void>;
 }
 
 /** `baseEnv` holds the config directory and, optionally, SECRETS_ADDR / SECRETS_TOKEN_FILE. */
@@ -62,21 +64,22 @@ export function cliRunner(baseEnv: NodeJS.ProcessEnv): CliRunner {
       child.stdout?.on("data", (chunk) => (stdout += String(chunk)));
       child.stderr?.on("data", (chunk) => (stderr += String(chunk)));
       child.on("close", () => outputs.push(stdout, stderr));
+      const waitForOutput = (stream: string, output: () => string, text: string, timeoutMs = 15_000) =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + timeoutMs;
+          const check = () => {
+            if (output().includes(text)) return resolve();
+            if (Date.now() > deadline || child.exitCode !== null)
+              return reject(new Error(`CLI ${stream} never contained ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`));
+            setTimeout(check, 50);
+          };
+          check();
+        });
       return {
         child,
         stdout: () => stdout,
-        waitForStdout(text, timeoutMs = 15_000) {
-          return new Promise((resolve, reject) => {
-            const deadline = Date.now() + timeoutMs;
-            const check = () => {
-              if (stdout.includes(text)) return resolve();
-              if (Date.now() > deadline || child.exitCode !== null)
-                return reject(new Error(`CLI output never contained ${JSON.stringify(text)}; stdout: ${stdout}; stderr: ${stderr}`));
-              setTimeout(check, 50);
-            };
-            check();
-          });
-        },
+        waitForStdout: (text, timeoutMs) => waitForOutput("stdout", () => stdout, text, timeoutMs),
+        waitForStderr: (text, timeoutMs) => waitForOutput("stderr", () => stderr, text, timeoutMs),
       };
     },
     allOutput: () => outputs.join("\n"),

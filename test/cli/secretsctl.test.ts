@@ -361,7 +361,9 @@ describe("audit", () => {
   it("--follow prints new events as they happen", async () => {
     const running = cli.start(["audit", "--follow", "--interval", "100", "--secret", "FOLLOWED", "-o", "json"]);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Created only once the CLI has listed what exists and follows, so the event must come from following.
+      await running.waitForStderr("following new events");
+      expect(running.stdout()).toBe("");
       await clients.secrets.createSecret({ name: "FOLLOWED", type: 1, value: { kind: { case: "token", value: TOKEN_VALUE } } });
       await running.waitForStdout("CreateSecret");
       await clients.secrets.archiveSecret({ name: "FOLLOWED" });

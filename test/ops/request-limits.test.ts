@@ -5,7 +5,7 @@
  * the service keeps serving) and the call timeout (DEADLINE_EXCEEDED).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
@@ -154,15 +154,20 @@ describe("call timeout", () => {
     const outcome = admin.secrets.createSecret({ name: "LIMITS_CUT_SHORT", type: SecretType.TOKEN, value: tokenValue("cut") });
     await expect(outcome).rejects.toMatchObject({ code: Code.DeadlineExceeded });
     held.release();
-    // Whatever the handler still does after the timeout has happened by now.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-
+    // The handler runs on after the timeout; its late audit record is the event that says it is done.
+    const audited = await vi.waitFor(
+      async () => {
+        const { events } = await admin.admin.listAuditEvents({ pageSize: 100 });
+        const codes = events.filter((e) => e.action.endsWith("/CreateSecret") && e.resources.includes("LIMITS_CUT_SHORT")).map((e) => e.statusCode);
+        expect(codes).not.toEqual([]);
+        return codes;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const exists = await admin.secrets.getSecret({ name: "LIMITS_CUT_SHORT" }).then(
       () => true,
       () => false,
     );
-    const { events } = await admin.admin.listAuditEvents({ pageSize: 100 });
-    const audited = events.filter((e) => e.action.endsWith("/CreateSecret") && e.resources.includes("LIMITS_CUT_SHORT")).map((e) => e.statusCode);
     expect({ exists, audited }).toEqual(exists ? { exists, audited: expect.arrayContaining(["OK"]) } : { exists, audited: ["DEADLINE_EXCEEDED"] });
   });
 });
