@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // Everything a bundle can be built from: any edit here falls back to the sources.
-const SOURCES = ["sidecar", "cli", "kernel", "services", "gen", "package-lock.json"];
+const SOURCES = ["sidecar", "cli", "injector", "kernel", "services", "gen", "package-lock.json"];
 
 function newestMtime(path) {
   const stat = statSync(path);

@@ -18,6 +18,7 @@ import {
   type SidecarOptions,
 } from "./options.js";
 import { runPlan } from "./plan.js";
+import { clearReady, markReady } from "./ready-file.js";
 import { renderConfigs, type RenderResult } from "./renderer.js";
 import { createResolverClient } from "./resolver-client.js";
 import { runOnChangeCommand, runWatch } from "./watch.js";
@@ -72,6 +73,8 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
   // With a workload, signals go to it (workload.ts) and the sidecar ends when it does.
   const ownSignals: NodeJS.Signals[] = command.length === 0 ? ["SIGTERM", "SIGINT"] : [];
   for (const signal of ownSignals) process.once(signal, stop);
+  const readyFile = options.readyFile;
+  if (readyFile !== undefined) await clearReady(readyFile);
   try {
     await runWatch(
       createResolverClient(connectionOptions(options)),
@@ -80,6 +83,7 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
       {
         rendered(result, first) {
           log.mask.update(result.values);
+          if (first && readyFile !== undefined) markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
           if (!first || command.length === 0) return;
           workload = startWorkload({
             command: command[0]!,

@@ -66,6 +66,7 @@ export function addWatchOptions(command: Command): Command {
     .addOption(
       new Option("--reload-jitter-ms <ms>", "random wait, up to this, before reloading: spreads a fleet's reloads").env("SECRETS_RELOAD_JITTER_MS").default(0).argParser(nonNegativeInt),
     )
+    .addOption(new Option("--ready-file <path>", "written after the first complete render (a startup probe's signal)").env("SECRETS_READY_FILE"))
     .addOption(new Option("--debounce-ms <ms>", "quiet time that gathers several changes into one render").env("SECRETS_DEBOUNCE_MS").default(100).argParser(nonNegativeInt));
 }
 
@@ -88,6 +89,7 @@ export interface SidecarOptions {
   reloadSignal: NodeJS.Signals;
   reloadJitterMs: number;
   debounceMs: number;
+  readyFile?: string;
 }
 
 function backoffOf(options: SidecarOptions): BackoffOptions {
