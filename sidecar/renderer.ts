@@ -4,9 +4,9 @@
  * write each rendered file atomically. Fails closed: any problem anywhere and
  * nothing is written; the result lists every failing place.
  */
+import { relative } from "node:path";
 import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
 import { secretNameKey } from "../kernel/names.js";
-import { writeFileAtomic } from "./atomic-write.js";
 import {
   loadConfigs,
   occurrencesByText,
@@ -16,6 +16,7 @@ import {
   type LoadOptions,
 } from "./configs.js";
 import { callProblems, sortProblems, templateProblems } from "./reference-problems.js";
+import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
 import type { ResolverClient } from "./resolver-client.js";
 import { renderYamlTemplate } from "./yaml-render.js";
 
@@ -49,6 +50,16 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
   return out;
+}
+
+/** Every path is checked before any file is written, so a refused one leaves the others untouched too. */
+async function writeFiles(outputDir: string, files: readonly { path: string; text: string }[]): Promise<RenderedFile[]> {
+  const root = await openOutputDirectory(outputDir);
+  const targets: string[] = [];
+  for (const file of files) targets.push(await checkedOutputPath(root, relative(outputDir, file.path)));
+  const written: RenderedFile[] = [];
+  for (const [i, file] of files.entries()) written.push({ path: file.path, changed: await writeRenderedFile(root, targets[i]!, file.text) });
+  return written;
 }
 
 export async function renderConfigs(client: ResolverClient, settings: RenderSettings, signal?: AbortSignal): Promise<RenderResult> {
@@ -87,11 +98,16 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
 
   const valueOf = (text: string): ResolvedValue => values.get(text)!;
   const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, valueOf) }));
-  const files: RenderedFile[] = [];
-  for (const file of rendered) files.push({ path: file.path, changed: await writeFileAtomic(file.path, file.text) });
+  let written: RenderedFile[];
+  try {
+    written = await writeFiles(settings.outputDir, rendered);
+  } catch (error) {
+    if (error instanceof OutputPathError) return { ok: false, problems: [error.message] };
+    throw error;
+  }
 
   const versions = new Map<string, { name: string; version: bigint }>();
   for (const value of values.values()) versions.set(secretNameKey(value.secretName), { name: value.secretName, version: value.version });
   const env = Object.fromEntries(settings.env.map((entry) => [entry.variable, valueOf(entry.reference.source).value]));
-  return { ok: true, files, values: [...values.values()], env, versions };
+  return { ok: true, files: written, values: [...values.values()], env, versions };
 }

@@ -2,13 +2,14 @@
  * The sidecar's small modules: output masking (forms, values split across
  * chunks), the atomic writer, the consumer id rule, backoff bounds.
  */
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
-import { writeFileAtomic } from "../../sidecar/atomic-write.js";
+import { checkedOutputPath, openOutputDirectory, writeRenderedFile } from "../../sidecar/output-directory.js";
 import { backoffDelayMs } from "../../sidecar/backoff.js";
 import { consumerIdFor } from "../../sidecar/consumer-id.js";
 import { OutputMask, SENSITIVE } from "../../sidecar/output-mask.js";
@@ -70,33 +71,45 @@ describe("output mask", () => {
   });
 });
 
-describe("atomic writer", () => {
-  let dir: string;
+describe("output directory writer", () => {
+  let root: string;
+  const write = async (relativePath: string, content: string) => writeRenderedFile(root, await checkedOutputPath(root, relativePath), content);
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "sidecar-atomic-"));
+    root = await openOutputDirectory(await mkdtemp(join(tmpdir(), "sidecar-atomic-")));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   });
 
   it("writes mode 0600 through a rename, and skips unchanged bytes", async () => {
-    const path = join(dir, "nested", "out.yaml");
-    expect(await writeFileAtomic(path, "a: 1\n")).toBe(true);
+    const path = join(root, "nested", "out.yaml");
+    expect(await write("nested/out.yaml", "a: 1\n")).toBe(true);
     const first = await stat(path);
     expect(first.mode & 0o777).toBe(0o600);
-    expect(await writeFileAtomic(path, "a: 1\n")).toBe(false);
+    expect((await stat(join(root, "nested"))).mode & 0o777).toBe(0o700);
+    expect(await write("nested/out.yaml", "a: 1\n")).toBe(false);
     expect((await stat(path)).ino).toBe(first.ino); // not rewritten
-    expect(await writeFileAtomic(path, "a: 2\n")).toBe(true);
+    expect(await write("nested/out.yaml", "a: 2\n")).toBe(true);
     expect((await stat(path)).ino).not.toBe(first.ino); // replaced by rename, never written in place
     expect(await readFile(path, "utf8")).toBe("a: 2\n");
-    expect(await readdir(join(dir, "nested"))).toEqual(["out.yaml"]); // no temp file left
+    expect(await readdir(join(root, "nested"))).toEqual(["out.yaml"]); // no temp file left
   });
 
   it("restores mode 0600 on an unchanged file", async () => {
-    const path = join(dir, "loose.yaml");
+    const path = join(root, "loose.yaml");
     await writeFile(path, "x\n", { mode: 0o644 });
-    expect(await writeFileAtomic(path, "x\n")).toBe(false);
+    expect(await write("loose.yaml", "x\n")).toBe(false);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses a FIFO, a directory or a path leaving the output directory where a file goes, without hanging", async () => {
+    execFileSync("mkfifo", [join(root, "fifo.yaml")]);
+    await expect(checkedOutputPath(root, "fifo.yaml")).rejects.toThrow(/fifo\.yaml: it is not a regular file/);
+    await mkdir(join(root, "dir.yaml"));
+    await expect(checkedOutputPath(root, "dir.yaml")).rejects.toThrow(/not a regular file/);
+    await expect(checkedOutputPath(root, "../escape.yaml")).rejects.toThrow(/not a path inside the output directory/);
+    await writeFile(join(root, "plain"), "");
+    await expect(checkedOutputPath(root, "plain/x.yaml")).rejects.toThrow(/plain: it is not a directory/);
   });
 });
 
