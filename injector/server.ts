@@ -38,7 +38,10 @@ class HttpError extends Error {
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers["content-length"] ?? 0);
-    if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`));
+    if (declared > MAX_BODY_BYTES) {
+      request.resume(); // discarded unread, so the caller can finish sending and read the refusal
+      return reject(new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
@@ -46,7 +49,7 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
       if (size > MAX_BODY_BYTES) {
         reject(new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`));
         request.removeAllListeners("data");
-        request.resume(); // drain, so the refusal can still be sent
+        request.resume(); // discarded unread, so the refusal can still be read
         return;
       }
       chunks.push(chunk);
@@ -97,7 +100,6 @@ function handler(config: InjectorConfig, log: Logger) {
       if (status === 500) log.error({ err: error }, "review failed");
       else log.warn({ status, reason: message, path }, "request refused");
       if (!response.headersSent) send(response, status, { error: message });
-      if (status === 413) response.on("finish", () => request.destroy());
     });
   };
 }
