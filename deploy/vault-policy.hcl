@@ -1,4 +1,5 @@
-# Tenant keys: create (createTenantKey), read (latest version), rotate, raise min_decryption_version.
+# Tenant keys (value keys and <tenant>_records keys): create (createTenantKey), read (latest version),
+# rotate, raise min_decryption_version (retire versions after a complete rewrap).
 path "transit/keys/secrets-tenant-*" {
   capabilities = ["create", "read", "update"]
 }
@@ -16,6 +17,10 @@ path "transit/decrypt/secrets-tenant-*" {
   capabilities = ["update"]
 }
 path "transit/rewrap/secrets-tenant-*" {
+  capabilities = ["update"]
+}
+# Record authentication: the HMAC that derives each tenant's record key, once per tenant and process.
+path "transit/hmac/secrets-tenant-*" {
   capabilities = ["update"]
 }
 # Token upkeep (also in Vault's default policy); revoke-self retires a replaced AppRole token.

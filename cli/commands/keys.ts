@@ -1,6 +1,7 @@
 /**
  * `keys rotate`: a new version of the tenant's key, then every stored value
- * rewrapped to it. Progress goes to stderr: a bar on a terminal, plain lines
+ * rewrapped to it, then the older versions retired once nothing needs them.
+ * Progress goes to stderr: a bar on a terminal, plain lines
  * otherwise (logs, CI); the result goes to stdout.
  */
 import { Presets, SingleBar } from "cli-progress";
@@ -56,8 +57,21 @@ export function registerKeyCommands(program: Command): void {
       } finally {
         view.stop();
       }
-      const result = { keyVersion: last?.keyVersion ?? 0, rewrapped: Number(last?.rewrapped ?? 0), done: last?.done ?? false };
+      const result = {
+        keyVersion: last?.keyVersion ?? 0,
+        rewrapped: Number(last?.rewrapped ?? 0),
+        done: last?.done ?? false,
+        minDecryptionVersion: last?.minDecryptionVersion ?? 0,
+        remaining: Number(last?.remaining ?? 0),
+      };
       if (outputFormat(command) === "json") printJson(result);
-      else printLine(`tenant key rotated to version ${result.keyVersion}; ${result.rewrapped} stored value(s) rewrapped`);
+      else {
+        printLine(`tenant key rotated to version ${result.keyVersion}; ${result.rewrapped} stored value(s) rewrapped`);
+        printLine(
+          result.remaining === 0
+            ? `key versions in use: ${result.minDecryptionVersion}..${result.keyVersion}; older versions are retired and open nothing`
+            : `${result.remaining} stored value(s) still on older key versions (${result.minDecryptionVersion}..${result.keyVersion - 1} stay usable); run the rotation again to finish`,
+        );
+      }
     });
 }

@@ -148,6 +148,8 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
           rewrapped: BigInt(progress.rewrapped),
           total: BigInt(progress.total),
           done: progress.done,
+          minDecryptionVersion: progress.minDecryptionVersion,
+          remaining: BigInt(progress.remaining),
         };
       }
     },

@@ -1,8 +1,10 @@
 /**
  * Key rotation: add a key version, then rewrap every stored ciphertext below
- * it, in batches, reporting progress. Safe to interrupt and to run twice:
- * what is left below the version is picked up by the next run, and a
- * ciphertext rewrapped by someone else meanwhile is skipped.
+ * it, in batches, reporting progress, and finally retire the older versions
+ * once nothing stored needs them (a stolen old ciphertext then opens nowhere).
+ * Safe to interrupt and to run twice: what is left below the version is
+ * picked up by the next run, a ciphertext rewrapped by someone else meanwhile
+ * is skipped, and nothing is retired while any ciphertext still needs it.
  */
 import { associatedData } from "../domain/associated-data.js";
 import type { Cipher } from "../ports/cipher.js";
@@ -15,6 +17,10 @@ export interface RotationProgress {
   rewrapped: number;
   total: number;
   done: boolean;
+  /** The oldest key version that still opens values. */
+  minDecryptionVersion: number;
+  /** Stored ciphertexts still below keyVersion (exact on the last message). */
+  remaining: number;
 }
 
 export async function* rotateTenantKey(
@@ -25,8 +31,17 @@ export async function* rotateTenantKey(
 ): AsyncIterable<RotationProgress> {
   const keyVersion = await cipher.rotateTenantKey(tenantId);
   const total = await store.countCiphertextsBelow(tenantId, keyVersion);
+  const minDecryptionVersion = await cipher.minDecryptionVersion(tenantId);
   let rewrapped = 0;
-  yield { keyVersion, rewrapped, total, done: false };
+  const progress = (done: boolean, remaining: number, minVersion = minDecryptionVersion): RotationProgress => ({
+    keyVersion,
+    rewrapped,
+    total: Math.max(total, rewrapped),
+    done,
+    minDecryptionVersion: minVersion,
+    remaining,
+  });
+  yield progress(false, total);
   while (!signal.aborted) {
     const batch = await store.listCiphertextsBelow(tenantId, keyVersion, REWRAP_BATCH_SIZE);
     if (batch.length === 0) break;
@@ -41,7 +56,11 @@ export async function* rotateTenantKey(
     for (const [i, item] of batch.entries())
       if (await store.replaceCiphertext(tenantId, item.secretId, item.version, item.keyVersion, resealed[i]!)) replaced++;
     rewrapped += replaced;
-    yield { keyVersion, rewrapped, total: Math.max(total, rewrapped), done: false };
+    yield progress(false, Math.max(total - rewrapped, 0));
   }
-  yield { keyVersion, rewrapped, total: Math.max(total, rewrapped), done: true };
+  // Counted again rather than trusted from the loop: another writer or an
+  // abort may have left values below. Only a store with none is retired.
+  const remaining = await store.countCiphertextsBelow(tenantId, keyVersion);
+  const retiredBelow = remaining === 0 ? await cipher.retireKeyVersionsBelow(tenantId, keyVersion) : minDecryptionVersion;
+  yield progress(true, remaining, retiredBelow);
 }

@@ -7,6 +7,12 @@
  * wrapped by a master key) and `adapters/vault-transit` (production). Both
  * pass `test/contract/cipher.contract.ts`.
  *
+ * The cipher also keeps a second, separate key per tenant for authenticating
+ * metadata records (`mac`): the rows that decide who may do what are tagged
+ * under it, so a writer with access to the metadata store alone cannot forge
+ * or alter them (see `services/integrity`). That key is never rotated, and
+ * never shared with the store.
+ *
  * Batches are all-or-nothing: one item that fails authentication fails the
  * call with DecryptionFailedError. An unreachable backend throws
  * BackendUnavailableError.
@@ -40,6 +46,20 @@ export interface Cipher {
   latestKeyVersion(tenantId: string): Promise<number>;
   /** Re-seals ciphertexts with the latest key version without exposing plaintext to the caller where the backend allows. */
   rewrap(tenantId: string, requests: readonly OpenRequest[]): Promise<Sealed[]>;
+  /**
+   * Retires the key versions below `version` once no stored ciphertext needs
+   * them: afterwards ciphertexts sealed with them no longer open. Never lowers
+   * it; returns the oldest version that still opens.
+   */
+  retireKeyVersionsBelow(tenantId: string, version: number): Promise<number>;
+  /** The oldest key version that still opens ciphertexts (1 until versions are retired). */
+  minDecryptionVersion(tenantId: string): Promise<number>;
+  /**
+   * HMAC-SHA256 of each message under the tenant's record-authentication key,
+   * in order. Deterministic, and cheap after the first call for a tenant (the
+   * key is held in memory), so it can run on every authenticated read.
+   */
+  mac(tenantId: string, messages: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /** Throws BackendUnavailableError if the cipher cannot serve. */
   ping(): Promise<void>;
   close(): Promise<void>;

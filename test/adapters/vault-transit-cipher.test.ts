@@ -59,7 +59,7 @@ describe("VaultTransitCipher requests", () => {
   it("refuses an existing key of that name that is exportable", async () => {
     const cipher = await connect();
     standIn.keys.set("secrets-tenant-acme", {
-      type: "aes256-gcm96", exportable: true, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1,
+      type: "aes256-gcm96", exportable: true, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1, hmacSecrets: [],
     });
     await expect(cipher.createTenantKey("acme")).rejects.toThrow(/exportable=false/);
   });
@@ -109,7 +109,7 @@ describe("VaultTransitCipher requests", () => {
   it("checks once that a tenant key exists before encrypting, so a token with create rights cannot upsert one", async () => {
     const cipher = await connect();
     standIn.keys.set("secrets-tenant-acme", {
-      type: "aes256-gcm96", exportable: false, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1,
+      type: "aes256-gcm96", exportable: false, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1, hmacSecrets: [],
     });
     await cipher.encrypt("acme", [{ plaintext: utf8("a"), associatedData: binding("s") }]);
     await cipher.encrypt("acme", [{ plaintext: utf8("b"), associatedData: binding("s") }]);
@@ -163,15 +163,53 @@ describe("VaultTransitCipher requests", () => {
     expect(standIn.requestsTo(/\/decrypt\//)).toHaveLength(0);
   });
 
-  it("raises min_decryption_version through the key config, never lowering it", async () => {
+  it("retires versions by raising min_decryption_version through the key config, never lowering it", async () => {
     const cipher = await connect();
     await cipher.createTenantKey("acme");
     await cipher.rotateTenantKey("acme");
-    expect(await cipher.raiseMinDecryptionVersion("acme", 2)).toBe(2);
-    expect(await cipher.raiseMinDecryptionVersion("acme", 1)).toBe(2);
+    expect(await cipher.minDecryptionVersion("acme")).toBe(1);
+    expect(await cipher.retireKeyVersionsBelow("acme", 5)).toBe(2);
+    expect(await cipher.retireKeyVersionsBelow("acme", 1)).toBe(2);
+    expect(await cipher.minDecryptionVersion("acme")).toBe(2);
     const configs = standIn.requestsTo(/\/config$/);
     expect(configs).toHaveLength(1);
     expect(configs[0]!.body).toEqual({ min_decryption_version: 2 });
+  });
+});
+
+describe("VaultTransitCipher record authentication", () => {
+  it("creates a separate records key and derives the tenant's MAC key from one hmac call under its version 1", async () => {
+    const cipher = await connect();
+    await cipher.createTenantKey("acme");
+    expect(standIn.keys.get("secrets-tenant-acme_records")).toMatchObject({ type: "aes256-gcm96", exportable: false });
+    const first = await cipher.mac("acme", [utf8("a"), utf8("b")]);
+    await cipher.rotateTenantKey("acme");
+    const again = await cipher.mac("acme", [utf8("a")]);
+    expect(Buffer.from(again[0]!).equals(Buffer.from(first[0]!))).toBe(true);
+    const hmacs = standIn.requestsTo(/\/hmac\//);
+    expect(hmacs.map((r) => r.path)).toEqual(["/v1/transit/hmac/secrets-tenant-acme_records"]);
+    expect(hmacs[0]!.body).toEqual({
+      input: b64(utf8(JSON.stringify(["secrets.v1/record-authentication-key", "acme"]))),
+      key_version: 1,
+      algorithm: "sha2-256",
+    });
+  });
+
+  it("derives the same key in another process, and none for a tenant without a records key", async () => {
+    const [one, two] = [await connect(), await connect()];
+    await one.createTenantKey("acme");
+    const [a] = await one.mac("acme", [utf8("record")]);
+    const [b] = await two.mac("acme", [utf8("record")]);
+    expect(Buffer.from(a!).equals(Buffer.from(b!))).toBe(true);
+    await expect(two.mac("ghost", [utf8("record")])).rejects.toBeInstanceOf(TenantKeyNotFoundError);
+  });
+
+  it("asks again after a failed derivation instead of caching the failure", async () => {
+    const cipher = await connect();
+    await cipher.createTenantKey("acme");
+    standIn.failNext("POST", "/v1/transit/hmac/secrets-tenant-acme_records", 503, { errors: ["Vault is sealed"] });
+    await expect(cipher.mac("acme", [utf8("m")])).rejects.toBeInstanceOf(BackendUnavailableError);
+    expect(await cipher.mac("acme", [utf8("m")])).toHaveLength(1);
   });
 });
 
@@ -202,7 +240,7 @@ describe("VaultTransitCipher error mapping", () => {
     await cipher.createTenantKey("acme");
     const [old] = await cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("sec_1") }]);
     await cipher.rotateTenantKey("acme");
-    await cipher.raiseMinDecryptionVersion("acme", 2);
+    await cipher.retireKeyVersionsBelow("acme", 2);
     await expect(cipher.decrypt("acme", [{ ciphertext: old!.ciphertext, associatedData: binding("sec_1") }])).rejects.toBeInstanceOf(
       DecryptionFailedError,
     );

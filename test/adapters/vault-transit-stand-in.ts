@@ -1,11 +1,15 @@
 /**
  * A test stand-in that answers HTTP like the parts of Vault's API the transit
- * cipher calls (transit keys, encrypt/decrypt/rewrap batches, AppRole login,
+ * cipher calls (transit keys, encrypt/decrypt/rewrap batches, hmac, AppRole login,
  * token lookup/renewal, sys/health). It is NOT Vault and does no real
  * cryptography: its "ciphertexts" are `vault:vN:` + base64 of a JSON record of
  * the plaintext, associated data and key, which lets tests check that the
- * adapter sends and reads the documented shapes. It records every request.
+ * adapter sends and reads the documented shapes. Its HMACs are real
+ * HMAC-SHA256 under a random secret per key and version, answered in Vault's
+ * documented shape (`{ data: { hmac: "vault:vN:<base64>" } }`), so a derived
+ * key is stable per key and differs between keys. It records every request.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -24,6 +28,8 @@ interface StandInKey {
   derived: boolean;
   latest_version: number;
   min_decryption_version: number;
+  /** Per-version HMAC secrets (index i is version i + 1). */
+  hmacSecrets: Buffer[];
 }
 
 interface Injected {
@@ -107,7 +113,7 @@ export class VaultTransitStandIn {
     }
     if (method === "POST" && path === "/v1/auth/token/renew-self") return [200, { auth: { client_token: token, ...this.renewLease } }];
 
-    const match = new RegExp(`^/v1/${this.mount}/(keys|encrypt|decrypt|rewrap)/([^/]+)(?:/(rotate|config))?$`).exec(path);
+    const match = new RegExp(`^/v1/${this.mount}/(keys|encrypt|decrypt|rewrap|hmac)/([^/]+)(?:/(rotate|config))?$`).exec(path);
     if (!match) return [404, { errors: [] }];
     const [, area, name, action] = match as unknown as [string, string, string, string | undefined];
     const key = this.keys.get(name);
@@ -121,21 +127,32 @@ export class VaultTransitStandIn {
             derived: false,
             latest_version: 1,
             min_decryption_version: 1,
+            hmacSecrets: [randomBytes(32)],
           });
         return [204, undefined];
       }
       if (!key) return action === "rotate" ? [400, { errors: ["key not found"] }] : [404, { errors: [] }];
-      if (method === "GET") return [200, { data: { name, ...key, keys: keysMap(key.latest_version) } }];
+      if (method === "GET") return [200, { data: keyData(name, key) }];
       if (action === "rotate") {
         key.latest_version += 1;
-        return [200, { data: { name, ...key, keys: keysMap(key.latest_version) } }];
+        key.hmacSecrets.push(randomBytes(32));
+        return [200, { data: keyData(name, key) }];
       }
       if (action === "config") {
         if (typeof body?.min_decryption_version === "number") key.min_decryption_version = body.min_decryption_version;
-        return [200, { data: { name, ...key } }];
+        return [200, { data: keyData(name, key) }];
       }
     }
     if (!key) return [400, { errors: ["encryption key not found"] }];
+    if (area === "hmac") {
+      const version = body?.key_version ?? key.latest_version;
+      const secret = key.hmacSecrets[version - 1];
+      if (!secret || typeof body?.input !== "string") return [400, { errors: ["invalid key version or input"] }];
+      const hmac = createHmac(body?.algorithm === "sha2-512" ? "sha512" : "sha256", secret)
+        .update(Buffer.from(body.input, "base64"))
+        .digest("base64");
+      return [200, { data: { hmac: `vault:v${version}:${hmac}` } }];
+    }
     const items: any[] = body?.batch_input ?? [];
     const results = items.map((item) => this.process(area, name, key, item));
     const failed = results.some((r) => "error" in r);
@@ -165,6 +182,11 @@ export class VaultTransitStandIn {
       return { error: "cipher: message authentication failed" };
     }
   }
+}
+
+function keyData(name: string, key: StandInKey): Record<string, unknown> {
+  const { hmacSecrets: _secret, ...settings } = key;
+  return { name, ...settings, keys: keysMap(key.latest_version) };
 }
 
 function keysMap(latest: number): Record<string, number> {

@@ -398,9 +398,11 @@ describe("tenants and keys", () => {
     const result = await cli.run(["keys", "rotate"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^rewrapped \d+\/\d+ to key version 2$/m);
-    expect(result.stdout).toMatch(/^tenant key rotated to version 2; \d+ stored value\(s\) rewrapped\n$/);
+    expect(result.stdout).toMatch(
+      /^tenant key rotated to version 2; \d+ stored value\(s\) rewrapped\nkey versions in use: 2\.\.2; older versions are retired and open nothing\n$/,
+    );
     const again = json((await cli.run(["keys", "rotate", "-o", "json"])).stdout);
-    expect(again).toMatchObject({ keyVersion: 3, done: true });
+    expect(again).toMatchObject({ keyVersion: 3, done: true, minDecryptionVersion: 3, remaining: 0 });
     // Every value written so far (orders-db: 2 versions, gcp: 1, FOLLOWED: 1) was rewrapped.
     expect(again.rewrapped).toBeGreaterThanOrEqual(4);
     const versions = json((await cli.run(["versions", "orders-db", "-o", "json"])).stdout);

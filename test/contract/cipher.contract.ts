@@ -212,6 +212,58 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       await expect(cipher.rewrap(unknown, open)).rejects.toBeInstanceOf(TenantKeyNotFoundError);
       await expect(cipher.rotateTenantKey(unknown)).rejects.toBeInstanceOf(TenantKeyNotFoundError);
       await expect(cipher.latestKeyVersion(unknown)).rejects.toBeInstanceOf(TenantKeyNotFoundError);
+      await expect(cipher.minDecryptionVersion(unknown)).rejects.toBeInstanceOf(TenantKeyNotFoundError);
+      await expect(cipher.retireKeyVersionsBelow(unknown, 2)).rejects.toBeInstanceOf(TenantKeyNotFoundError);
+    });
+
+    it("retires old key versions: after a complete rewrap, ciphertexts sealed with them no longer open", async () => {
+      const tenant = await newTenant();
+      const aad = aadFor(tenant);
+      const [old, other] = await cipher.encrypt(tenant, [
+        { plaintext: Buffer.from("old"), associatedData: aad },
+        { plaintext: Buffer.from("other"), associatedData: aad },
+      ]);
+      expect(await cipher.rotateTenantKey(tenant)).toBe(2);
+      // Partly rewrapped: nothing is retired yet, and the old version still opens.
+      const [rewrapped] = await cipher.rewrap(tenant, [{ ciphertext: old!.ciphertext, associatedData: aad }]);
+      expect(await cipher.minDecryptionVersion(tenant)).toBe(1);
+      expectSameBytes((await cipher.decrypt(tenant, [{ ciphertext: other!.ciphertext, associatedData: aad }]))[0], Buffer.from("other"));
+
+      expect(await cipher.retireKeyVersionsBelow(tenant, 2)).toBe(2);
+      expect(await cipher.retireKeyVersionsBelow(tenant, 1)).toBe(2);
+      expect(await cipher.minDecryptionVersion(tenant)).toBe(2);
+      await expect(cipher.decrypt(tenant, [{ ciphertext: old!.ciphertext, associatedData: aad }])).rejects.toBeInstanceOf(
+        DecryptionFailedError,
+      );
+      expectSameBytes((await cipher.decrypt(tenant, [{ ciphertext: rewrapped!.ciphertext, associatedData: aad }]))[0], Buffer.from("old"));
+      const [fresh] = await cipher.encrypt(tenant, [{ plaintext: Buffer.from("new"), associatedData: aad }]);
+      expect(fresh!.keyVersion).toBe(2);
+    });
+
+    it("never retires the latest version", async () => {
+      const tenant = await newTenant();
+      expect(await cipher.retireKeyVersionsBelow(tenant, 5)).toBe(1);
+      const [sealed] = await cipher.encrypt(tenant, [{ plaintext: Buffer.from("v"), associatedData: aadFor(tenant) }]);
+      expectSameBytes((await cipher.decrypt(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant) }]))[0], Buffer.from("v"));
+    });
+
+    it("MACs records: 32 bytes, deterministic, per message and per tenant, unchanged by rotation and retirement", async () => {
+      const tenantA = await newTenant();
+      const tenantB = await newTenant();
+      const messages = [Buffer.from("record one"), Buffer.from("record two"), new Uint8Array(0)];
+      const first = await cipher.mac(tenantA, messages);
+      expect(first.map((tag) => tag.length)).toEqual([32, 32, 32]);
+      const hex = (tags: Uint8Array[]) => tags.map((tag) => Buffer.from(tag).toString("hex"));
+      expect(new Set(hex(first)).size).toBe(3);
+      expect(hex(await cipher.mac(tenantB, messages))).not.toEqual(hex(first));
+      await cipher.rotateTenantKey(tenantA);
+      await cipher.retireKeyVersionsBelow(tenantA, 2);
+      expect(hex(await cipher.mac(tenantA, messages))).toEqual(hex(first));
+      expect(await cipher.mac(tenantA, [])).toEqual([]);
+    });
+
+    it("refuses to MAC for a tenant without a key", async () => {
+      await expect(cipher.mac(`t-${randomUUID()}`, [Buffer.from("m")])).rejects.toBeInstanceOf(TenantKeyNotFoundError);
     });
 
     it("answers ping while it can serve", async () => {

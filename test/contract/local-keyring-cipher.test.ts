@@ -72,6 +72,29 @@ describe("LocalKeyringCipher", () => {
     await cipher.close();
   });
 
+  it("drops retired key versions from the file, so a reopened keyring cannot open them either; MACs stay the same", async () => {
+    const first = await open();
+    await first.createTenantKey("acme");
+    const old = await sealOne(first, "acme", "old");
+    const [tag] = await first.mac("acme", [Buffer.from("record")]);
+    await first.rotateTenantKey("acme");
+    await first.retireKeyVersionsBelow("acme", 2);
+    await first.close();
+
+    const document = await readKeyringFile(keyringPath);
+    expect(document!.keys.map((entry) => [entry.version, entry.wrappedKey === undefined])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(await readFile(keyringPath, "utf8")).toContain('"retired": true');
+    const reopened = await open();
+    expect(await reopened.minDecryptionVersion("acme")).toBe(2);
+    await expect(reopened.decrypt("acme", [{ ciphertext: old.ciphertext, associatedData: aad }])).rejects.toThrow();
+    const [again] = await reopened.mac("acme", [Buffer.from("record")]);
+    expect(Buffer.from(again!).equals(Buffer.from(tag!))).toBe(true);
+    await reopened.close();
+  });
+
   it("reopened with the same master key, opens old ciphertexts and keeps every tenant's versions", async () => {
     const first = await open();
     await first.createTenantKey("acme");
@@ -118,7 +141,7 @@ describe("LocalKeyringCipher", () => {
     const document = await readKeyringFile(keyringPath);
     expect(document!.keys).toHaveLength(6);
     for (const entry of document!.keys) {
-      const dataKey = unwrapDataKey(masterKey, entry.tenantId, entry.version, entry.wrappedKey)!;
+      const dataKey = unwrapDataKey(masterKey, entry.tenantId, entry.version, entry.wrappedKey!)!;
       if (entry.version === 2) {
         // Proves these are the real data keys, so the search below is not vacuous.
         expectSameBytes(openValue(dataKey, sealed.get(entry.tenantId)!.ciphertext, aad), Buffer.from("probe"));

@@ -7,6 +7,10 @@
  *     "keyCheck": "<base64>",
  *     "keys": [{ "tenantId": "...", "version": 1, "wrappedKey": "<base64>", "createTime": "<ISO 8601>" }] }
  *
+ * A retired key version (every ciphertext it sealed has been rewrapped) keeps
+ * its entry, `"retired": true`, without `wrappedKey`: its key material is gone
+ * from the file, so nothing sealed with it opens again.
+ *
  * Keys are a flat list (not an object keyed by tenant) so that no tenant id
  * can collide with an object property such as `__proto__`.
  */
@@ -18,7 +22,8 @@ const FORMAT = "secrets.local-keyring.v1";
 export interface WrappedKeyEntry {
   tenantId: string;
   version: number;
-  wrappedKey: Buffer;
+  /** Absent once the version is retired. */
+  wrappedKey?: Buffer;
   createTime: string;
 }
 
@@ -55,7 +60,7 @@ function serialize(document: KeyringDocument): Buffer {
     keys: document.keys.map((entry) => ({
       tenantId: entry.tenantId,
       version: entry.version,
-      wrappedKey: entry.wrappedKey.toString("base64"),
+      ...(entry.wrappedKey ? { wrappedKey: entry.wrappedKey.toString("base64") } : { retired: true }),
       createTime: entry.createTime,
     })),
   };
@@ -77,7 +82,7 @@ function parseKeyring(path: string, text: string): KeyringDocument {
       !isObject(entry) ||
       typeof entry.tenantId !== "string" ||
       !Number.isSafeInteger(entry.version) ||
-      typeof entry.wrappedKey !== "string" ||
+      (entry.retired === true ? entry.wrappedKey !== undefined : typeof entry.wrappedKey !== "string") ||
       typeof entry.createTime !== "string"
     ) {
       throw invalid(`key entry ${index} is malformed`);
@@ -85,7 +90,7 @@ function parseKeyring(path: string, text: string): KeyringDocument {
     return {
       tenantId: entry.tenantId,
       version: entry.version as number,
-      wrappedKey: Buffer.from(entry.wrappedKey, "base64"),
+      ...(typeof entry.wrappedKey === "string" && { wrappedKey: Buffer.from(entry.wrappedKey, "base64") }),
       createTime: entry.createTime,
     };
   });

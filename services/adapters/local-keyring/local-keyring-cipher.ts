@@ -8,8 +8,14 @@
  * rewrites the keyring file atomically before the new key is used, so no
  * ciphertext is ever sealed with a key that is not on disk. The keyring has
  * one writer: the service process that opened it.
+ *
+ * Retiring key versions (after a complete rewrap) drops their wrapped keys
+ * from the file and wipes them from memory. The record-authentication key of
+ * a tenant is derived from the master key (HKDF-SHA256, info naming the
+ * tenant), not from a data key: it must outlive every rotation and retirement,
+ * and it is never written anywhere.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BackendUnavailableError } from "../../domain/errors.js";
@@ -38,13 +44,17 @@ export interface LocalKeyringCipherOptions {
   keyringPath: string;
 }
 
-/** Each tenant's data keys; index i holds key version i + 1. */
-type DataKeys = Map<string, Buffer[]>;
+/** Each tenant's data keys; index i holds key version i + 1, undefined once retired. */
+type DataKeys = Map<string, (Buffer | undefined)[]>;
+
+const RECORD_KEY_INFO = "secrets.v1/record-authentication-key";
 
 export class LocalKeyringCipher implements Cipher {
   private closed = false;
   /** The tail of the chain that serializes key creation and rotation. */
   private keyChanges: Promise<unknown> = Promise.resolve();
+  /** Record-authentication keys derived so far, by tenant. */
+  private readonly recordKeys = new Map<string, Buffer>();
 
   private constructor(
     private readonly masterKey: Buffer,
@@ -115,6 +125,37 @@ export class LocalKeyringCipher implements Cipher {
     );
   }
 
+  async retireKeyVersionsBelow(tenantId: string, version: number): Promise<number> {
+    return this.serializeKeyChange(async () => {
+      const keys = this.keysOf(tenantId);
+      const below = Math.min(version, keys.length);
+      const retiring = new Set(keys.flatMap((key, i) => (key && i + 1 < below ? [i + 1] : [])));
+      if (retiring.size > 0) {
+        const keep = (entry: WrappedKeyEntry) => entry.tenantId !== tenantId || !retiring.has(entry.version);
+        const document: KeyringDocument = {
+          ...this.document,
+          keys: this.document.keys.map((entry) => (keep(entry) ? entry : { ...entry, wrappedKey: undefined })),
+        };
+        await writeKeyringFile(this.keyringPath, document);
+        this.document = document;
+        for (const v of retiring) {
+          keys[v - 1]!.fill(0);
+          keys[v - 1] = undefined;
+        }
+      }
+      return oldestUsable(keys);
+    });
+  }
+
+  async minDecryptionVersion(tenantId: string): Promise<number> {
+    return oldestUsable(this.keysOf(tenantId));
+  }
+
+  async mac(tenantId: string, messages: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const key = this.recordKeyOf(tenantId);
+    return messages.map((message) => createHmac("sha256", key).update(message).digest());
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
   }
@@ -122,12 +163,24 @@ export class LocalKeyringCipher implements Cipher {
   async close(): Promise<void> {
     this.closed = true;
     await this.keyChanges;
-    for (const keys of this.dataKeys.values()) for (const key of keys) key.fill(0);
+    for (const keys of this.dataKeys.values()) for (const key of keys) key?.fill(0);
     this.dataKeys.clear();
+    for (const key of this.recordKeys.values()) key.fill(0);
+    this.recordKeys.clear();
     this.masterKey.fill(0);
   }
 
-  private keysOf(tenantId: string): Buffer[] {
+  private recordKeyOf(tenantId: string): Buffer {
+    this.keysOf(tenantId);
+    let key = this.recordKeys.get(tenantId);
+    if (!key) {
+      key = Buffer.from(hkdfSync("sha256", this.masterKey, Buffer.alloc(0), JSON.stringify([RECORD_KEY_INFO, tenantId]), KEY_BYTES));
+      this.recordKeys.set(tenantId, key);
+    }
+    return key;
+  }
+
+  private keysOf(tenantId: string): (Buffer | undefined)[] {
     this.assertOpen();
     const keys = this.dataKeys.get(tenantId);
     if (!keys) throw new TenantKeyNotFoundError(tenantId);
@@ -166,6 +219,11 @@ export class LocalKeyringCipher implements Cipher {
   }
 }
 
+/** The version of the first key not retired (the latest never is). */
+function oldestUsable(keys: readonly (Buffer | undefined)[]): number {
+  return keys.findIndex((key) => key !== undefined) + 1;
+}
+
 async function createKeyring(path: string, masterKey: Buffer): Promise<KeyringDocument> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const empty: KeyringDocument = { keyCheck: makeKeyCheck(masterKey), keys: [] };
@@ -185,8 +243,8 @@ function unwrapAll(masterKey: Buffer, path: string, entries: readonly WrappedKey
     if (entry.version !== keys.length + 1) {
       throw new Error(`keyring file ${path} is damaged: tenant "${entry.tenantId}" has a gap or duplicate at key version ${entry.version}`);
     }
-    const dataKey = unwrapDataKey(masterKey, entry.tenantId, entry.version, entry.wrappedKey);
-    if (!dataKey) {
+    const dataKey = entry.wrappedKey && unwrapDataKey(masterKey, entry.tenantId, entry.version, entry.wrappedKey);
+    if (entry.wrappedKey && !dataKey) {
       throw new Error(`keyring file ${path} is damaged: key version ${entry.version} of tenant "${entry.tenantId}" does not unwrap`);
     }
     dataKeys.set(entry.tenantId, [...keys, dataKey]);

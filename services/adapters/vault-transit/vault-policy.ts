@@ -13,7 +13,8 @@ export function vaultTransitPolicy(settings: { mountPath?: string; keyPrefix?: s
   const mount = normalizeMountPath(settings.mountPath);
   const keys = `${checkedKeyPrefix(settings.keyPrefix)}*`;
   return [
-    `# Tenant keys: create (createTenantKey), read (latest version), rotate, raise min_decryption_version.`,
+    `# Tenant keys (value keys and <tenant>_records keys): create (createTenantKey), read (latest version),`,
+    `# rotate, raise min_decryption_version (retire versions after a complete rewrap).`,
     `path "${mount}/keys/${keys}" {\n  capabilities = ["create", "read", "update"]\n}`,
     `path "${mount}/keys/${keys}/rotate" {\n  capabilities = ["update"]\n}`,
     `path "${mount}/keys/${keys}/config" {\n  capabilities = ["update"]\n}`,
@@ -21,6 +22,8 @@ export function vaultTransitPolicy(settings: { mountPath?: string; keyPrefix?: s
     `path "${mount}/encrypt/${keys}" {\n  capabilities = ["update"]\n}`,
     `path "${mount}/decrypt/${keys}" {\n  capabilities = ["update"]\n}`,
     `path "${mount}/rewrap/${keys}" {\n  capabilities = ["update"]\n}`,
+    `# Record authentication: the HMAC that derives each tenant's record key, once per tenant and process.`,
+    `path "${mount}/hmac/${keys}" {\n  capabilities = ["update"]\n}`,
     `# Token upkeep (also in Vault's default policy); revoke-self retires a replaced AppRole token.`,
     `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,

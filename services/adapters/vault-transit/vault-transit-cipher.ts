@@ -5,7 +5,17 @@
  * several values sent as one `batch_input` request, so resolving many
  * references is one Vault round trip. Calls go through node-vault's generic
  * `read`/`write` because its transit helpers hard-code the `transit` mount.
+ *
+ * Record authentication (`mac`) uses a second transit key per tenant
+ * (`<prefix><tenant>_records`, never rotated). Calling Vault's HMAC endpoint
+ * on every authenticated read would put a Vault round trip on every call, so
+ * the adapter asks Vault once per tenant for the HMAC of a fixed input under
+ * version 1 of that key and uses the result as the tenant's HMAC key, held
+ * only in memory: deterministic (every replica derives the same key), never
+ * stored, and only a Vault identity allowed `transit/hmac` on that key can
+ * compute it. A database writer without Vault access cannot.
  */
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import NodeVault from "node-vault";
 import { BackendUnavailableError } from "../../domain/errors.js";
@@ -16,6 +26,9 @@ import { batchItemFailure, isVaultPermissionDenied, mapVaultError, VaultPermissi
 import { checkedKeyPrefix, normalizeMountPath, type VaultTransitCipherOptions } from "./vault-transit-options.js";
 
 const KEY_TYPE = "aes256-gcm96";
+/** Never includes a character of a tenant id, so no records key is another tenant's value key. */
+const RECORDS_KEY_SUFFIX = "_records";
+const RECORD_KEY_INPUT = "secrets.v1/record-authentication-key";
 
 interface BatchResult {
   ciphertext?: string;
@@ -53,6 +66,8 @@ export class VaultTransitCipher implements Cipher {
    * created with deletion_allowed=false, so the answer stays true.
    */
   private readonly knownKeys = new Set<string>();
+  /** Record-authentication keys derived so far (the promise, so concurrent first calls ask Vault once). */
+  private readonly recordKeys = new Map<string, Promise<Buffer>>();
 
   private constructor(
     private readonly client: NodeVault.client,
@@ -69,18 +84,20 @@ export class VaultTransitCipher implements Cipher {
   }
 
   async createTenantKey(tenantId: string): Promise<void> {
-    const keyPath = this.keyPath(tenantId);
-    // Creating an existing key is a no-op in Vault, which makes this idempotent. The keys path
-    // has no existence check, so Vault treats every write to it as "update".
-    await this.call({ path: keyPath, capability: "update" }, () =>
-      this.client.write(keyPath, { type: KEY_TYPE, exportable: false, allow_plaintext_backup: false }),
-    );
-    // A key of that name made by someone else must not be trusted blindly.
-    const key = await this.readKey(tenantId);
-    if (key.type !== KEY_TYPE || key.exportable !== false || key.deletion_allowed !== false || key.derived === true)
-      throw new Error(
-        `transit key "${this.keyName(tenantId)}" exists with other settings than ${KEY_TYPE}, exportable=false, deletion_allowed=false, derived=false`,
+    for (const keyName of [this.keyName(tenantId), this.recordsKeyName(tenantId)]) {
+      const keyPath = this.keyPathOf(keyName);
+      // Creating an existing key is a no-op in Vault, which makes this idempotent. The keys path
+      // has no existence check, so Vault treats every write to it as "update".
+      await this.call({ path: keyPath, capability: "update" }, () =>
+        this.client.write(keyPath, { type: KEY_TYPE, exportable: false, allow_plaintext_backup: false }),
       );
+      // A key of that name made by someone else must not be trusted blindly.
+      const key = await this.readKeyNamed(keyName, tenantId);
+      if (key.type !== KEY_TYPE || key.exportable !== false || key.deletion_allowed !== false || key.derived === true)
+        throw new Error(
+          `transit key "${keyName}" exists with other settings than ${KEY_TYPE}, exportable=false, deletion_allowed=false, derived=false`,
+        );
+    }
     this.knownKeys.add(tenantId);
   }
 
@@ -137,20 +154,26 @@ export class VaultTransitCipher implements Cipher {
     }
   }
 
-  /**
-   * After every stored ciphertext has been rewrapped to `version` or later,
-   * stops Vault from opening older ones. Never lowers it; returns the
-   * key's min_decryption_version afterwards.
-   */
-  async raiseMinDecryptionVersion(tenantId: string, version: number): Promise<number> {
+  /** Raises the key's min_decryption_version (never above the latest version, never lower). */
+  async retireKeyVersionsBelow(tenantId: string, version: number): Promise<number> {
     const key = await this.readKey(tenantId);
-    const current = Number(key.min_decryption_version ?? 1);
-    if (version <= current) return current;
+    const current = minDecryptionVersionOf(key);
+    const target = Math.min(version, latestVersionOf(key) ?? 1);
+    if (target <= current) return current;
     const configPath = `${this.keyPath(tenantId)}/config`;
     await this.call({ path: configPath, capability: "update", tenantId }, () =>
-      this.client.write(configPath, { min_decryption_version: version }),
+      this.client.write(configPath, { min_decryption_version: target }),
     );
-    return version;
+    return target;
+  }
+
+  async minDecryptionVersion(tenantId: string): Promise<number> {
+    return minDecryptionVersionOf(await this.readKey(tenantId));
+  }
+
+  async mac(tenantId: string, messages: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    const key = await this.recordKeyOf(tenantId);
+    return messages.map((message) => createHmac("sha256", key).update(message).digest());
   }
 
   async ping(): Promise<void> {
@@ -166,16 +189,55 @@ export class VaultTransitCipher implements Cipher {
 
   async close(): Promise<void> {
     await this.tokens.stop();
+    for (const key of this.recordKeys.values()) void key.then((bytes) => bytes.fill(0), () => undefined);
+    this.recordKeys.clear();
+  }
+
+  private recordsKeyName(tenantId: string): string {
+    return `${this.keyName(tenantId)}${RECORDS_KEY_SUFFIX}`;
+  }
+
+  private keyPathOf(keyName: string): string {
+    return `${this.mount}/keys/${encodeURIComponent(keyName)}`;
   }
 
   private keyPath(tenantId: string): string {
-    return `${this.mount}/keys/${encodeURIComponent(this.keyName(tenantId))}`;
+    return this.keyPathOf(this.keyName(tenantId));
   }
 
-  private async readKey(tenantId: string): Promise<Record<string, unknown>> {
-    const keyPath = this.keyPath(tenantId);
+  private readKey(tenantId: string): Promise<Record<string, unknown>> {
+    return this.readKeyNamed(this.keyName(tenantId), tenantId);
+  }
+
+  private async readKeyNamed(keyName: string, tenantId: string): Promise<Record<string, unknown>> {
+    const keyPath = this.keyPathOf(keyName);
     const response = await this.call({ path: keyPath, capability: "read", tenantId }, () => this.client.read(keyPath));
     return (response?.data ?? {}) as Record<string, unknown>;
+  }
+
+  private recordKeyOf(tenantId: string): Promise<Buffer> {
+    let key = this.recordKeys.get(tenantId);
+    if (!key) {
+      key = this.deriveRecordKey(tenantId);
+      this.recordKeys.set(tenantId, key);
+      // A failure (Vault down, no such key) is not cached: the next call asks again.
+      key.catch(() => this.recordKeys.delete(tenantId));
+    }
+    return key;
+  }
+
+  private async deriveRecordKey(tenantId: string): Promise<Buffer> {
+    const path = `${this.mount}/hmac/${encodeURIComponent(this.recordsKeyName(tenantId))}`;
+    const input = Buffer.from(JSON.stringify([RECORD_KEY_INPUT, tenantId]), "utf8").toString("base64");
+    // Version 1 explicitly: the derived key must stay the same even if someone rotates the records key.
+    const response = await this.call({ path, capability: "update", tenantId }, () =>
+      this.client.write(path, { input, key_version: 1, algorithm: "sha2-256" }),
+    );
+    const hmac: unknown = response?.data?.hmac;
+    const match = typeof hmac === "string" ? /^vault:v1:([A-Za-z0-9+/]+=*)$/.exec(hmac) : null;
+    const key = match ? Buffer.from(match[1]!, "base64") : undefined;
+    if (!key || key.length !== 32) throw new Error(`Vault hmac on ${path} did not return a vault:v1: SHA-256 HMAC`);
+    return key;
   }
 
   private async batch(
@@ -219,6 +281,11 @@ function openItem(request: OpenRequest): { ciphertext: string; associated_data: 
 function sealedFrom(result: BatchResult): Sealed {
   const ciphertext = result.ciphertext ?? "";
   return { ciphertext: ciphertextBytes(ciphertext), keyVersion: keyVersionOf(ciphertext) };
+}
+
+function minDecryptionVersionOf(key: Record<string, unknown>): number {
+  const version = Number(key.min_decryption_version ?? 1);
+  return Number.isSafeInteger(version) && version > 0 ? version : 1;
 }
 
 /** `latest_version` of a transit key read, or the highest entry of its `keys` map on Vaults that predate it. */
