@@ -11,6 +11,7 @@ import { addConnectService } from "./rpc/connect-routes.js";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { adminHandlers } from "./admin/admin-handlers.js";
 import { bootstrapDefaultTenant } from "./admin/tenant-setup.js";
 import { openBackends, type Backends } from "./backends.js";
@@ -85,7 +86,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         addConnectService(router, AdminService, admin, pipeline);
       });
     health.addToServer(server);
-    addReflection(server);
+    addReflection(server, [SecretsService, ResolverService, AdminService, Health]);
     await health.start(config.healthIntervalMs);
     if (config.metricsListen !== "") metricsServer = await metrics.serve(config.metricsListen);
   } catch (error) {
