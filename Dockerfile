@@ -6,13 +6,16 @@ WORKDIR /app
 COPY package.json package-lock.json buf.yaml buf.gen.yaml ./
 COPY proto ./proto
 COPY gen ./gen
+COPY kernel ./kernel
 COPY services ./services
 COPY sidecar ./sidecar
 COPY cli ./cli
+COPY injector ./injector
 COPY bin ./bin
+COPY scripts ./scripts
 COPY deploy ./deploy
 COPY examples ./examples
-# npm ci also builds the sidecar bundle (prepare, with the dev dependency esbuild); then drop dev dependencies.
+# npm ci also builds dist/ (prepare, with the dev dependency esbuild), which the image runs; then drop dev dependencies.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 # Volumes mounted here start with these owners.
 RUN mkdir -p /data /demo && chown node:node /data /demo

@@ -1,36 +1,24 @@
-// Shared by the bins: imports the esbuild bundle that `npm run build` (run by `npm ci`) makes, for a
-// fast cold start (about 0.15 s instead of 0.6 s or more), when the bundle is newer than every source
-// it is built from; otherwise the TypeScript entry through tsx, so an edit is never hidden by a stale
-// bundle.
-import { readdirSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// Shared by the bins: runs a program's JavaScript build in dist/ (made by `npm run build`, which
+// `npm ci` runs). With SECRETS_RUN_SOURCES=1 it runs the TypeScript sources through tsx instead
+// (a development dependency), for working on the code without rebuilding.
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-// Everything a bundle can be built from: any edit here falls back to the sources.
-const SOURCES = ["sidecar", "cli", "injector", "kernel", "services", "gen", "package-lock.json"];
-
-function newestMtime(path) {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(`${path}/${entry}`)));
-}
-
-function isFresh(bundle, sources) {
-  try {
-    return statSync(bundle).mtimeMs >= Math.max(...sources.map((source) => newestMtime(`${root}${source}`)));
-  } catch {
-    return false;
-  }
-}
 
 /**
- * @param {string} name the bundle's name in dist/ (without .mjs)
+ * @param {string} build the build's path from the repository root
  * @param {string} typescriptEntry the entry's path from the repository root
  */
-export async function importEntry(name, typescriptEntry) {
-  const bundle = `${root}dist/${name}.mjs`;
-  if (isFresh(bundle, SOURCES)) return import(bundle);
-  const { register } = await import("tsx/esm/api");
-  register();
-  return import(`${root}${typescriptEntry}`);
+export async function importEntry(build, typescriptEntry) {
+  if (process.env.SECRETS_RUN_SOURCES === "1") {
+    const { register } = await import("tsx/esm/api");
+    register();
+    return import(pathToFileURL(`${root}${typescriptEntry}`).href);
+  }
+  if (!existsSync(`${root}${build}`)) {
+    process.stderr.write(`${build} is missing: run \`npm run build\` first (or set SECRETS_RUN_SOURCES=1 to run the sources with tsx)\n`);
+    process.exit(1);
+  }
+  return import(pathToFileURL(`${root}${build}`).href);
 }

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The secrets service as a plain `node` entry: registers tsx's loader for the TypeScript sources, then starts.
-import { register } from "tsx/esm/api";
+// Plain node entry of the secrets service (its build in dist/, see entry.js); it runs when imported.
+import { importEntry } from "./entry.js";
 
-register();
-await import("../services/main.ts");
+await importEntry("dist/service/secrets-service.mjs", "services/main.ts");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Plain node entry of secretsctl (bundled when fresh, see entry.js); the CLI runs when imported.
+// Plain node entry of secretsctl (its build in dist/, see entry.js); the CLI runs when imported.
 import { importEntry } from "./entry.js";
 
-await importEntry("secretsctl", "cli/main.ts");
+await importEntry("dist/secretsctl.mjs", "cli/main.ts");

@@ -1,15 +1,12 @@
 /**
  * Opens the two ports' adapters that the configuration names. The embedded
- * default (SQLite + local keyring) lives in the data directory.
+ * default (SQLite + local keyring) lives in the data directory. Each adapter is
+ * imported only when configured: the MongoDB and Vault clients take longer to
+ * load than the embedded default takes to start.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { LocalKeyringCipher } from "./adapters/local-keyring/local-keyring-cipher.js";
-import { loadMasterKey } from "./adapters/local-keyring/master-key.js";
-import { MongoMetadataStore } from "./adapters/mongodb/mongo-metadata-store.js";
-import { SqliteMetadataStore } from "./adapters/sqlite/sqlite-metadata-store.js";
 import type { VaultAuthOptions } from "./adapters/vault-transit/vault-auth.js";
-import { VaultTransitCipher } from "./adapters/vault-transit/vault-transit-cipher.js";
 import type { ServiceConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Cipher } from "./ports/cipher.js";
@@ -36,25 +33,31 @@ export async function openBackends(config: ServiceConfig, logger: Logger): Promi
 
 async function openStore(config: ServiceConfig, logger: Logger): Promise<MetadataStore> {
   switch (config.store) {
-    case "sqlite":
+    case "sqlite": {
+      const { SqliteMetadataStore } = await import("./adapters/sqlite/sqlite-metadata-store.js");
       return SqliteMetadataStore.open(join(config.dataDir, SQLITE_FILE), {
         auditRetentionDays: config.auditRetentionDays,
         onBackgroundError: (error) => logger.error({ err: error }, "metadata store background work failed"),
       });
-    case "mongodb":
+    }
+    case "mongodb": {
       if (!config.mongodb.uri) throw new Error("--store mongodb needs --mongodb-uri (or SECRETS_MONGODB_URI)");
+      const { MongoMetadataStore } = await import("./adapters/mongodb/mongo-metadata-store.js");
       return MongoMetadataStore.connect({
         uri: config.mongodb.uri,
         database: config.mongodb.database,
         auditRetentionDays: config.auditRetentionDays,
         onChangeFeedError: (error) => logger.warn({ err: error }, "MongoDB change stream interrupted; resuming"),
       });
+    }
   }
 }
 
 async function openCipher(config: ServiceConfig, logger: Logger): Promise<Cipher> {
   switch (config.cipher) {
     case "local": {
+      const { loadMasterKey } = await import("./adapters/local-keyring/master-key.js");
+      const { LocalKeyringCipher } = await import("./adapters/local-keyring/local-keyring-cipher.js");
       const master = await loadMasterKey({
         ...(config.masterKey !== undefined && { masterKey: config.masterKey }),
         ...(config.masterKeyFile !== undefined && { masterKeyFile: config.masterKeyFile }),
@@ -68,18 +71,22 @@ async function openCipher(config: ServiceConfig, logger: Logger): Promise<Cipher
         );
       return LocalKeyringCipher.open({ masterKey: master.key, keyringPath: join(config.dataDir, KEYRING_FILE) });
     }
-    case "vault":
+    case "vault": {
       if (process.env.VAULT_SKIP_VERIFY)
         logger.warn("VAULT_SKIP_VERIFY is ignored: the service always verifies Vault's certificate (give a private CA with --vault-ca-file)");
+      const address = required(config.vault.address, "--cipher vault needs --vault-addr (or VAULT_ADDR)");
+      const auth = vaultAuth(config);
+      const { VaultTransitCipher } = await import("./adapters/vault-transit/vault-transit-cipher.js");
       return VaultTransitCipher.connect({
-        address: required(config.vault.address, "--cipher vault needs --vault-addr (or VAULT_ADDR)"),
-        auth: vaultAuth(config),
+        address,
+        auth,
         mountPath: config.vault.mount,
         keyPrefix: config.vault.keyPrefix,
         ...(config.vault.caFile && { caFile: config.vault.caFile }),
         ...(config.vault.namespace && { namespace: config.vault.namespace }),
         onRenewalError: (error) => logger.warn({ err: error }, "Vault token renewal failed"),
       });
+    }
   }
 }
 

@@ -4,44 +4,59 @@
  * does not. Probed on an interval, so a load balancer or kubelet sees an
  * outage within one interval.
  */
-import type * as grpc from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
+import * as grpc from "@grpc/grpc-js";
+import { create } from "@bufbuild/protobuf";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  HealthCheckResponseSchema,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+} from "../../gen/grpc/health/v1/health_pb.js";
 import type { Logger } from "../logger.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore } from "../ports/metadata-store.js";
+import { generatedServiceDefinition } from "./generated-methods.js";
 
 export class HealthReporter {
-  private readonly health: HealthImplementation;
+  /** "" (the server as a whole) and each API service: all share one status, the backends'. */
+  private readonly names: ReadonlySet<string>;
   private timer: NodeJS.Timeout | undefined;
   private serving: boolean | undefined;
   private stopped = false;
-  /** Open Watch streams: grpc-health-check never ends them, and an open call holds a graceful shutdown for its whole grace period. */
-  private readonly watchCalls = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  /** Open Watch streams, told of each change, and ended by stop() (an open call would hold a graceful shutdown for its whole grace period). */
+  private readonly watchCalls = new Set<grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
 
   constructor(
-    private readonly serviceNames: readonly string[],
+    serviceNames: readonly string[],
     private readonly backends: { store: MetadataStore; cipher: Cipher },
     private readonly logger: Logger,
   ) {
-    this.health = new HealthImplementation(Object.fromEntries(["", ...serviceNames].map((name) => [name, "NOT_SERVING"])));
+    this.names = new Set(["", ...serviceNames]);
+  }
+
+  private status(service: string): ServingStatus | undefined {
+    if (!this.names.has(service)) return undefined;
+    return this.serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 
   addToServer(server: grpc.Server): void {
-    // Registers grpc-health-check's handlers with Watch wrapped, so that stop() can end the streams.
-    const tracking = {
-      addService: (definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) => {
-        const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
-        server.addService(definition, {
-          ...implementation,
-          watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-            this.watchCalls.add(call);
-            call.on("cancelled", () => this.watchCalls.delete(call));
-            watch(call);
-          },
-        });
+    server.addService(generatedServiceDefinition(Health), {
+      Check: (call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: grpc.sendUnaryData<HealthCheckResponse>) => {
+        const status = this.status(call.request.service);
+        if (status === undefined) callback({ code: grpc.status.NOT_FOUND, details: `no health status for service ${JSON.stringify(call.request.service)}` });
+        else callback(null, create(HealthCheckResponseSchema, { status }));
       },
-    };
-    this.health.addToServer(tracking as unknown as grpc.Server);
+      Watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
+        const status = this.status(call.request.service);
+        call.write(create(HealthCheckResponseSchema, { status: status ?? ServingStatus.SERVICE_UNKNOWN }));
+        if (this.stopped) return void call.end();
+        // Kept open even for an unknown service, as the protocol asks; it stays SERVICE_UNKNOWN (the names are fixed).
+        this.watchCalls.add(call);
+        call.on("cancelled", () => this.watchCalls.delete(call));
+      },
+      // Not implemented: grpc-js answers UNIMPLEMENTED, as the protocol allows for List.
+    });
   }
 
   /** Probes now, then every `intervalMs`. */
@@ -71,8 +86,11 @@ export class HealthReporter {
     return !failed;
   }
 
+  /** Watchers hear only changes. */
   private set(serving: boolean): void {
+    if (this.serving === serving) return;
     this.serving = serving;
-    for (const name of ["", ...this.serviceNames]) this.health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");
+    const message = create(HealthCheckResponseSchema, { status: serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING });
+    for (const call of this.watchCalls) if (this.names.has(call.request.service)) call.write(message);
   }
 }

@@ -6,11 +6,12 @@
  * every file it imports, well-known types included: a client can link what it
  * receives without asking again.
  */
-import { create, fromBinary, toBinary, type DescFile, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, toBinary, type DescFile, type DescMessage, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type * as grpc from "@grpc/grpc-js";
 import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { generatedServiceDefinition } from "./generated-methods.js";
 
 type Request = v1.ServerReflectionRequest;
 type Response = v1.ServerReflectionResponse;
@@ -119,34 +120,16 @@ export function addReflection(server: grpc.Server, services: readonly DescServic
     served.map((s) => s.typeName),
     served,
   );
-  // v1alpha's messages are v1's under another package name, field for field, so one codec serves both.
+  // v1alpha's messages are v1's under another package name, field for field, so v1's codec serves both.
   const method = v1.ServerReflection.method.serverReflectionInfo;
-  for (const service of [v1.ServerReflection, v1alpha.ServerReflection]) {
-    const definition: grpc.ServiceDefinition = {
-      ServerReflectionInfo: {
-        path: `/${service.typeName}/${method.name}`,
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: (message: Request) => Buffer.from(toBinary(method.input, message)),
-        requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
-        responseSerialize: (message: Response) => Buffer.from(toBinary(method.output, message)),
-        responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
-      },
-    };
-    server.addService(definition, {
-      ServerReflectionInfo: (call: grpc.ServerDuplexStream<Request, Response>) => {
+  for (const service of [v1.ServerReflection, v1alpha.ServerReflection])
+    server.addService(generatedServiceDefinition(v1.ServerReflection, service.typeName), {
+      [method.name]: (call: grpc.ServerDuplexStream<Request, Response>) => {
         call.on("data", (request: Request) =>
-          call.write(
-            create(method.output, {
-              validHost: request.host,
-              originalRequest: request,
-              messageResponse: answer(index, request),
-            }),
-          ),
+          call.write(create(method.output, { validHost: request.host, originalRequest: request, messageResponse: answer(index, request) })),
         );
         call.on("end", () => call.end());
         call.on("error", () => call.end());
       },
     });
-  }
 }

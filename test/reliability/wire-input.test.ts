@@ -75,7 +75,6 @@ interface BadRequest {
   mustFail: (method: Method) => boolean;
 }
 
-const isHealth = (method: Method) => method.path.startsWith("/grpc.health.v1.");
 const always = () => true;
 const valid = field1(Buffer.from("WIRE_NAME"));
 
@@ -88,14 +87,13 @@ function badRequests(): BadRequest[] {
       body: frame(randomBytes(1 + Math.floor(Math.random() * 256))),
       mustFail: () => false,
     })),
-    // The field claims 9 bytes, 4 follow. The health service (grpc-health-check) decodes with
-    // protobufjs, which reads what it can; the API's own methods (protobuf-es) must refuse.
-    { kind: "truncated protobuf", body: frame(valid.subarray(0, 6)), mustFail: (m) => !isHealth(m) },
+    // The field claims 9 bytes, 4 follow: every method (all decode with protobuf-es) must refuse.
+    { kind: "truncated protobuf", body: frame(valid.subarray(0, 6)), mustFail: always },
     { kind: "length prefix beyond the body", body: frame(valid, { claimedLength: valid.length + 100 }), mustFail: always },
     { kind: "oversized message", body: frame(Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0x07]), Buffer.alloc(MAX_MESSAGE_BYTES * 2, 0x41)])), mustFail: always },
     { kind: "content-type application/json", body: Buffer.from('{"name":"WIRE_JSON"}'), contentType: "application/json", mustFail: always },
     { kind: "no content-type", body: frame(valid), contentType: "", mustFail: always },
-    { kind: "invalid UTF-8 in a string field", body: frame(field1(Buffer.from([0x57, 0xff, 0xfe, 0xc3, 0x28]))), mustFail: (m) => m.firstFieldIsString && !isHealth(m) },
+    { kind: "invalid UTF-8 in a string field", body: frame(field1(Buffer.from([0x57, 0xff, 0xfe, 0xc3, 0x28]))), mustFail: (m) => m.firstFieldIsString },
   ];
 }
 

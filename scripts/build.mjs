@@ -1,0 +1,71 @@
+// Builds the programs to JavaScript in dist/ (run by `npm run build`, and so by `npm ci`'s
+// prepare, and by the test suite's global setup): node then starts them without a TypeScript
+// loader. Each output file is written beside its final name and renamed into place, so a program
+// starting meanwhile never reads half a file.
+import { build } from "esbuild";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// Bundled code that calls require() (CommonJS dependencies) needs one in an ES module.
+const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outExtension: { ".js": ".mjs" },
+  banner: { js: requireShim },
+  logLevel: "warning",
+  write: false,
+};
+
+const builds = [
+  // One file each: the sidecar, the CLI and the injector start in a workload's or an operator's
+  // path; the compose demo's set-up runs from the image, which has no development dependencies.
+  {
+    ...common,
+    entryPoints: {
+      "secrets-sidecar": "sidecar/main.ts",
+      secretsctl: "cli/main.ts",
+      "secrets-injector": "injector/main.ts",
+      "demo-setup": "deploy/demo-setup.ts",
+    },
+    outdir: join(root, "dist"),
+  },
+  {
+    ...common,
+    entryPoints: { "secrets-service": "services/main.ts" },
+    outdir: join(root, "dist/service"),
+    // Chunks, so that `--help` loads none of the server, and the server none of an unused adapter.
+    splitting: true,
+    // Native code, and the production adapters' clients (loaded only when configured), stay in
+    // node_modules.
+    external: ["better-sqlite3", "mongodb", "node-vault"],
+  },
+];
+
+export async function buildAll() {
+  for (const options of builds) {
+    const { outputFiles } = await build(options);
+    for (const file of outputFiles) {
+      await mkdir(dirname(file.path), { recursive: true });
+      const partial = `${file.path}.${process.pid}.partial`;
+      await writeFile(partial, file.contents);
+      await rename(partial, file.path);
+    }
+    if (options.splitting) await removeStaleChunks(options.outdir, outputFiles);
+  }
+}
+
+/** Chunk names carry a content hash, so each build leaves the previous build's chunks behind. */
+async function removeStaleChunks(outdir, outputFiles) {
+  const current = new Set(outputFiles.map((file) => file.path));
+  for (const name of await readdir(outdir))
+    if (!current.has(join(outdir, name)) && !name.endsWith(".partial")) await rm(join(outdir, name), { force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildAll();
