@@ -63,7 +63,7 @@ export const HealthService = service as GenService<{
 }>;
 
 /** HealthCheckResponse.ServingStatus.SERVING */
-const SERVING = 1;
+export const SERVING = 1;
 
 /** The empty-RPC baseline: one Health/Check of the whole server, failing unless it is SERVING. */
 export async function checkServing(client: Client<typeof HealthService>): Promise<void> {

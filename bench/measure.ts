@@ -1,25 +1,109 @@
-/** One load phase against the service child, with the child's own peak RSS and CPU over that phase. */
+/**
+ * One load phase of one call against the service child, with the child's own
+ * peak RSS and CPU over the phase and the driver's CPU beside them. h2load
+ * drives it when it is available and the request is the same on every call;
+ * otherwise the in-process Connect client does.
+ */
 import { childCpuMs, ownCpuMs } from "./cpu-time.js";
-import { runLoad, type LoadOptions } from "./load-driver.js";
+import type { EncodedRequest } from "./grpc-request.js";
+import { runH2load, type H2loadResult } from "./h2load/run-h2load.js";
+import { summarizeLatencies } from "./latency-stats.js";
+import { runLoad } from "./load-driver.js";
 import { childPeakRss, resetChildPeakRss } from "./peak-rss.js";
 import { loadFigures, type Figures } from "./result.js";
+import { callsBetween, fetchCallCounts } from "./service-metrics.js";
+import type { ServiceChild } from "./service-child.js";
 import type { BenchSettings } from "./settings.js";
 
-export async function measureServiceLoad(
-  label: string,
-  servicePid: number,
-  settings: BenchSettings,
-  load: Pick<LoadOptions, "concurrency" | "operation">,
-): Promise<Figures> {
-  resetChildPeakRss(servicePid);
+/** How h2load's calls are shown to have succeeded, since it sees only HTTP/2. */
+export type SuccessCheck =
+  /** The service counts the method in secrets_rpc_calls_total: every call of the phase must be OK there. */
+  | { countedAs: string }
+  /** Not counted (Health/Check is answered outside the call pipeline): every response is exactly this many DATA bytes. */
+  | { responseBytes: number };
+
+export interface BenchCall {
+  label: string;
+  /** One call with a real client, throwing unless the response is right: the fallback driver's operation, and samples beside h2load. */
+  call: (worker: number, n: number) => Promise<unknown>;
+  /** The same request pre-encoded for h2load; absent when the request varies per call (then the Connect client drives it). */
+  h2load?: { request: EncodedRequest; token: string; success: SuccessCheck };
+}
+
+export interface Concurrency {
+  connections: number;
+  /** Concurrent streams per connection. */
+  streams: number;
+}
+
+/** Real-client calls made before and after each h2load phase: the exact request must succeed. */
+const SAMPLE_CALLS = 3;
+
+export async function measureCall(service: ServiceChild, settings: BenchSettings, call: BenchCall, concurrency: Concurrency): Promise<Figures> {
+  if (settings.h2load && call.h2load) return measureWithH2load(service, settings, settings.h2load, call, call.h2load, concurrency);
+  return measureWithConnect(service, settings, call, concurrency.connections * concurrency.streams);
+}
+
+async function measureWithConnect(service: ServiceChild, settings: BenchSettings, call: BenchCall, concurrency: number): Promise<Figures> {
+  resetChildPeakRss(service.pid);
   let cpuAtStart = { service: 0, driver: 0 };
   const result = await runLoad({
-    ...load,
+    concurrency,
+    operation: call.call,
     durationMs: settings.phaseMs,
     warmupMs: settings.warmupMs,
-    onMeasuredPhaseStart: () => (cpuAtStart = { service: childCpuMs(servicePid), driver: ownCpuMs() }),
+    onMeasuredPhaseStart: () => (cpuAtStart = { service: childCpuMs(service.pid), driver: ownCpuMs() }),
   });
-  const cpu = { serviceMs: childCpuMs(servicePid) - cpuAtStart.service, driverMs: ownCpuMs() - cpuAtStart.driver, elapsedMs: result.elapsedMs };
-  if (result.errors > 0) throw new Error(`${label}: ${result.errors} calls failed, first: ${result.firstError}`);
-  return loadFigures(label, result, childPeakRss(servicePid), cpu);
+  const cpu = { serviceMs: childCpuMs(service.pid) - cpuAtStart.service, driverMs: ownCpuMs() - cpuAtStart.driver, elapsedMs: result.elapsedMs };
+  if (result.errors > 0) throw new Error(`${call.label}: ${result.errors} calls failed, first: ${result.firstError}`);
+  return loadFigures(call.label, { driver: "connect", opsPerSec: result.opsPerSec, latency: result, errors: 0 }, childPeakRss(service.pid), cpu);
+}
+
+async function measureWithH2load(
+  service: ServiceChild,
+  settings: BenchSettings,
+  h2load: string,
+  call: BenchCall,
+  encoded: NonNullable<BenchCall["h2load"]>,
+  concurrency: Concurrency,
+): Promise<Figures> {
+  const run = { h2load, address: service.address, token: encoded.token, request: encoded.request, ...concurrency };
+  for (let i = 0; i < SAMPLE_CALLS; i++) await call.call(0, i);
+  const length = settings.phaseRequests !== undefined ? { requests: settings.phaseRequests } : { durationMs: settings.phaseMs };
+  if (settings.warmupMs > 0 && settings.phaseRequests === undefined) await runH2load({ ...run, length: { durationMs: settings.warmupMs } });
+
+  resetChildPeakRss(service.pid);
+  const countsBefore = await fetchCallCounts(service.metricsAddress);
+  const serviceCpuBefore = childCpuMs(service.pid);
+  const result = await runH2load({ ...run, length });
+  const serviceMs = childCpuMs(service.pid) - serviceCpuBefore;
+  const peakRss = childPeakRss(service.pid);
+  const countsAfter = await fetchCallCounts(service.metricsAddress);
+  for (let i = 0; i < SAMPLE_CALLS; i++) await call.call(0, i);
+
+  const failure = h2loadFailure(result, encoded.success, callsBetween(countsBefore, countsAfter, "countedAs" in encoded.success ? encoded.success.countedAs : ""));
+  if (failure) throw new Error(`${call.label} (h2load): ${failure}`);
+  return loadFigures(
+    call.label,
+    { driver: "h2load", opsPerSec: result.requestsPerSec, latency: summarizeLatencies(result.latenciesMs), errors: 0 },
+    peakRss,
+    { serviceMs, driverMs: result.cpuMs, elapsedMs: result.elapsedMs },
+  );
+}
+
+/** Why the phase's calls cannot all be counted as successful gRPC calls, or undefined when they can. */
+export function h2loadFailure(result: H2loadResult, success: SuccessCheck, finishedByCode: Map<string, number>): string | undefined {
+  if (result.done === 0) return "no request finished";
+  if (result.failed > 0 || result.non200 > 0) return `${result.failed} requests failed and ${result.non200} had an HTTP status other than 200`;
+  if ("responseBytes" in success) {
+    const expected = result.status2xx * success.responseBytes;
+    return result.dataBytes === expected ? undefined : `responses carried ${result.dataBytes} bytes of messages, expected ${expected}: some calls failed`;
+  }
+  // Requests h2load abandoned at the deadline may end CANCELLED on the service; nothing else but OK is allowed.
+  const abandoned = result.started - result.done;
+  const errors = [...finishedByCode].filter(([code, n]) => code !== "OK" && !(code === "CANCELLED" && n <= abandoned));
+  if (errors.length > 0) return `the service answered ${errors.map(([code, n]) => `${n} ${code}`).join(", ")}`;
+  const ok = finishedByCode.get("OK") ?? 0;
+  if (ok < result.done) return `the service counted ${ok} OK calls of ${success.countedAs}, h2load finished ${result.done}`;
+  return undefined;
 }

@@ -9,7 +9,7 @@ function cell(text: string, width: number): string {
 }
 
 function row(label: string, values: string[]): string {
-  return `  ${label.padEnd(34)}${values.map((v) => cell(v, 15)).join("")}`;
+  return `  ${label.padEnd(34)}${values.map((v) => cell(v, 13)).join("")}`;
 }
 
 const optional = (value: number | undefined, digits: number) => (value === undefined ? "-" : value.toFixed(digits));
@@ -19,10 +19,11 @@ function figuresRow(figures: Figures, suffix = ""): string {
     figures.opsPerSec.toFixed(1),
     figures.p50Ms.toFixed(2),
     figures.p99Ms.toFixed(2),
+    figures.p99OverP50.toFixed(2),
     (figures.peakRssBytes / MB).toFixed(1),
     optional(figures.serviceCpuMsPerOp, 3),
     optional(figures.serviceCpuPercent, 0),
-    optional(figures.driverCpuPercent, 0),
+    figures.driver === undefined ? "-" : `${figures.driverBound ? "BOUND " : ""}${figures.driver} ${optional(figures.driverCpuPercent, 0)}`,
   ]);
 }
 
@@ -41,10 +42,13 @@ export function formatScenario(result: ScenarioResult): string {
   for (const comparison of result.comparisons) {
     const { ratios } = comparison;
     lines.push(`  -- ${comparison.name}`);
-    lines.push(row("", ["ops/s", "p50 ms", "p99 ms", "peak RSS MB", "svc CPU ms/op", "svc CPU %", "driver CPU %"]));
+    lines.push(row("", ["ops/s", "p50 ms", "p99 ms", "p99/p50", "peak RSS MB", "svc ms/op", "svc CPU %", "driver CPU %"]));
     lines.push(figuresRow(comparison.subject));
     lines.push(figuresRow(comparison.baseline, " (baseline)"));
-    lines.push(row("ratio (subject / baseline)", [ratios.throughput, ratios.p50, ratios.p99, ratios.peakRss].map((r) => `${r.toFixed(2)}x`)));
+    if (ratios) {
+      const [throughput, p50, p99, peakRss] = [ratios.throughput, ratios.p50, ratios.p99, ratios.peakRss].map((r) => `${r.toFixed(2)}x`);
+      lines.push(row("ratio (subject / baseline)", [throughput!, p50!, p99!, "", peakRss!]));
+    } else lines.push(`  ratio refused: ${comparison.ratiosRefused}`);
   }
   const details = Object.entries(result.details).map(([key, value]) => `${key}=${formatDetail(value)}`);
   if (details.length) lines.push(`  details: ${details.join(", ")}`);

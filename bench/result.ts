@@ -3,8 +3,11 @@
  * in the same run, and their ratios, so noisy machines still give comparable
  * figures.
  */
-import type { LoadResult } from "./load-driver.js";
+import { DRIVER_BOUND_CPU_PERCENT, isDriverBound } from "./driver-bound.js";
 import type { LatencySummary } from "./latency-stats.js";
+
+/** What drove a load phase: h2load, the in-process Connect client (the fallback, and for requests that vary per call), or raw node:http2 streams (watch fan-out). */
+export type DriverName = "h2load" | "connect" | "http2";
 
 export interface Figures {
   label: string;
@@ -12,6 +15,8 @@ export interface Figures {
   p50Ms: number;
   p99Ms: number;
   peakRssBytes: number;
+  /** p99 ÷ p50 of this figure's own latencies: the tail. */
+  p99OverP50: number;
   /** Latency samples behind the percentiles. */
   samples: number;
   errors: number;
@@ -20,6 +25,9 @@ export interface Figures {
   /** Load phases only: share of one core the service and the load driver used over the phase, %. */
   serviceCpuPercent?: number;
   driverCpuPercent?: number;
+  driver?: DriverName;
+  /** Load phases only: the driver used more than DRIVER_BOUND_CPU_PERCENT of a core, so the figure measures it, not the service. */
+  driverBound?: boolean;
 }
 
 export interface Ratios {
@@ -37,7 +45,9 @@ export interface Comparison {
   name: string;
   subject: Figures;
   baseline: Figures;
-  ratios: Ratios;
+  /** Absent when a side is driver-bound: then `ratiosRefused` says why. */
+  ratios?: Ratios;
+  ratiosRefused?: string;
 }
 
 export interface ScenarioResult {
@@ -53,6 +63,11 @@ export interface ScenarioResult {
 }
 
 export function compare(name: string, subject: Figures, baseline: Figures): Comparison {
+  const bound = [baseline, subject].find((figures) => figures.driverBound);
+  if (bound) {
+    const refused = `${bound.label} is driver-bound (driver at ${bound.driverCpuPercent?.toFixed(0)}% of a core, over ${DRIVER_BOUND_CPU_PERCENT}%): no ratio`;
+    return { name, subject, baseline, ratiosRefused: refused };
+  }
   return {
     name,
     subject,
@@ -72,22 +87,33 @@ export interface PhaseCpu {
   elapsedMs: number;
 }
 
-export function loadFigures(label: string, load: LoadResult, peakRssBytes: number, cpu: PhaseCpu): Figures {
+export interface PhaseLoad {
+  driver: DriverName;
+  opsPerSec: number;
+  latency: LatencySummary;
+  errors: number;
+}
+
+export function loadFigures(label: string, load: PhaseLoad, peakRssBytes: number, cpu: PhaseCpu): Figures {
+  const driverCpuPercent = (cpu.driverMs / cpu.elapsedMs) * 100;
   return {
     label,
     opsPerSec: load.opsPerSec,
-    p50Ms: load.p50Ms,
-    p99Ms: load.p99Ms,
+    p50Ms: load.latency.p50Ms,
+    p99Ms: load.latency.p99Ms,
+    p99OverP50: load.latency.p99Ms / load.latency.p50Ms,
     peakRssBytes,
-    samples: load.count,
+    samples: load.latency.count,
     errors: load.errors,
-    serviceCpuMsPerOp: cpu.serviceMs / load.count,
+    serviceCpuMsPerOp: cpu.serviceMs / load.latency.count,
     serviceCpuPercent: (cpu.serviceMs / cpu.elapsedMs) * 100,
-    driverCpuPercent: (cpu.driverMs / cpu.elapsedMs) * 100,
+    driverCpuPercent,
+    driver: load.driver,
+    driverBound: isDriverBound(driverCpuPercent),
   };
 }
 
 /** Figures for one-at-a-time runs (cold starts, fan-out rounds): ops/s is 1 ÷ mean time. */
 export function sampleFigures(label: string, latency: LatencySummary, peakRssBytes: number, errors = 0): Figures {
-  return { label, opsPerSec: 1000 / latency.meanMs, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, peakRssBytes, samples: latency.count, errors };
+  return { label, opsPerSec: 1000 / latency.meanMs, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, p99OverP50: latency.p99Ms / latency.p50Ms, peakRssBytes, samples: latency.count, errors };
 }

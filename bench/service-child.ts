@@ -36,6 +36,8 @@ export interface Clients {
 export interface ServiceChild {
   pid: number;
   address: string;
+  /** host:port of the service's Prometheus /metrics endpoint. */
+  metricsAddress: string;
   dataDir: string;
   adminToken: string;
   /** Clients on a new HTTP/2 connection sending `token`. */
@@ -52,7 +54,8 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
   const serviceArgs = [
     "--listen", "127.0.0.1:0",
     "--data-dir", dataDir,
-    "--metrics-listen", "",
+    // Its call counts by method and gRPC status tell whether load-generator calls succeeded.
+    "--metrics-listen", "127.0.0.1:0",
     "--log-level", "info",
     // The benchmark measures the service, not its per-token throttles.
     "--write-rate-limit", "0",
@@ -66,13 +69,14 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   try {
-    const port = await listeningPort(child, () => stderr);
+    const { port, metricsPort } = await listeningPorts(child, () => stderr);
     const address = `127.0.0.1:${port}`;
     const adminToken = (await readFile(join(dataDir, BOOTSTRAP_TOKEN_FILE), "utf8")).trim();
     const clients = (token: string) => connectClients(address, token);
     return {
       pid: child.pid!,
       address,
+      metricsAddress: `127.0.0.1:${metricsPort}`,
       dataDir,
       adminToken,
       clients,
@@ -92,8 +96,8 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
   }
 }
 
-/** Reads the service's JSON log lines until "secrets service listening" and returns its port. */
-function listeningPort(child: ChildProcess, stderr: () => string): Promise<number> {
+/** Reads the service's JSON log lines until "secrets service listening" and returns its ports. */
+function listeningPorts(child: ChildProcess, stderr: () => string): Promise<{ port: number; metricsPort: number }> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => fail(new Error("service did not start in time")), START_TIMEOUT_MS);
@@ -103,16 +107,16 @@ function listeningPort(child: ChildProcess, stderr: () => string): Promise<numbe
     };
     child.once("exit", (code) => fail(new Error(`service exited with ${code} before listening`)));
     lines.on("line", (line) => {
-      let entry: { msg?: string; port?: number };
+      let entry: { msg?: string; port?: number; metricsPort?: number };
       try {
         entry = JSON.parse(line);
       } catch {
         return;
       }
-      if (entry.msg === "secrets service listening" && typeof entry.port === "number") {
+      if (entry.msg === "secrets service listening" && typeof entry.port === "number" && typeof entry.metricsPort === "number") {
         clearTimeout(timer);
         child.removeAllListeners("exit");
-        resolve(entry.port);
+        resolve({ port: entry.port, metricsPort: entry.metricsPort });
       }
     });
   });

@@ -1,0 +1,83 @@
+/**
+ * The calls the load scenarios measure, each usable by both drivers: a
+ * real-client call that checks its response, and (when the request is the
+ * same on every call) the same request pre-encoded for h2load with how to
+ * tell its calls succeeded.
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ResolverService } from "../gen/secrets/v1/resolver_service_pb.js";
+import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
+import { SecretType } from "../gen/secrets/v1/types_pb.js";
+import { encodeRequest, grpcFrame, grpcPath } from "./grpc-request.js";
+import { checkServing, HealthService, SERVING } from "./health-service.js";
+import type { BenchCall } from "./measure.js";
+import { randomTokenValue, references } from "./seed.js";
+import type { Clients, ServiceChild } from "./service-child.js";
+
+export interface Caller {
+  token: string;
+  clients: Clients;
+}
+
+export function callerOf(service: ServiceChild, token: string): Caller {
+  return { token, clients: service.clients(token) };
+}
+
+/** The service's label for a method in its call counts: the path without its leading slash. */
+const countedAs = (method: { parent: { typeName: string }; name: string }) => ({ countedAs: grpcPath(method).slice(1) });
+
+/** The empty call: grpc.health.v1.Health/Check of the whole server. */
+export function healthCheckCall(caller: Caller): BenchCall {
+  const method = HealthService.method.check;
+  const response = grpcFrame(toBinary(method.output, create(method.output, { status: SERVING })));
+  return {
+    label: "Health/Check",
+    call: () => checkServing(caller.clients.health),
+    h2load: { request: encodeRequest(method, { service: "" }), token: caller.token, success: { responseBytes: response.length } },
+  };
+}
+
+export function getSecretCall(caller: Caller, name: string): BenchCall {
+  const method = SecretsService.method.getSecret;
+  return {
+    label: "GetSecret",
+    call: async () => {
+      const { secret } = await caller.clients.secrets.getSecret({ name });
+      if (secret?.name !== name) throw new Error("GetSecret answered another secret");
+    },
+    h2load: { request: encodeRequest(method, { name }), token: caller.token, success: countedAs(method) },
+  };
+}
+
+export function resolveCall(caller: Caller, names: readonly string[], consumerId: string): BenchCall {
+  const method = ResolverService.method.resolveSecrets;
+  const request = { references: references(names), consumerId };
+  return {
+    label: `ResolveSecrets x${names.length}`,
+    call: async () => {
+      const response = await caller.clients.resolver.resolveSecrets(request);
+      if (response.values.length !== names.length) throw new Error(`resolved ${response.values.length} of ${names.length}`);
+    },
+    h2load: { request: encodeRequest(method, request), token: caller.token, success: countedAs(method) },
+  };
+}
+
+/** A new version of one secret per call; with h2load every call writes the same (random, never printed) value. */
+export function updateValueCall(caller: Caller, name: string): BenchCall {
+  const method = SecretsService.method.updateSecretValue;
+  const request = { name, value: randomTokenValue() };
+  return {
+    label: "UpdateSecretValue",
+    call: () => caller.clients.secrets.updateSecretValue(request),
+    h2load: { request: encodeRequest(method, request), token: caller.token, success: countedAs(method) },
+  };
+}
+
+/** A new secret per call: the name differs on every call, which h2load cannot send, so the Connect client drives it. */
+export function createSecretCall(caller: Caller, prefix: string): BenchCall {
+  return {
+    label: "CreateSecret",
+    call: (_worker, n) =>
+      caller.clients.secrets.createSecret({ name: `BENCH_${prefix}_${String(n).padStart(8, "0")}`, type: SecretType.TOKEN, value: randomTokenValue() }),
+  };
+}
