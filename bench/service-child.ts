@@ -57,9 +57,12 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
     // Its call counts by method and gRPC status tell whether load-generator calls succeeded.
     "--metrics-listen", "127.0.0.1:0",
     "--log-level", "info",
-    // The benchmark measures the service, not its per-token throttles.
+    // The benchmark measures the service, not its per-token throttles: one token drives each phase.
     "--write-rate-limit", "0",
     "--resolve-rate-limit", "0",
+    "--read-rate-limit", "0",
+    "--stream-rate-limit", "0",
+    "--max-streams-per-token", "1000000",
   ];
   const child = spawn(process.execPath, [...nodeArgs, "services/main.ts", ...serviceArgs], {
     cwd: REPO_ROOT,

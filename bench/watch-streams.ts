@@ -6,7 +6,7 @@
  * and at 10,000 streams that cost would be what the fan-out measured.)
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { connect, constants, type ClientHttp2Session } from "node:http2";
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { ResolverService, WatchEventType, WatchSecretsResponseSchema } from "../gen/secrets/v1/resolver_service_pb.js";
 import { encodeRequest } from "./grpc-request.js";
@@ -123,9 +123,13 @@ export class WatchStreams {
         buffered = buffered.subarray(5 + length);
       }
     });
-    stream.on("trailers", (trailers) => {
-      if (trailers["grpc-status"] !== "0") this.fail(new Error(`a watch stream ended with gRPC status ${trailers["grpc-status"]}: ${trailers["grpc-message"] ?? ""}`));
-    });
+    const checkStatus = (headers: IncomingHttpHeaders) => {
+      const status = headers["grpc-status"];
+      if (status !== undefined && status !== "0") this.fail(new Error(`a watch stream ended with gRPC status ${status}: ${decodeURIComponent(String(headers["grpc-message"] ?? ""))}`));
+    };
+    // A call refused at once answers trailers-only: its status is in the response headers.
+    stream.on("response", checkStatus);
+    stream.on("trailers", checkStatus);
     stream.on("error", (error) => this.fail(error));
     stream.on("close", () => this.fail(new Error("a watch stream closed")));
   }

@@ -1,7 +1,7 @@
 /** The sidecar-render input is what the issue asks for: 300 lines, 200 references, valid YAML. */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderInputYaml } from "../../bench/scenarios/sidecar-render.js";
+import { renderInputYaml } from "../../bench/sidecar-fixture.js";
 import { secretNames } from "../../bench/seed.js";
 
 describe("renderInputYaml", () => {
