@@ -1,7 +1,8 @@
-# The secrets service, sidecar and CLI in one image (docker-compose.yml runs each from it).
+# The secrets service, sidecar, CLI and Kubernetes injector in one image (docker-compose.yml runs each from it).
 FROM node:20-bookworm-slim
-# better-sqlite3 compiles from source when no prebuilt binary matches.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# better-sqlite3 compiles from source when no prebuilt binary matches; procps gives the injected
+# sidecar pkill, for its reload-signal.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ procps && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json buf.yaml buf.gen.yaml ./
 COPY proto ./proto
