@@ -94,6 +94,20 @@ export function applyFilters(value: string, filters: readonly ReferenceFilter[])
   return filters.reduce((result, filter) => FILTERS[filter](result), value);
 }
 
+const INVERSE_FILTERS: Record<ReferenceFilter, (value: string) => string> = {
+  urlencode: (value) => decodeURIComponent(value),
+  base64: (value) => Buffer.from(value, "base64").toString("utf8"),
+};
+
+/**
+ * The value before `filters` were applied (what the sidecar's output mask must
+ * hide: a workload given `| base64` can print the value itself). Exact except
+ * where a filter replaced a lone surrogate with U+FFFD.
+ */
+export function undoFilters(filtered: string, filters: readonly ReferenceFilter[]): string {
+  return filters.reduceRight((result, filter) => INVERSE_FILTERS[filter](result), filtered);
+}
+
 export function isReferenceSyntaxError(result: Reference | ReferenceSyntaxError): result is ReferenceSyntaxError {
   return "message" in result;
 }

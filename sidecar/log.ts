@@ -1,18 +1,24 @@
 /**
- * The sidecar's messages, one line each on stderr. Every line passes through
- * the output mask first: messages are built never to hold a value, and the
- * mask is the second guard.
+ * The sidecar's messages, one line each on stderr. Once the values are known
+ * (exec, watch), every line passes through the output mask first: messages are
+ * built never to hold a value, and the mask is the second guard.
  */
-import { OutputMask } from "./output-mask.js";
+export interface TextMask {
+  mask(text: string): string;
+}
 
 export class SidecarLog {
-  constructor(
-    readonly mask: OutputMask = new OutputMask(),
-    private readonly out: NodeJS.WritableStream = process.stderr,
-  ) {}
+  private hide: TextMask | undefined;
+
+  constructor(private readonly out: NodeJS.WritableStream = process.stderr) {}
+
+  /** From now on, every line passes through `mask`. */
+  maskWith(mask: TextMask): void {
+    this.hide = mask;
+  }
 
   info(message: string): void {
-    this.out.write(`secrets-sidecar: ${this.mask.mask(message)}\n`);
+    this.out.write(`secrets-sidecar: ${this.hide?.mask(message) ?? message}\n`);
   }
 
   /** A heading and one indented line per problem. */

@@ -17,6 +17,7 @@ import {
   watchSettings,
   type SidecarOptions,
 } from "./options.js";
+import type { OutputMask } from "./output-mask.js";
 import { runPlan } from "./plan.js";
 import { clearReady, markReady } from "./ready-file.js";
 import { renderConfigs, type RenderResult } from "./renderer.js";
@@ -48,25 +49,35 @@ async function render(inputs: string[], options: SidecarOptions, log: SidecarLog
   return 0;
 }
 
+/** The output mask, loaded only by the modes that run a workload; the sidecar's own lines pass through it too. */
+async function outputMask(log: SidecarLog): Promise<OutputMask> {
+  const { OutputMask } = await import("./output-mask.js");
+  const mask = new OutputMask();
+  log.maskWith(mask);
+  return mask;
+}
+
 async function exec(inputs: string[], command: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = renderSettings(inputs, options);
+  const mask = await outputMask(log);
   const result = await renderConfigs(createResolverClient(connectionOptions(options)), settings);
   if (!result.ok) {
     log.problems("render failed; nothing was written and the workload was not started:", result.problems);
     return 1;
   }
-  log.mask.update(result.values);
+  mask.add(result.sensitive);
   const workload = startWorkload({
     command: command[0]!,
     args: command.slice(1),
     env: workloadEnv(settings.outputDir, result),
-    ...(options.maskOutput && { mask: log.mask }),
+    ...(options.maskOutput && { mask }),
   });
   return workload.exited;
 }
 
 async function watch(inputs: string[], command: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = watchSettings(inputs, options);
+  const mask = await outputMask(log);
   const abort = new AbortController();
   let workload: Workload | undefined;
   const stop = () => abort.abort();
@@ -82,14 +93,14 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
       log,
       {
         rendered(result, first) {
-          log.mask.update(result.values);
+          mask.add(result.sensitive);
           if (first && readyFile !== undefined) markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
           if (!first || command.length === 0) return;
           workload = startWorkload({
             command: command[0]!,
             args: command.slice(1),
             env: workloadEnv(settings.outputDir, result),
-            ...(options.maskOutput && { mask: log.mask }),
+            ...(options.maskOutput && { mask }),
           });
           void workload.exited.then(stop);
         },

@@ -1,46 +1,75 @@
 /**
  * Hides resolved values in text: the sidecar's own messages and, with
- * `--mask-output`, the workload's stdout and stderr (as `op run` does). Each
- * value is hidden as written and in the forms it is commonly printed in:
- * base64, URL-encoded and JSON-escaped; a JSON value also by each of its
- * string leaves. A stream keeps back only a tail that could be the start of a
- * value, so a value split across two output chunks is still caught.
+ * `--mask-output`, the workload's stdout and stderr (as `op run` does).
+ *
+ * - Every value added stays hidden for the sidecar's whole life: after a
+ *   rotation the old value is still in the workload's environment and memory.
+ * - Each value is hidden as written and in the forms it is commonly printed
+ *   in: JSON-escaped (also with \uXXXX for non-ASCII); percent-encoded as
+ *   encodeURIComponent, with every reserved character encoded, as encodeURI
+ *   and as a form (space as "+"), each with upper- or lower-case hex; hex of
+ *   its UTF-8 bytes; base64, standard and URL-safe, padded and not, and inside
+ *   a longer base64 text at each of the three byte alignments (the characters
+ *   that depend on the value alone).
+ * - The mask works on bytes (as latin1 strings), so output that is not UTF-8
+ *   passes through unchanged.
+ * - A stream never lets out a tail that could begin a value: it holds it until
+ *   the rest arrives, however long that takes, and lets it out once the
+ *   following bytes show it is not a value. The hold is bounded by the length
+ *   of the longest form (or twice that when a whole value sits just before a
+ *   tail that could begin a longer one). When the stream ends, a held tail of
+ *   MIN_MASKED_LENGTH or more characters is masked, not let out.
  */
 import { Transform } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
-import { ValueKind } from "../gen/secrets/v1/resolver_service_pb.js";
-import { applyFilters } from "../kernel/references.js";
 
 export const SENSITIVE = "[[SENSITIVE]]";
-/** Shorter values are not masked: hiding every "on" or "42" would garble the output and protect nothing. */
+/** Shorter values (and forms) are not masked: hiding every "on" or "42" would garble the output and protect nothing. */
 export const MIN_MASKED_LENGTH = 4;
 
-export interface MaskableValue {
-  kind: ValueKind;
-  value: string;
+const urlSafe = (base64: string) => base64.replace(/\+/g, "-").replace(/\//g, "_");
+const hexByte = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
+const lowerHex = (percent: string) => percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+/** The encoders throw on a lone surrogate; its UTF-8 form is U+FFFD's. */
+const wellFormed = (text: string) => text.replace(/\p{Surrogate}/gu, "\uFFFD");
+/** A string's UTF-8 bytes as a latin1 string: the unit the mask matches in. */
+const bytesOf = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+
+function percentForms(text: string): string[] {
+  const component = encodeURIComponent(wellFormed(text));
+  const forms = [
+    component,
+    component.replace(/[!'()*]/g, hexByte), // every reserved character encoded
+    encodeURI(wellFormed(text)),
+    new URLSearchParams({ v: wellFormed(text) }).toString().slice(2),
+  ];
+  return forms.flatMap((form) => [form, lowerHex(form)]);
 }
 
-function stringLeaves(json: unknown): string[] {
-  if (typeof json === "string") return [json];
-  if (json === null || typeof json !== "object") return [];
-  return Object.values(json as Record<string, unknown>).flatMap(stringLeaves);
+function base64Forms(bytes: Buffer): string[] {
+  const padded = bytes.toString("base64");
+  const forms = [padded, padded.replace(/=+$/, "")];
+  for (let offset = 0; offset < 3; offset++) {
+    // After `offset` other bytes, the characters from the first whose 6 bits all fall in the value to the last.
+    const shifted = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    forms.push(shifted.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6)));
+  }
+  return forms.flatMap((form) => [form, urlSafe(form)]);
 }
 
-/** Every text form of the values worth hiding, longest first. */
-export function maskedForms(values: readonly MaskableValue[]): string[] {
-  const plain = new Set<string>();
-  for (const { kind, value } of values) {
-    plain.add(value);
-    if (kind === ValueKind.JSON) for (const leaf of stringLeaves(JSON.parse(value))) plain.add(leaf);
-  }
-  const forms = new Set<string>();
-  for (const value of plain) {
-    forms.add(value);
-    forms.add(applyFilters(value, ["base64"]));
-    forms.add(applyFilters(value, ["urlencode"]));
-    forms.add(JSON.stringify(value).slice(1, -1));
-  }
-  return [...forms].filter((form) => form.length >= MIN_MASKED_LENGTH).sort((a, b) => b.length - a.length);
+/** Every form of `text` worth hiding, as latin1 strings of bytes. */
+export function maskedForms(text: string): string[] {
+  if (text.length < MIN_MASKED_LENGTH) return [];
+  const bytes = Buffer.from(text, "utf8");
+  const json = JSON.stringify(text).slice(1, -1);
+  const asciiJson = json.replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const forms = new Set(
+    [text, json, asciiJson, ...percentForms(text)].map(bytesOf).concat(
+      bytes.toString("hex"),
+      bytes.toString("hex").toUpperCase(),
+      ...base64Forms(bytes),
+    ),
+  );
+  return [...forms].filter((form) => form.length >= MIN_MASKED_LENGTH);
 }
 
 function escapeRegExp(text: string): string {
@@ -48,64 +77,90 @@ function escapeRegExp(text: string): string {
 }
 
 export class OutputMask {
-  private forms: string[] = [];
+  private readonly texts = new Set<string>();
+  private readonly forms = new Set<string>();
+  /** Forms by their first character, for finding a tail that could begin one. */
+  private readonly byFirst = new Map<string, string[]>();
+  private longest = 0;
   private pattern: RegExp | undefined;
 
-  constructor(values: readonly MaskableValue[] = []) {
-    this.update(values);
+  constructor(texts: Iterable<string> = []) {
+    this.add(texts);
   }
 
-  /** Replaces the values hidden (after a re-render). */
-  update(values: readonly MaskableValue[]): void {
-    this.forms = maskedForms(values);
-    this.pattern = this.forms.length === 0 ? undefined : new RegExp(this.forms.map(escapeRegExp).join("|"), "g");
-  }
-
-  mask(text: string): string {
-    return this.pattern === undefined ? text : text.replace(this.pattern, SENSITIVE);
-  }
-
-  /** Where the tail that could begin a value starts (text.length when none could). */
-  heldFrom(text: string): number {
-    const longest = this.forms[0]?.length ?? 0;
-    for (let at = Math.max(0, text.length - longest + 1); at < text.length; at++) {
-      const tail = text.slice(at);
-      if (this.forms.some((form) => form.startsWith(tail))) return at;
+  /** Adds values to hide. Values added before stay hidden. */
+  add(texts: Iterable<string>): void {
+    let added = false;
+    for (const text of texts) {
+      if (this.texts.has(text)) continue;
+      this.texts.add(text);
+      for (const form of maskedForms(text)) {
+        if (this.forms.has(form)) continue;
+        this.forms.add(form);
+        added = true;
+        const first = form[0]!;
+        this.byFirst.set(first, [...(this.byFirst.get(first) ?? []), form]);
+        this.longest = Math.max(this.longest, form.length);
+      }
     }
-    return text.length;
+    if (!added) return;
+    // Longest first, so that where one form begins another the whole of the longer one is hidden.
+    const alternatives = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.pattern = new RegExp(alternatives.join("|"), "g");
   }
 
-  /**
-   * A stream that masks what passes through. A held tail is let out after
-   * `idleFlushMs` without more input, so a prompt without a newline still shows.
-   */
-  stream(idleFlushMs = 1000): Transform {
-    const decoder = new StringDecoder("utf8");
-    let held = "";
-    let timer: NodeJS.Timeout | undefined;
+  /** The sidecar's own messages. */
+  mask(text: string): string {
+    return Buffer.from(this.maskBytes(bytesOf(text)), "latin1").toString("utf8");
+  }
+
+  private maskBytes(bytes: string): string {
+    return this.pattern === undefined ? bytes : bytes.replace(this.pattern, SENSITIVE);
+  }
+
+  /** Where the longest tail of `bytes` that is a proper prefix of some form starts; bytes.length if none. */
+  private partialStart(bytes: string): number {
+    for (let at = Math.max(0, bytes.length - this.longest + 1); at < bytes.length; at++) {
+      const tail = bytes.length - at;
+      const begins = (form: string) => {
+        if (form.length <= tail) return false;
+        for (let i = 1; i < tail; i++) if (form.charCodeAt(i) !== bytes.charCodeAt(at + i)) return false;
+        return true;
+      };
+      if (this.byFirst.get(bytes[at]!)?.some(begins)) return at;
+    }
+    return bytes.length;
+  }
+
+  /** Where to stop letting `bytes` out: before a possible beginning of a value, and before any whole value it would cut. */
+  private holdFrom(bytes: string): number {
+    const at = this.partialStart(bytes);
+    if (at === bytes.length || this.pattern === undefined) return at;
+    for (const match of bytes.matchAll(this.pattern)) {
+      if (match.index >= at) break;
+      if (match.index + match[0].length > at) return match.index;
+    }
+    return at;
+  }
+
+  /** A stream that masks the bytes passing through it. */
+  stream(): Transform {
     const mask = this;
+    let held = "";
     return new Transform({
       transform(chunk: Buffer, _encoding, callback) {
-        clearTimeout(timer);
-        const text = held + decoder.write(chunk);
-        // Mask first, then hold back only a tail after the last hidden value that could start another.
-        const masked = mask.mask(text);
-        const lastHidden = masked.lastIndexOf(SENSITIVE);
-        const searchFrom = lastHidden === -1 ? 0 : lastHidden + SENSITIVE.length;
-        const holdAt = searchFrom + mask.heldFrom(masked.slice(searchFrom));
-        held = masked.slice(holdAt);
-        if (holdAt > 0) this.push(masked.slice(0, holdAt));
-        if (held.length > 0)
-          timer = setTimeout(() => {
-            this.push(held);
-            held = "";
-          }, idleFlushMs);
+        const bytes = held + chunk.toString("latin1");
+        const holdAt = mask.holdFrom(bytes);
+        held = bytes.slice(holdAt);
+        if (holdAt > 0) this.push(Buffer.from(mask.maskBytes(bytes.slice(0, holdAt)), "latin1"));
         callback();
       },
       flush(callback) {
-        clearTimeout(timer);
-        this.push(mask.mask(held + decoder.end()));
+        const masked = mask.maskBytes(held);
+        const partial = mask.partialStart(masked);
+        const last = masked.length - partial >= MIN_MASKED_LENGTH ? masked.slice(0, partial) + SENSITIVE : masked;
         held = "";
+        if (last.length > 0) this.push(Buffer.from(last, "latin1"));
         callback();
       },
     });

@@ -18,6 +18,7 @@ import {
 import { callProblems, sortProblems, templateProblems } from "./reference-problems.js";
 import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
 import type { ResolverClient } from "./resolver-client.js";
+import { sensitiveTexts, type ResolvedReference } from "./sensitive-texts.js";
 import { renderYamlTemplate } from "./yaml-render.js";
 
 /** The service takes at most this many references per call. */
@@ -37,8 +38,8 @@ export type RenderResult =
   | {
       ok: true;
       files: RenderedFile[];
-      /** Every resolved value: what output masking hides. */
-      values: ResolvedValue[];
+      /** Every value this render put in the workload's hands, as plain texts: what output masking hides. */
+      sensitive: string[];
       /** Values of the `--env` references, by variable. */
       env: Record<string, string>;
       /** Version rendered per secret (by name key), and the name as written: what watch compares against. */
@@ -50,6 +51,11 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
   return out;
+}
+
+function resolvedReferences(values: Map<string, ResolvedValue>, configs: readonly LoadedConfig[], env: readonly EnvReference[]): ResolvedReference[] {
+  const references = [...configs.flatMap((config) => config.template.references.map((found) => found.reference)), ...env.map((entry) => entry.reference)];
+  return references.map((reference) => ({ reference, resolved: values.get(reference.source)! }));
 }
 
 /** Every path is checked before any file is written, so a refused one leaves the others untouched too. */
@@ -109,5 +115,5 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
   const versions = new Map<string, { name: string; version: bigint }>();
   for (const value of values.values()) versions.set(secretNameKey(value.secretName), { name: value.secretName, version: value.version });
   const env = Object.fromEntries(settings.env.map((entry) => [entry.variable, valueOf(entry.reference.source).value]));
-  return { ok: true, files: written, values: [...values.values()], env, versions };
+  return { ok: true, files: written, sensitive: sensitiveTexts(resolvedReferences(values, configs, settings.env)), env, versions };
 }

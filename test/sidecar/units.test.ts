@@ -1,75 +1,15 @@
 /**
- * The sidecar's small modules: output masking (forms, values split across
- * chunks), the atomic writer, the consumer id rule, backoff bounds.
+ * The sidecar's small modules: the output directory writer, the consumer id rule, backoff bounds.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { checkedOutputPath, openOutputDirectory, writeRenderedFile } from "../../sidecar/output-directory.js";
 import { backoffDelayMs } from "../../sidecar/backoff.js";
 import { consumerIdFor } from "../../sidecar/consumer-id.js";
-import { OutputMask, SENSITIVE } from "../../sidecar/output-mask.js";
 import { parseYamlTemplate } from "../../sidecar/yaml-render.js";
-
-const SECRET = "s3cr3t p@ss/wörd";
-
-describe("output mask", () => {
-  const mask = new OutputMask([
-    { kind: ValueKind.STRING, value: SECRET },
-    { kind: ValueKind.JSON, value: JSON.stringify({ client_secret: "json-leaf-value", n: 1 }) },
-    { kind: ValueKind.STRING, value: "on" }, // too short to mask
-  ]);
-
-  it.each([
-    ["as written", SECRET],
-    ["base64", Buffer.from(SECRET).toString("base64")],
-    ["URL-encoded", encodeURIComponent(SECRET)],
-    ["JSON-escaped", JSON.stringify(SECRET).slice(1, -1)],
-    ["a JSON leaf", "json-leaf-value"],
-  ])("hides a value %s", (_form, text) => {
-    expect(mask.mask(`before ${text} after`)).toBe(`before ${SENSITIVE} after`);
-  });
-
-  it("leaves values shorter than the minimum alone", () => {
-    expect(mask.mask("turn on")).toBe("turn on");
-  });
-
-  async function throughStream(chunks: Buffer[], gapMs = 0): Promise<string> {
-    const input = new PassThrough();
-    const output = input.pipe(mask.stream());
-    let text = "";
-    output.on("data", (c: Buffer | string) => (text += c.toString()));
-    const ended = new Promise((resolve) => output.on("end", resolve));
-    for (const chunk of chunks) {
-      input.write(chunk);
-      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-    }
-    input.end();
-    await ended;
-    return text;
-  }
-
-  it("hides a value split across chunks, even inside a multi-byte character", async () => {
-    const bytes = Buffer.from(`log: ${SECRET} done\n`);
-    for (let cut = 1; cut < bytes.length; cut++) {
-      const text = await throughStream([bytes.subarray(0, cut), bytes.subarray(cut)]);
-      expect(text).toBe(`log: ${SENSITIVE} done\n`);
-    }
-  });
-
-  it("lets ordinary output through without waiting for more", async () => {
-    const input = new PassThrough();
-    const output = input.pipe(mask.stream());
-    const first = new Promise<string>((resolve) => output.once("data", (c: Buffer) => resolve(c.toString())));
-    input.write("ready\n");
-    expect(await first).toBe("ready\n");
-    input.end();
-  });
-});
 
 describe("output directory writer", () => {
   let root: string;
