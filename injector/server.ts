@@ -18,6 +18,8 @@ export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export interface TlsFiles {
   cert: string;
   key: string;
+  /** How often the certificate file is checked for a change. */
+  checkIntervalMs?: number;
 }
 
 export interface RunningInjector {
@@ -118,7 +120,7 @@ export async function startInjector(config: InjectorConfig, tls: TlsFiles, liste
       log.error({ reason: (error as Error).message }, "certificate reload failed; keeping the previous one");
     }
   };
-  watchFile(tls.cert, { interval: 30_000 }, reload);
+  watchFile(tls.cert, { interval: tls.checkIntervalMs ?? 30_000 }, reload);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.host, () => resolve());

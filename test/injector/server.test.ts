@@ -3,7 +3,8 @@
  * huge body, the wrong content type or path get a clear refusal, and the
  * server keeps answering afterwards.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +24,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "injector-test-"));
   certs = makeTestCertificates(dir);
   const log = pino({ level: "debug" }, new Writable({ write: (chunk, _e, done) => (logLines.push(String(chunk)), done()) }));
-  injector = await startInjector(CONFIG, { cert: certs.path("server.crt"), key: certs.path("server.key") }, { host: "127.0.0.1", port: 0 }, log);
+  // The files it serves are copies, so that a test can replace them as cert-manager does.
+  await mkdir(join(dir, "serving"));
+  await copyFile(certs.path("server.crt"), join(dir, "serving/tls.crt"));
+  await copyFile(certs.path("server.key"), join(dir, "serving/tls.key"));
+  const tls = { cert: join(dir, "serving/tls.crt"), key: join(dir, "serving/tls.key"), checkIntervalMs: 100 };
+  injector = await startInjector(CONFIG, tls, { host: "127.0.0.1", port: 0 }, log);
 });
 
 afterAll(async () => {
@@ -37,10 +43,10 @@ interface Reply {
 }
 
 /** A list of chunks is sent chunked, without a content-length. */
-function call(method: string, path: string, body?: string | Buffer | Buffer[], contentType = "application/json"): Promise<Reply> {
+function call(method: string, path: string, body?: string | Buffer | Buffer[], contentType = "application/json", ca = certs.pem("ca.crt"), port = injector.port): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: injector.port, method, path, ca: certs.pem("ca.crt"), headers: body === undefined ? {} : { "content-type": contentType } },
+      { host: "127.0.0.1", port, method, path, ca, headers: body === undefined ? {} : { "content-type": contentType } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -105,5 +111,42 @@ describe("secrets-injector over HTTPS", () => {
 
   it("is still healthy after all of that", async () => {
     expect(await call("GET", "/healthz")).toEqual({ status: 200, body: { status: "ok" } });
+  });
+
+  it("serves a renewed certificate without a restart", async () => {
+    const renewed = makeTestCertificates(await mkdtemp(join(dir, "renewed-")));
+    await copyFile(renewed.path("server.key"), join(dir, "serving/tls.key"));
+    await copyFile(renewed.path("server.crt"), join(dir, "serving/tls.crt"));
+    const healthy = () => call("GET", "/healthz", undefined, undefined, renewed.pem("ca.crt")).then((r) => r.status, () => 0);
+    await expect.poll(healthy, { timeout: 20_000, interval: 200 }).toBe(200);
+  });
+});
+
+describe("the secrets-injector bin", () => {
+  it("starts from its flags, answers, and stops on SIGTERM", async () => {
+    const args = ["--listen", "127.0.0.1:0", "--tls-cert", certs.path("server.crt"), "--tls-key", certs.path("server.key")];
+    const env = { ...process.env, INJECTOR_SIDECAR_IMAGE: "registry.example/secrets:1", INJECTOR_SERVICE_ADDRESS: "secrets:50051" };
+    const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/secrets-injector.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await expect.poll(() => /"port":(\d+)/.exec(output)?.[1], { timeout: 20_000 }).toBeDefined();
+    const port = Number(/"port":(\d+)/.exec(output)![1]);
+    expect((await call("GET", "/healthz", undefined, undefined, undefined, port)).status).toBe(200);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+
+  it("refuses to start without the sidecar image, naming the flag", async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/secrets-injector.js"), "--tls-cert", "c", "--tls-key", "k", "--service-address", "s:1"], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).not.toBe(0);
+    expect(output).toContain("--sidecar-image");
   });
 });
