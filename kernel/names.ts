@@ -31,13 +31,14 @@ export function checkSecretName(field: string, name: string, into: FieldViolatio
   if (problem) into.push({ field, description: `secret name ${problem}`, reason: "INVALID_SECRET_NAME" });
 }
 
-const TENANT_ID = /^[a-z][a-z0-9-]{0,63}$/;
+// Ends with a letter or digit: a tenant id is part of its Vault transit key name, which must end with a word character.
+const TENANT_ID = /^[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 export function checkTenantId(field: string, id: string, into: FieldViolation[]): void {
   if (!TENANT_ID.test(id))
     into.push({
       field,
-      description: "tenant id must be 1-64 lower-case letters, digits and '-', starting with a letter",
+      description: "tenant id must be 1-64 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit",
       reason: "INVALID_TENANT_ID",
     });
 }

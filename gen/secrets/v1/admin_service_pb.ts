@@ -21,7 +21,8 @@ export const file_secrets_v1_admin_service: GenFile = /*@__PURE__*/
  */
 export type CreateTenantRequest = Message<"secrets.v1.CreateTenantRequest"> & {
   /**
-   * 1-64 of lower-case letters, digits and `-`, starting with a letter.
+   * 1-64 of lower-case letters, digits and `-`, starting with a letter and
+   * ending with a letter or digit.
    *
    * @generated from field: string tenant_id = 1;
    */
