@@ -6,7 +6,7 @@ import { mintApiToken } from "../auth/api-tokens.js";
 import { ServiceError, throwIfInvalid } from "../domain/errors.js";
 import { checkTenantId } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
-import { ASSIGNABLE_ROLES, isValidSecretPattern } from "../domain/permissions.js";
+import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, secretPatternProblem } from "../domain/permissions.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
@@ -19,8 +19,6 @@ export interface AdminDependencies {
   store: MetadataStore;
   cipher: Cipher;
 }
-
-const MAX_PATTERNS = 100;
 
 export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof AdminService> {
   const { store, cipher } = deps;
@@ -65,15 +63,15 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
           description: "only WORKLOAD tokens are limited by patterns",
           reason: "PATTERNS_NOT_ALLOWED",
         });
-      if (patterns.length > MAX_PATTERNS)
-        violations.push({ field: "allowed_secret_patterns", description: `at most ${MAX_PATTERNS} patterns`, reason: "TOO_MANY_PATTERNS" });
+      if (patterns.length > MAX_PATTERNS_PER_TOKEN)
+        violations.push({
+          field: "allowed_secret_patterns",
+          description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`,
+          reason: "TOO_MANY_PATTERNS",
+        });
       patterns.forEach((pattern, i) => {
-        if (!isValidSecretPattern(pattern))
-          violations.push({
-            field: `allowed_secret_patterns[${i}]`,
-            description: "pattern must be 1-128 letters, digits, '_', '-' or '*'",
-            reason: "INVALID_PATTERN",
-          });
+        const problem = secretPatternProblem(pattern);
+        if (problem) violations.push({ field: `allowed_secret_patterns[${i}]`, ...problem });
       });
       const now = new Date();
       const expireTime = request.expireTime && timestampDate(request.expireTime);

@@ -51,32 +51,49 @@ export function roleAllows(role: Role, permission: Permission): boolean {
 /** Roles a token may be created with through the API (platform admin only comes from bootstrap). */
 export const ASSIGNABLE_ROLES: readonly Role[] = ["ADMIN", "VIEWER", "WORKLOAD"];
 
+/** Patterns one workload token may carry. */
+export const MAX_PATTERNS_PER_TOKEN = 100;
+/** Wildcards one pattern may hold: enough for `*_DB_*`, few enough that no pattern is a puzzle. */
+export const MAX_WILDCARDS_PER_PATTERN = 4;
+
 /** A pattern in a workload token's grant: letters, digits, `_`, `-` and `*` (any run of characters). */
 const PATTERN = /^[A-Za-z0-9_*-]{1,128}$/;
 
-export function isValidSecretPattern(pattern: string): boolean {
-  return PATTERN.test(pattern);
+/** What is wrong with a grant pattern, or undefined if it is fine. */
+export function secretPatternProblem(pattern: string): { description: string; reason: string } | undefined {
+  if (!PATTERN.test(pattern))
+    return { description: "pattern must be 1-128 letters, digits, '_', '-' or '*'", reason: "INVALID_PATTERN" };
+  if (pattern.split("*").length - 1 > MAX_WILDCARDS_PER_PATTERN)
+    return { description: `pattern may hold at most ${MAX_WILDCARDS_PER_PATTERN} '*'`, reason: "TOO_MANY_WILDCARDS" };
+  return undefined;
 }
 
 /** Whether a token limited to `patterns` may touch the secret called `name` (case-insensitive). */
 export function patternsGrantSecret(patterns: readonly string[], name: string): boolean {
   const key = secretNameKey(name);
-  return patterns.some((pattern) => globToRegExp(pattern).test(key));
+  return patterns.some((pattern) => globMatches(secretNameKey(pattern), key));
 }
 
-const compiled = new Map<string, RegExp>();
-
-function globToRegExp(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (!re) {
-    const body = secretNameKey(pattern)
-      .split("*")
-      .map((part) => part.replace(/[-]/g, "\\-"))
-      .join(".*");
-    re = new RegExp(`^${body}$`);
-    compiled.set(pattern, re);
+/**
+ * Glob match in time linear in the name, whatever the pattern (a regular
+ * expression backtracks on `*a*a*a*b`): the text between stars must appear in
+ * order, the first at the start and the last at the end; taking each at its
+ * earliest place is always right, since a later star can absorb anything.
+ */
+function globMatches(pattern: string, text: string): boolean {
+  const parts = pattern.split("*");
+  const first = parts[0]!;
+  if (parts.length === 1) return pattern === text;
+  const last = parts[parts.length - 1]!;
+  if (first.length + last.length > text.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = text.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
   }
-  return re;
+  return true;
 }
 
 /**
