@@ -5,7 +5,7 @@
  *
  * Grammar, after an opening that ends with the keyword and its dot:
  *
- *   placeholder := opening NAME ("." field)* (ws? "|" ws? filter)* ws? closer
+ *   placeholder := opening NAME ("." field)* (ws? "|" ws? filter){0,4} ws? closer
  *   field       := [A-Za-z0-9_-]+ | JSON string (any key, JSON escapes)
  *   filter      := "urlencode" | "base64"
  *   ws          := spaces and tabs
@@ -37,6 +37,10 @@ import { secretNameKey, secretNameProblem } from "./names.js";
 
 export type ReferenceSyntax = "canonical" | "dollar-brace" | "mustache" | "mustache-triple";
 export type ReferenceFilter = "urlencode" | "base64";
+/** Filters one reference may chain: each can triple a value, so a chain must be short. */
+export const MAX_FILTERS_PER_REFERENCE = 4;
+/** The longest a filtered value may grow (characters; filters output ASCII): four times the largest secret value. */
+export const MAX_FILTERED_VALUE_LENGTH = 256 * 1024;
 
 export interface Reference {
   /** Secret name as written. */
@@ -106,6 +110,16 @@ const INVERSE_FILTERS: Record<ReferenceFilter, (value: string) => string> = {
  */
 export function undoFilters(filtered: string, filters: readonly ReferenceFilter[]): string {
   return filters.reduceRight((result, filter) => INVERSE_FILTERS[filter](result), filtered);
+}
+
+/** applyFilters, stopping with undefined as soon as the value grows past `maxLength`, so nothing larger is ever built. */
+export function applyFiltersWithin(value: string, filters: readonly ReferenceFilter[], maxLength: number): string | undefined {
+  let result = value;
+  for (const filter of filters) {
+    if (result.length > maxLength) return undefined;
+    result = FILTERS[filter](result);
+  }
+  return result.length > maxLength ? undefined : result;
 }
 
 export function isReferenceSyntaxError(result: Reference | ReferenceSyntaxError): result is ReferenceSyntaxError {
@@ -253,8 +267,10 @@ function scanPlaceholder(text: string, start: number, opening: Opening): Placeho
   }
 
   const filters: ReferenceFilter[] = [];
+  let filterCount = 0;
   at = skipBlanks(text, at);
   while (text[at] === "|") {
+    if (++filterCount === MAX_FILTERS_PER_REFERENCE + 1) note(`at most ${MAX_FILTERS_PER_REFERENCE} filters per reference`);
     at = skipBlanks(text, at + 1);
     const filterEnd = readWord(text, at);
     const filter = text.slice(at, filterEnd);

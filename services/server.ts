@@ -71,7 +71,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       observer: metrics,
     });
     const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions });
-    const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal });
+    const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
     const admin = adminHandlers({ store, cipher });
     for (const { definition, implementation } of [
       grpcService(SecretsService, secrets, pipeline),

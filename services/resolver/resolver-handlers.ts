@@ -22,7 +22,7 @@ import {
 } from "../domain/errors.js";
 import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
-import { applyFilters, parseReference, type Reference } from "../../kernel/references.js";
+import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin, parseReference, type Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretChangeEvent, SecretChangeKind } from "../ports/metadata-store.js";
@@ -38,6 +38,8 @@ export interface ResolverDependencies {
   watchHub: WatchHub;
   /** Aborted when the server shuts down: watch streams then end cleanly. */
   shutdown: AbortSignal;
+  /** The largest message the service sends: a ResolveSecrets response stays under it. */
+  maxResponseBytes: number;
 }
 
 /**
@@ -177,17 +179,23 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
         })),
       );
       const values = new Map(entries.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)]));
+      const budget = new ResponseBudget(deps.maxResponseBytes);
       const resolved = resolvable.map((p) => {
         const entry = found.get(p.reference.nameKey)!;
         const selected = selectField(values.get(p.reference.nameKey)!, p.reference.path);
         if (!selected)
           failures.push({ index: p.index, reference: p.text, reason: "FIELD_NOT_FOUND", message: REASON_WORDS.FIELD_NOT_FOUND });
+        const value = selected && applyFiltersWithin(selected.value, p.reference.filters, MAX_FILTERED_VALUE_LENGTH);
+        if (selected && value === undefined)
+          throw responseTooLarge(p, `its filtered value would exceed ${MAX_FILTERED_VALUE_LENGTH} characters`);
+        if (value !== undefined && !budget.take(value.length + p.text.length + entry.secret.name.length))
+          throw responseTooLarge(p, `the response would exceed the message size limit of ${deps.maxResponseBytes} bytes`);
         return selected && {
           reference: p.text,
           secretName: entry.secret.name,
           version: BigInt(entry.secret.version),
           kind: selected.kind === "JSON" && p.reference.filters.length === 0 ? ValueKind.JSON : ValueKind.STRING,
-          value: applyFilters(selected.value, p.reference.filters),
+          value: value!,
         };
       });
       throwIfFailed(failures);
@@ -272,6 +280,24 @@ function noteConsumerId(ctx: CallContext, consumerId: string): void {
   checkConsumerId("consumer_id", consumerId, violations);
   throwIfInvalid(violations);
   ctx.audit.consumerId = consumerId;
+}
+
+/** Bytes left for a response's values (with a little for each value's framing). */
+class ResponseBudget {
+  constructor(private left: number) {}
+
+  take(bytes: number): boolean {
+    this.left -= bytes + 32;
+    return this.left >= 0;
+  }
+}
+
+/** RESOURCE_EXHAUSTED naming the reference (never its value) that took the response over a bound. */
+function responseTooLarge(p: ParsedReference, why: string): ServiceError {
+  return new ServiceError("RESOURCE_EXHAUSTED", `reference #${p.index} ${p.text}: ${why}`, {
+    reason: "RESPONSE_TOO_LARGE",
+    metadata: { reference_index: String(p.index) },
+  });
 }
 
 /** Throws the batch's error, naming every failing reference, if there is any. */
