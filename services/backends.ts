@@ -2,12 +2,16 @@
  * Opens the two ports' adapters that the configuration names. The embedded
  * default (SQLite + local keyring) lives in the data directory. Each adapter is
  * imported only when configured: the MongoDB and Vault clients take longer to
- * load than the embedded default takes to start.
+ * load than the embedded default takes to start. The store is handed out only
+ * behind record authentication (integrity/), keyed by the cipher: nothing in
+ * the service reads an unchecked record.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { VaultAuthOptions } from "./adapters/vault-transit/vault-auth.js";
 import type { ServiceConfig } from "./config.js";
+import { AuthenticatedStore } from "./integrity/authenticated-store.js";
+import { RecordMacs } from "./integrity/record-macs.js";
 import type { Logger } from "./logger.js";
 import type { Cipher } from "./ports/cipher.js";
 import type { MetadataStore } from "./ports/metadata-store.js";
@@ -24,7 +28,14 @@ export async function openBackends(config: ServiceConfig, logger: Logger): Promi
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore(config, logger);
   try {
-    return { store, cipher: await openCipher(config, logger) };
+    const cipher = await openCipher(config, logger);
+    const authenticated = new AuthenticatedStore(store, new RecordMacs(cipher), (report) =>
+      logger.error(
+        { record: report.kind, tenantId: report.tenantId, recordId: report.id, failure: report.failure },
+        "a metadata record failed its integrity check (changed outside the service); refused",
+      ),
+    );
+    return { store: authenticated, cipher };
   } catch (error) {
     await store.close();
     throw error;

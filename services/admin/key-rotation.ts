@@ -49,7 +49,7 @@ export async function* rotateTenantKey(
       tenantId,
       batch.map((item) => ({
         ciphertext: item.ciphertext,
-        associatedData: associatedData({ tenantId, secretId: item.secretId, version: item.version }),
+        associatedData: associatedData({ tenantId, secretId: item.secretId, nameKey: item.nameKey, version: item.version }),
       })),
     );
     let replaced = 0;

@@ -14,6 +14,13 @@
  *   exist: run concurrently, one of them wins and the other sees it.
  * Expected outcomes (conflict, not found, in use) are returned; unexpected
  * failures throw, and an unreachable backend throws BackendUnavailableError.
+ *
+ * Rows that carry authority (tenants, secrets' identity, state and current
+ * version, API tokens and their revocation) carry MACs made by the service
+ * (`services/integrity`) with a key the store does not hold. Adapters keep
+ * each MAC exactly as given, write it in the same atomic step as the fields
+ * it covers, and return it on every read; they never compute or check one.
+ * Absent on rows written before record authentication.
  */
 import type { Role } from "../domain/permissions.js";
 import type { SecretType } from "../../kernel/secret-values.js";
@@ -24,6 +31,26 @@ export interface TenantRecord {
   id: string;
   displayName: string;
   createTime: Date;
+  /** MAC over the tenant id. */
+  mac?: string;
+}
+
+/** MACs over a secret's authority fields, each changed by its own write. */
+export interface SecretMacs {
+  /** Over tenant, id, name, name key and type (immutable). */
+  identity: string;
+  /** Over tenant, id and state. */
+  state: string;
+  /** Over tenant, id and current version. */
+  version: string;
+}
+
+/** MACs over an API token's authority fields. */
+export interface ApiTokenMacs {
+  /** Over tenant, id, hash, role, allowed patterns and expiry (immutable). */
+  identity: string;
+  /** Over tenant, id and revoke time (or its absence). */
+  revocation: string;
 }
 
 export interface SecretRecord {
@@ -49,6 +76,7 @@ export interface SecretRecord {
   archiveTime?: Date;
   /** Number of consumers referencing this secret, computed by the store on read. */
   usageCount: number;
+  macs?: SecretMacs;
 }
 
 /** What a new secret is created with; the store fills in version 1, revision 1 and usage count. */
@@ -66,6 +94,8 @@ export interface NewSecretVersion extends Ciphertext {
   createTime: Date;
   /** API token id of the writer. */
   createdBy: string;
+  /** The secret's version MAC once this version is current (SecretMacs.version). */
+  currentVersionMac?: string;
 }
 
 export interface SecretVersionInfo {
@@ -92,6 +122,8 @@ export interface SecretWithCiphertext extends Ciphertext {
 /** A stored ciphertext located by its record, for rewrapping. */
 export interface StoredCiphertext extends Ciphertext {
   secretId: string;
+  /** The secret's name key: part of the value's associated data. */
+  nameKey: string;
   version: number;
 }
 
@@ -122,6 +154,7 @@ export interface ApiTokenRecord {
   revokeTime?: Date;
   /** Token id of the creator; empty for the bootstrap token. */
   createdBy: string;
+  macs?: ApiTokenMacs;
 }
 
 export type AuditOutcome = "SUCCESS" | "DENIED" | "FAILED";
@@ -247,6 +280,8 @@ export interface MetadataStore {
     expectedRevision: number | undefined,
     state: SecretState,
     time: Date,
+    /** Stored with the state (SecretMacs.state). */
+    stateMac?: string,
   ): Promise<WriteResult<SecretRecord>>;
   /** Deletes the secret and all its versions, unless referenced (atomic with setConsumerReferences). */
   deleteSecret(tenantId: string, secretId: string, expectedRevision: number | undefined): Promise<DeleteSecretResult>;
@@ -276,8 +311,11 @@ export interface MetadataStore {
   findApiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined>;
   /** Ordered by creation (oldest first). */
   listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>>;
-  /** Returns the token as revoked (revoking twice keeps the first time), undefined if unknown. */
-  revokeApiToken(tenantId: string, tokenId: string, time: Date): Promise<ApiTokenRecord | undefined>;
+  /**
+   * Returns the token as revoked (revoking twice keeps the first time and its
+   * MAC), undefined if unknown. `revocationMac` is stored with the time.
+   */
+  revokeApiToken(tenantId: string, tokenId: string, time: Date, revocationMac?: string): Promise<ApiTokenRecord | undefined>;
 
   // Audit
   appendAuditEvents(events: readonly AuditEventRecord[]): Promise<void>;

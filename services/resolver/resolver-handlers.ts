@@ -175,7 +175,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
         tenantId,
         entries.map((e) => ({
           ciphertext: e.ciphertext,
-          associatedData: associatedData({ tenantId, secretId: e.secret.id, version: e.secret.version }),
+          associatedData: associatedData({ tenantId, secretId: e.secret.id, nameKey: e.secret.nameKey, version: e.secret.version }),
         })),
       );
       const values = new Map(entries.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)]));

@@ -54,9 +54,9 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     return secret;
   }
 
-  async function seal(tenantId: string, secretId: string, version: number, plaintext: Uint8Array) {
+  async function seal(tenantId: string, secret: { id: string; nameKey: string }, version: number, plaintext: Uint8Array) {
     const [sealed] = await cipher.encrypt(tenantId, [
-      { plaintext, associatedData: associatedData({ tenantId, secretId, version }) },
+      { plaintext, associatedData: associatedData({ tenantId, secretId: secret.id, nameKey: secret.nameKey, version }) },
     ]);
     return sealed!;
   }
@@ -120,7 +120,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
         );
       const version = current.version + 1;
       // The version number is part of the associated data, so each attempt seals afresh.
-      const sealed = await seal(tenantId, current.id, version, plaintext);
+      const sealed = await seal(tenantId, current, version, plaintext);
       const result = await store.addSecretVersion(
         tenantId,
         current.id,
@@ -154,13 +154,14 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       const tenantId = ctx.caller.tenantId;
       const id = randomId("sec");
       const now = new Date();
-      const sealed = await seal(tenantId, id, 1, encodeSecretValue(value!));
+      const nameKey = secretNameKey(request.name);
+      const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
       const created = await store.createSecret(
         {
           tenantId,
           id,
           name: request.name,
-          nameKey: secretNameKey(request.name),
+          nameKey,
           displayName: request.displayName,
           description: request.description,
           labels: request.labels,
@@ -227,7 +228,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
           { reason: "VERSION_NOT_RETAINED" },
         );
       const [plaintext] = await cipher.decrypt(tenantId, [
-        { ciphertext: earlier.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, version }) },
+        { ciphertext: earlier.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, nameKey: current.nameKey, version }) },
       ]);
       return { secret: secretMessage(await storeNewVersion(ctx, current, plaintext!, request.expectedVersion)) };
     },

@@ -18,7 +18,7 @@ import { VaultTransitStandIn } from "./vault-transit-stand-in.js";
 
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
-const binding = (secretId: string, version = 1) => associatedData({ tenantId: "acme", secretId, version });
+const binding = (secretId: string, version = 1) => associatedData({ tenantId: "acme", secretId, nameKey: "db", version });
 
 let standIn: VaultTransitStandIn;
 let address: string;

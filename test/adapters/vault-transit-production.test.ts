@@ -20,7 +20,7 @@ import { makeTestCertificates } from "../support/certificates.js";
 import { VaultTransitStandIn } from "./vault-transit-stand-in.js";
 
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
-const binding = (secretId: string) => associatedData({ tenantId: "acme", secretId, version: 1 });
+const binding = (secretId: string) => associatedData({ tenantId: "acme", secretId, nameKey: "db", version: 1 });
 
 let standIn: VaultTransitStandIn;
 let address: string;

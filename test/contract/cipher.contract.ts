@@ -34,7 +34,7 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       await cipher.createTenantKey(tenantId);
       return tenantId;
     };
-    const aadFor = (tenantId: string, version = 1) => associatedData({ tenantId, secretId: "s-1", version });
+    const aadFor = (tenantId: string, version = 1) => associatedData({ tenantId, secretId: "s-1", nameKey: "db", version });
 
     it("round-trips empty, binary and 64 KiB plaintexts", async () => {
       const tenant = await newTenant();

@@ -52,7 +52,7 @@ describeCipherContract("local keyring", async () => {
 describe("LocalKeyringCipher", () => {
   let keyringPath: string;
   let masterKey: Buffer;
-  const aad = associatedData({ tenantId: "acme", secretId: "s-1", version: 1 });
+  const aad = associatedData({ tenantId: "acme", secretId: "s-1", nameKey: "db", version: 1 });
   const open = (key = masterKey) => LocalKeyringCipher.open({ masterKey: key, keyringPath });
   const sealOne = async (cipher: LocalKeyringCipher, tenantId: string, text: string): Promise<Sealed> =>
     (await cipher.encrypt(tenantId, [{ plaintext: Buffer.from(text), associatedData: aad }]))[0]!;

@@ -88,10 +88,10 @@ describe("key retirement at the rotation seam (SQLite + local keyring)", () => {
     const sealedFirst = [];
     for (let i = 0; i < REWRAP_BATCH_SIZE + 5; i++) {
       const id = `sec_${i}`;
-      const aad = associatedData({ tenantId: "acme", secretId: id, version: 1 });
+      const name = `S_${i}`;
+      const aad = associatedData({ tenantId: "acme", secretId: id, nameKey: name.toLowerCase(), version: 1 });
       const [sealed] = await cipher.encrypt("acme", [{ plaintext: Buffer.from(`value-${i}`), associatedData: aad }]);
       sealedFirst.push({ ciphertext: sealed!.ciphertext, associatedData: aad });
-      const name = `S_${i}`;
       await store.createSecret(
         { tenantId: "acme", id, name, nameKey: name.toLowerCase(), displayName: "", description: "", labels: {}, type: "TOKEN", createTime: now },
         { version: 1, createTime: now, createdBy: "test", ...sealed! },

@@ -44,6 +44,7 @@ export function toSecretRecord(doc: SecretDoc): SecretRecord {
   };
   if (doc.lastAccessTime) record.lastAccessTime = doc.lastAccessTime;
   if (doc.archiveTime) record.archiveTime = doc.archiveTime;
+  if (doc.macs) record.macs = { identity: doc.macs.identity, state: doc.macs.state, version: doc.macs.version };
   return record;
 }
 
@@ -71,6 +72,7 @@ export function toApiTokenRecord(doc: TokenDoc): ApiTokenRecord {
   };
   if (doc.expireTime) record.expireTime = doc.expireTime;
   if (doc.revokeTime) record.revokeTime = doc.revokeTime;
+  if (doc.macs) record.macs = { identity: doc.macs.identity, revocation: doc.macs.revocation };
   return record;
 }
 

@@ -158,7 +158,12 @@ export class MongoMetadataStore implements MetadataStore {
   async createTenant(tenant: TenantRecord): Promise<boolean> {
     return this.run(async () => {
       try {
-        await this.tenants.insertOne({ _id: tenant.id, displayName: tenant.displayName, createTime: tenant.createTime });
+        await this.tenants.insertOne({
+          _id: tenant.id,
+          displayName: tenant.displayName,
+          createTime: tenant.createTime,
+          ...(tenant.mac !== undefined && { mac: tenant.mac }),
+        });
         return true;
       } catch (error) {
         if (isDuplicateKeyError(error)) return false;
@@ -169,7 +174,9 @@ export class MongoMetadataStore implements MetadataStore {
 
   async getTenant(tenantId: string): Promise<TenantRecord | undefined> {
     const doc = await this.run(() => this.tenants.findOne({ _id: tenantId }));
-    return doc ? { id: doc._id, displayName: doc.displayName, createTime: doc.createTime } : undefined;
+    return doc
+      ? { id: doc._id, displayName: doc.displayName, createTime: doc.createTime, ...(doc.mac !== undefined && { mac: doc.mac }) }
+      : undefined;
   }
 
   // Secrets
@@ -192,6 +199,7 @@ export class MongoMetadataStore implements MetadataStore {
       createTime: secret.createTime,
       updateTime: secret.createTime,
       usageCount: 0,
+      ...(secret.macs && { macs: secret.macs }),
     };
     try {
       await this.transaction(async (session) => {
@@ -264,7 +272,15 @@ export class MongoMetadataStore implements MetadataStore {
       // Check-and-set: only moves the secret from version N-1 to N.
       const updated = await this.secrets.findOneAndUpdate(
         { _id: secretId, tenantId, version: newVersion.version - 1 },
-        { $set: { version: newVersion.version, updateTime: newVersion.createTime }, $inc: { revision: 1 } },
+        {
+          $set: {
+            version: newVersion.version,
+            updateTime: newVersion.createTime,
+            // With the version, in the same update: a MAC is never apart from what it covers.
+            ...(newVersion.currentVersionMac !== undefined && { "macs.version": newVersion.currentVersionMac }),
+          },
+          $inc: { revision: 1 },
+        },
         { session, returnDocument: "after" },
       );
       if (!updated) return this.notFoundOrConflict(tenantId, secretId, session);
@@ -307,14 +323,16 @@ export class MongoMetadataStore implements MetadataStore {
     expectedRevision: number | undefined,
     state: SecretState,
     time: Date,
+    stateMac?: string,
   ): Promise<WriteResult<SecretRecord>> {
     return this.run(async (): Promise<WriteResult<SecretRecord>> => {
       const revision = expectedRevision !== undefined ? { revision: expectedRevision } : {};
+      const mac = stateMac !== undefined ? { "macs.state": stateMac } : {};
       const updated = await this.secrets.findOneAndUpdate(
         { _id: secretId, tenantId, state: { $ne: state }, ...revision },
         state === "ARCHIVED"
-          ? { $set: { state, archiveTime: time, updateTime: time }, $inc: { revision: 1 } }
-          : { $set: { state, updateTime: time }, $unset: { archiveTime: "" }, $inc: { revision: 1 } },
+          ? { $set: { state, archiveTime: time, updateTime: time, ...mac }, $inc: { revision: 1 } }
+          : { $set: { state, updateTime: time, ...mac }, $unset: { archiveTime: "" }, $inc: { revision: 1 } },
         { returnDocument: "after" },
       );
       if (updated) return { outcome: "OK", value: toSecretRecord(updated) };
@@ -473,12 +491,17 @@ export class MongoMetadataStore implements MetadataStore {
     return toPage(docs.map(toApiTokenRecord), limit, (token) => encodeTimeIdCursor(token.createTime.getTime(), token.id));
   }
 
-  async revokeApiToken(tenantId: string, tokenId: string, time: Date): Promise<ApiTokenRecord | undefined> {
+  async revokeApiToken(
+    tenantId: string,
+    tokenId: string,
+    time: Date,
+    revocationMac?: string,
+  ): Promise<ApiTokenRecord | undefined> {
     return this.run(async () => {
-      // Revoking twice keeps the first time.
+      // Revoking twice keeps the first time, and its MAC.
       const revoked = await this.tokens.findOneAndUpdate(
         { tenantId, id: tokenId, revokeTime: { $exists: false } },
-        { $set: { revokeTime: time } },
+        { $set: { revokeTime: time, ...(revocationMac !== undefined && { "macs.revocation": revocationMac }) } },
         { returnDocument: "after" },
       );
       const doc = revoked ?? (await this.tokens.findOne({ tenantId, id: tokenId }));
@@ -515,8 +538,16 @@ export class MongoMetadataStore implements MetadataStore {
         .limit(checkLimit(limit))
         .toArray(),
     );
+    // The name key is part of each value's associated data.
+    const secretIds = [...new Set(docs.map((doc) => doc.secretId))];
+    const nameKeys = new Map(
+      (await this.run(() => this.secrets.find({ tenantId, _id: { $in: secretIds } }, { projection: { nameKey: 1 } }).toArray())).map(
+        (secret) => [secret._id, secret.nameKey],
+      ),
+    );
     return docs.map((doc) => ({
       secretId: doc.secretId,
+      nameKey: nameKeys.get(doc.secretId) ?? "",
       version: doc.version,
       ciphertext: bytesOf(doc.ciphertext),
       keyVersion: doc.keyVersion,

@@ -25,6 +25,7 @@ export interface TenantDoc {
   _id: string;
   displayName: string;
   createTime: Date;
+  mac?: string;
 }
 
 /** Labels as key/value pairs: label keys may hold characters ('.', '$') that are not field names. */

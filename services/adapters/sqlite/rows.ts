@@ -18,6 +18,7 @@ export interface TenantRow {
   id: string;
   display_name: string;
   create_time: number;
+  mac: string | null;
 }
 
 export interface SecretRow {
@@ -37,6 +38,9 @@ export interface SecretRow {
   last_access_time: number | null;
   archive_time: number | null;
   usage_count: number;
+  identity_mac: string | null;
+  state_mac: string | null;
+  version_mac: string | null;
 }
 
 export interface SecretWithCiphertextRow extends SecretRow {
@@ -54,6 +58,7 @@ export interface SecretVersionRow {
 
 export interface StoredCiphertextRow {
   secret_id: string;
+  name_key: string;
   version: number;
   ciphertext: Buffer;
   key_version: number;
@@ -77,6 +82,8 @@ export interface ApiTokenRow {
   expire_time: number | null;
   revoke_time: number | null;
   created_by: string;
+  identity_mac: string | null;
+  revocation_mac: string | null;
 }
 
 export interface AuditEventRow {
@@ -93,7 +100,9 @@ export interface AuditEventRow {
 }
 
 export function toTenant(row: TenantRow): TenantRecord {
-  return { id: row.id, displayName: row.display_name, createTime: new Date(row.create_time) };
+  const tenant: TenantRecord = { id: row.id, displayName: row.display_name, createTime: new Date(row.create_time) };
+  if (row.mac !== null) tenant.mac = row.mac;
+  return tenant;
 }
 
 export function toSecret(row: SecretRow): SecretRecord {
@@ -115,6 +124,8 @@ export function toSecret(row: SecretRow): SecretRecord {
   };
   if (row.last_access_time !== null) secret.lastAccessTime = new Date(row.last_access_time);
   if (row.archive_time !== null) secret.archiveTime = new Date(row.archive_time);
+  if (row.identity_mac !== null && row.state_mac !== null && row.version_mac !== null)
+    secret.macs = { identity: row.identity_mac, state: row.state_mac, version: row.version_mac };
   return secret;
 }
 
@@ -141,6 +152,8 @@ export function toApiToken(row: ApiTokenRow): ApiTokenRecord {
   };
   if (row.expire_time !== null) token.expireTime = new Date(row.expire_time);
   if (row.revoke_time !== null) token.revokeTime = new Date(row.revoke_time);
+  if (row.identity_mac !== null && row.revocation_mac !== null)
+    token.macs = { identity: row.identity_mac, revocation: row.revocation_mac };
   return token;
 }
 

@@ -113,6 +113,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX audit_events_by_time ON audit_events (time);
   `,
+  // 3: record authentication. MACs made by the service over the rows that carry authority
+  // (see ports/metadata-store.ts); NULL on rows an earlier release wrote, which the service refuses.
+  `
+  ALTER TABLE tenants ADD COLUMN mac TEXT;
+  ALTER TABLE secrets ADD COLUMN identity_mac TEXT;
+  ALTER TABLE secrets ADD COLUMN state_mac TEXT;
+  ALTER TABLE secrets ADD COLUMN version_mac TEXT;
+  ALTER TABLE api_tokens ADD COLUMN identity_mac TEXT;
+  ALTER TABLE api_tokens ADD COLUMN revocation_mac TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -127,6 +127,7 @@ export class SqliteMetadataStore implements MetadataStore {
           id: tenant.id,
           displayName: tenant.displayName,
           createTime: tenant.createTime.getTime(),
+          mac: tenant.mac ?? null,
         }).changes === 1,
     );
   }
@@ -156,6 +157,9 @@ export class SqliteMetadataStore implements MetadataStore {
         labels: JSON.stringify(secret.labels),
         type: secret.type,
         time: secret.createTime.getTime(),
+        identityMac: secret.macs?.identity ?? null,
+        stateMac: secret.macs?.state ?? null,
+        versionMac: secret.macs?.version ?? null,
       });
       this.insertVersion(tenantId, id, firstVersion);
       const created = this.requireSecret(tenantId, id);
@@ -214,6 +218,7 @@ export class SqliteMetadataStore implements MetadataStore {
         tenantId,
         secretId,
         version: newVersion.version,
+        versionMac: newVersion.currentVersionMac ?? null,
         time: newVersion.createTime.getTime(),
       });
       this.sql.pruneCiphertexts.run({ tenantId, secretId, newestDropped: newVersion.version - keepVersions });
@@ -254,6 +259,7 @@ export class SqliteMetadataStore implements MetadataStore {
     expectedRevision: number | undefined,
     state: SecretState,
     time: Date,
+    stateMac?: string,
   ): Promise<WriteResult<SecretRecord>> {
     return this.transact((events): WriteResult<SecretRecord> => {
       const current = this.findSecret(tenantId, secretId);
@@ -265,6 +271,7 @@ export class SqliteMetadataStore implements MetadataStore {
         tenantId,
         secretId,
         state,
+        stateMac: stateMac ?? null,
         archiveTime: state === "ARCHIVED" ? time.getTime() : null,
         time: time.getTime(),
       });
@@ -392,6 +399,8 @@ export class SqliteMetadataStore implements MetadataStore {
         expireTime: token.expireTime?.getTime() ?? null,
         revokeTime: token.revokeTime?.getTime() ?? null,
         createdBy: token.createdBy,
+        identityMac: token.macs?.identity ?? null,
+        revocationMac: token.macs?.revocation ?? null,
       }),
     );
   }
@@ -420,9 +429,14 @@ export class SqliteMetadataStore implements MetadataStore {
     return toPage(rows.map(toApiToken), limit, (token) => encodeTimeIdCursor(token.createTime.getTime(), token.id));
   }
 
-  async revokeApiToken(tenantId: string, tokenId: string, time: Date): Promise<ApiTokenRecord | undefined> {
+  async revokeApiToken(
+    tenantId: string,
+    tokenId: string,
+    time: Date,
+    revocationMac?: string,
+  ): Promise<ApiTokenRecord | undefined> {
     return this.transact(() => {
-      this.sql.revokeApiToken.run({ tenantId, tokenId, time: time.getTime() });
+      this.sql.revokeApiToken.run({ tenantId, tokenId, time: time.getTime(), revocationMac: revocationMac ?? null });
       const row = this.sql.apiTokenById.get({ tenantId, tokenId });
       return row && toApiToken(row);
     });
@@ -477,6 +491,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run(() =>
       this.sql.listCiphertextsBelow.all({ tenantId, keyVersion, limit: checkLimit(limit) }).map((row) => ({
         secretId: row.secret_id,
+        nameKey: row.name_key,
         version: row.version,
         ciphertext: toBytes(row.ciphertext),
         keyVersion: row.key_version,

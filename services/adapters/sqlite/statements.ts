@@ -22,6 +22,7 @@ export const AFTER_EVERY_KEY = "\u{10FFFF}";
 const SECRET_COLUMNS = `
   s.tenant_id, s.id, s.name, s.name_key, s.display_name, s.description, s.labels, s.type, s.state,
   s.version, s.revision, s.create_time, s.update_time, s.last_access_time, s.archive_time,
+  s.identity_mac, s.state_mac, s.version_mac,
   (SELECT count(DISTINCT r.consumer_id) FROM consumer_references r
     WHERE r.tenant_id = s.tenant_id AND r.name_key = s.name_key) AS usage_count`;
 
@@ -38,6 +39,9 @@ export interface SecretInsert {
   labels: string;
   type: string;
   time: number;
+  identityMac: string | null;
+  stateMac: string | null;
+  versionMac: string | null;
 }
 
 export interface VersionInsert extends SecretKey {
@@ -59,6 +63,8 @@ export interface ApiTokenInsert {
   expireTime: number | null;
   revokeTime: number | null;
   createdBy: string;
+  identityMac: string | null;
+  revocationMac: string | null;
 }
 
 export interface AuditEventInsert {
@@ -89,8 +95,8 @@ export function prepareStatements(db: Database.Database) {
   return {
     ping: db.prepare<[], { ok: number }>("SELECT 1 AS ok"),
 
-    insertTenant: db.prepare<{ id: string; displayName: string; createTime: number }>(
-      `INSERT INTO tenants (id, display_name, create_time) VALUES (@id, @displayName, @createTime)
+    insertTenant: db.prepare<{ id: string; displayName: string; createTime: number; mac: string | null }>(
+      `INSERT INTO tenants (id, display_name, create_time, mac) VALUES (@id, @displayName, @createTime, @mac)
        ON CONFLICT (id) DO NOTHING`,
     ),
     tenantById: db.prepare<{ id: string }, TenantRow>("SELECT * FROM tenants WHERE id = @id"),
@@ -128,16 +134,16 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertSecret: db.prepare<SecretInsert>(
       `INSERT INTO secrets (tenant_id, id, name, name_key, display_name, description, labels, type, state,
-                            version, revision, create_time, update_time)
+                            version, revision, create_time, update_time, identity_mac, state_mac, version_mac)
        VALUES (@tenantId, @id, @name, @nameKey, @displayName, @description, @labels, @type, 'ACTIVE',
-               1, 1, @time, @time)`,
+               1, 1, @time, @time, @identityMac, @stateMac, @versionMac)`,
     ),
     insertVersion: db.prepare<VersionInsert>(
       `INSERT INTO secret_versions (tenant_id, secret_id, version, ciphertext, key_version, create_time, created_by)
        VALUES (@tenantId, @secretId, @version, @ciphertext, @keyVersion, @createTime, @createdBy)`,
     ),
-    setCurrentVersion: db.prepare<SecretKey & { version: number; time: number }>(
-      `UPDATE secrets SET version = @version, revision = revision + 1, update_time = @time
+    setCurrentVersion: db.prepare<SecretKey & { version: number; versionMac: string | null; time: number }>(
+      `UPDATE secrets SET version = @version, version_mac = @versionMac, revision = revision + 1, update_time = @time
        WHERE tenant_id = @tenantId AND id = @secretId`,
     ),
     // Pruning keeps the version row (its metadata) and drops only the ciphertext.
@@ -153,8 +159,11 @@ export function prepareStatements(db: Database.Database) {
                           revision = revision + 1, update_time = @time
        WHERE tenant_id = @tenantId AND id = @secretId`,
     ),
-    updateSecretState: db.prepare<SecretKey & { state: string; archiveTime: number | null; time: number }>(
-      `UPDATE secrets SET state = @state, archive_time = @archiveTime, revision = revision + 1, update_time = @time
+    updateSecretState: db.prepare<
+      SecretKey & { state: string; stateMac: string | null; archiveTime: number | null; time: number }
+    >(
+      `UPDATE secrets SET state = @state, state_mac = @stateMac, archive_time = @archiveTime,
+                          revision = revision + 1, update_time = @time
        WHERE tenant_id = @tenantId AND id = @secretId`,
     ),
     deleteSecret: db.prepare<SecretKey>("DELETE FROM secrets WHERE tenant_id = @tenantId AND id = @secretId"),
@@ -229,9 +238,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     insertApiToken: db.prepare<ApiTokenInsert>(
       `INSERT INTO api_tokens (tenant_id, id, hash, display_name, role, allowed_secret_patterns,
-                               create_time, expire_time, revoke_time, created_by)
+                               create_time, expire_time, revoke_time, created_by, identity_mac, revocation_mac)
        VALUES (@tenantId, @id, @hash, @displayName, @role, @allowedSecretPatterns,
-               @createTime, @expireTime, @revokeTime, @createdBy)`,
+               @createTime, @expireTime, @revokeTime, @createdBy, @identityMac, @revocationMac)`,
     ),
     apiTokenByHash: db.prepare<{ hash: string }, ApiTokenRow>("SELECT * FROM api_tokens WHERE hash = @hash"),
     apiTokenById: db.prepare<TenantKey & { tokenId: string }, ApiTokenRow>(
@@ -247,8 +256,9 @@ export function prepareStatements(db: Database.Database) {
          AND (@includeInactive OR (revoke_time IS NULL AND (expire_time IS NULL OR expire_time >= @now)))
        ORDER BY create_time, id LIMIT @limit`,
     ),
-    revokeApiToken: db.prepare<TenantKey & { tokenId: string; time: number }>(
-      `UPDATE api_tokens SET revoke_time = @time
+    // The time and its MAC together, and only the first time.
+    revokeApiToken: db.prepare<TenantKey & { tokenId: string; time: number; revocationMac: string | null }>(
+      `UPDATE api_tokens SET revoke_time = @time, revocation_mac = @revocationMac
        WHERE tenant_id = @tenantId AND id = @tokenId AND revoke_time IS NULL`,
     ),
 
@@ -276,9 +286,10 @@ export function prepareStatements(db: Database.Database) {
        WHERE tenant_id = @tenantId AND key_version < @keyVersion AND ciphertext IS NOT NULL`,
     ),
     listCiphertextsBelow: db.prepare<TenantKey & { keyVersion: number; limit: number }, StoredCiphertextRow>(
-      `SELECT secret_id, version, ciphertext, key_version FROM secret_versions
-       WHERE tenant_id = @tenantId AND key_version < @keyVersion AND ciphertext IS NOT NULL
-       ORDER BY key_version LIMIT @limit`,
+      `SELECT v.secret_id, s.name_key, v.version, v.ciphertext, v.key_version
+       FROM secret_versions v JOIN secrets s ON s.tenant_id = v.tenant_id AND s.id = v.secret_id
+       WHERE v.tenant_id = @tenantId AND v.key_version < @keyVersion AND v.ciphertext IS NOT NULL
+       ORDER BY v.key_version LIMIT @limit`,
     ),
     // The fromKeyVersion guard: a concurrent rewrap or prune makes this a no-op.
     replaceCiphertext: db.prepare<

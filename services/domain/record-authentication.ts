@@ -1,0 +1,63 @@
+/**
+ * What each MAC over a metadata record covers: the fields that decide who may
+ * do what, and nothing an operator may edit freely (display names, labels,
+ * last access). Each message names its kind, so a MAC made for one kind of
+ * record never verifies as another, and is JSON-encoded, so no two different
+ * field lists give the same bytes. The MACs are made under a per-tenant key
+ * the metadata store does not hold (Cipher.mac).
+ */
+import type { SecretType } from "../../kernel/secret-values.js";
+import type { Role } from "./permissions.js";
+
+export interface SecretIdentity {
+  tenantId: string;
+  id: string;
+  name: string;
+  nameKey: string;
+  type: SecretType;
+}
+
+export interface TokenIdentity {
+  tenantId: string;
+  id: string;
+  hash: string;
+  role: Role;
+  allowedSecretPatterns: readonly string[];
+  expireTime?: Date;
+}
+
+function message(fields: unknown[]): Uint8Array {
+  return Buffer.from(JSON.stringify(fields), "utf8");
+}
+
+export function tenantMessage(tenantId: string): Uint8Array {
+  return message(["secrets.v1/tenant", tenantId]);
+}
+
+export function secretIdentityMessage(secret: SecretIdentity): Uint8Array {
+  return message(["secrets.v1/secret-identity", secret.tenantId, secret.id, secret.name, secret.nameKey, secret.type]);
+}
+
+export function secretStateMessage(tenantId: string, secretId: string, state: string): Uint8Array {
+  return message(["secrets.v1/secret-state", tenantId, secretId, state]);
+}
+
+export function secretVersionMessage(tenantId: string, secretId: string, version: number): Uint8Array {
+  return message(["secrets.v1/secret-version", tenantId, secretId, version]);
+}
+
+export function tokenIdentityMessage(token: TokenIdentity): Uint8Array {
+  return message([
+    "secrets.v1/token-identity",
+    token.tenantId,
+    token.id,
+    token.hash,
+    token.role,
+    token.allowedSecretPatterns,
+    token.expireTime?.getTime() ?? null,
+  ]);
+}
+
+export function tokenRevocationMessage(tenantId: string, tokenId: string, revokeTime: Date | undefined): Uint8Array {
+  return message(["secrets.v1/token-revocation", tenantId, tokenId, revokeTime?.getTime() ?? null]);
+}
