@@ -30,6 +30,8 @@
  * - `{{ secrets.X }}}` is a variable followed by a literal `}`, as in mustache.
  * - Mustache tags other than variables (sections, inverted sections, closing
  *   tags, partials, parents, comments) addressing `secrets.` are errors.
+ * - `${{ … }}` (GitHub Actions' and other engines' expression syntax) is never
+ *   a reference: braces right after a `$` stay literal, whatever follows.
  * - Text of a placeholder with an error stays in the parts as literal text, so
  *   the parts always cover the input; callers must check `errors`.
  */
@@ -206,6 +208,14 @@ function matchOpening(text: string, at: number): Opening | undefined {
   return { syntax: "mustache", length, closer: "}}", escape: "\\" };
 }
 
+/** After the run of braces of a `${{` expression that starts at `at`; undefined if none starts there. */
+function skipExpression(text: string, at: number): number | undefined {
+  if (text[at] !== "$" || text[at + 1] !== "{" || text[at + 2] !== "{") return undefined;
+  let end = at + 3;
+  while (text[end] === "{") end++;
+  return end;
+}
+
 /** Quotes config text for a message, shortened: it is placeholder text, never a value. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
@@ -349,6 +359,11 @@ export function parseTemplate(text: string): ParsedTemplate {
       at++;
       continue;
     }
+    const expressionEnd = skipExpression(text, at);
+    if (expressionEnd !== undefined) {
+      at = expressionEnd;
+      continue;
+    }
     const escaped = char === "{" ? undefined : matchOpening(text, at + 1);
     if (escaped !== undefined && escaped.escape === char) {
       literal.push(text.slice(literalFrom, at));
@@ -422,6 +437,11 @@ export function escapeLiteralText(text: string): string {
   let copiedUntil = 0;
   let at = 0;
   while (at < text.length) {
+    const expressionEnd = skipExpression(text, at);
+    if (expressionEnd !== undefined) {
+      at = expressionEnd;
+      continue;
+    }
     const opening = matchOpening(text, at);
     if (opening === undefined) {
       at++;

@@ -9,6 +9,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { parseReference, isReferenceSyntaxError, type Reference } from "../kernel/references.js";
 import { consumerIdFor } from "./consumer-id.js";
 import { collectInputFiles } from "./input-files.js";
+import { decodeUtf8 } from "./utf8-text.js";
 import { parseYamlTemplate, type SourcePosition, type YamlTemplate } from "./yaml-render.js";
 
 export interface LoadedConfig {
@@ -53,9 +54,10 @@ export async function loadConfigs(options: LoadOptions): Promise<LoadedConfig[]>
   const files = await collectInputFiles(options.inputs);
   return Promise.all(
     files.map(async (file) => {
-      const template = parseYamlTemplate(await readFile(file.path, "utf8"));
+      const displayPath = displayPathOf(file.path);
+      const template = parseYamlTemplate(decodeUtf8(await readFile(file.path), displayPath));
       return {
-        displayPath: displayPathOf(file.path),
+        displayPath,
         consumerId: consumerIdFor(file.relativePath, template.documents, { ...options, fileCount: files.length }),
         template,
         ...(options.outputDir !== undefined && { outputPath: join(options.outputDir, file.relativePath) }),

@@ -135,10 +135,11 @@ export function renderYamlTemplate(template: YamlTemplate, valueOf: (referenceTe
   for (const substitution of [...template.substitutions].sort((a, b) => a.start - b.start)) {
     const original = template.source.slice(substitution.start, substitution.end);
     out += template.source.slice(copiedUntil, substitution.start) + renderScalar(substitution, valueOf);
-    // A block scalar becomes one line: its header's comment goes after it, and the last line break it took goes back.
-    const headerComment = /^[|>][^\n]*?\s(#[^\n]*)/.exec(original)?.[1];
+    // A block scalar becomes one line: its header's comment goes after it, and the last line break it took goes
+    // back, as it was written (CRLF in a CRLF file).
+    const headerComment = /^[|>][^\r\n]*?\s(#[^\r\n]*)/.exec(original)?.[1];
     if (headerComment) out += ` ${headerComment}`;
-    if (original.endsWith("\n")) out += "\n";
+    out += /\r?\n$/.exec(original)?.[0] ?? "";
     copiedUntil = substitution.end;
   }
   return out + template.source.slice(copiedUntil);

@@ -130,9 +130,9 @@ describe("reference properties", () => {
         const expected: Array<string | Omit<Reference, "nameKey">> = [];
         let template = "";
         for (const [rawText, { ref, source, syntax }] of segments) {
-          // A literal escape character (or, before mustache, a brace) right before an opening of that family
+          // A literal escape character (or, before mustache, a brace or a `$`) right before an opening of that family
           // would join it; such text is written with the other syntax, so it is left out here.
-          const text = syntax === "canonical" || syntax === "dollar-brace" ? rawText.replace(/\$+$/, "") : rawText.replace(/[\\{]+$/, "");
+          const text = syntax === "canonical" || syntax === "dollar-brace" ? rawText.replace(/\$+$/, "") : rawText.replace(/[\\{$]+$/, "");
           template += escapeLiteralText(text) + source;
           if (text.length > 0) expected.push(text);
           expected.push({ ...ref, syntax, source });

@@ -137,9 +137,23 @@ describe("parseTemplate: escapes", () => {
     expect(shapes("$$<secret.A> $<secret.B>")).toEqual(["$<secret.A> ", ref("$<secret.B>", "B")]);
   });
 
-  it("the wrong escape character does not escape: a backslash before $<secret. and a $ before {{", () => {
+  it("the wrong escape character does not escape: a backslash before $<secret.", () => {
     expect(shapes("\\$<secret.A>")).toEqual(["\\", ref("$<secret.A>", "A")]);
-    expect(shapes("${{ secrets.A }}")).toEqual(["$", ref("{{ secrets.A }}", "A", [], [], "mustache")]);
+  });
+
+  it("${{ … }} (GitHub Actions and other engines' expressions) is never a reference: left as written", () => {
+    for (const text of [
+      "${{ secrets.A }}",
+      "${{secrets.A}}",
+      "${{{ secrets.A }}}",
+      "$${{ secrets.A }}",
+      "echo \"${{ secrets.GITHUB_TOKEN }}\" ${{ secrets.A | x }} ${{ secrets. }}",
+      "${{ format('{0}', secrets.A) }}",
+    ]) {
+      expect(parseTemplate(text), text).toEqual({ parts: [{ kind: "text", text }], errors: [] });
+      expect(escapeLiteralText(text), text).toBe(text);
+    }
+    expect(shapes("${{ secrets.A }} {{ secrets.B }}")).toEqual(["${{ secrets.A }} ", ref("{{ secrets.B }}", "B", [], [], "mustache")]);
   });
 
   it("escapeLiteralText escapes every opening, of every syntax", () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { parseYamlTemplate, renderYamlTemplate, type ValueForRender } from "../../sidecar/yaml-render.js";
+import { readWithPyYaml } from "./pyyaml.js";
 
 const TRICKY_VALUES = [
   "yes", "no", "on", "off", "y", "n", "true", "False", "null", "Null", "~", "", "0123", "0o17", "0x1F", "1e3", "1_000", ".inf", "-.inf",
@@ -48,6 +49,16 @@ describe("a substituted value is exactly that string when the output is parsed",
       for (const version of ["1.2", "1.1"] as const) expect(pick(parse(out, { version }))).toBe(value);
       if (!block) expect(out.split("\n").length).toBe(wrap("x").split("\n").length); // one line stays one line
     });
+  });
+
+  it("PyYAML (YAML 1.1, libyaml) reads every value back exactly, in every position", () => {
+    const cases = CONTEXTS.flatMap(([context, wrap, pick]) =>
+      TRICKY_VALUES.map((value) => ({ context, value, pick, out: renderAll(wrap("$<secret.X>"), () => string(value)) })),
+    );
+    const read = readWithPyYaml(cases.map((c) => c.out));
+    const results = cases.map((c, i) => ({ context: c.context, value: c.value, read: c.pick(read[i]![0]) }));
+    expect(results.filter((r) => r.read !== r.value)).toEqual([]);
+    expect(results).toHaveLength(CONTEXTS.length * TRICKY_VALUES.length);
   });
 
   it("inside longer strings, several per scalar", () => {
