@@ -3,6 +3,7 @@
  * line, runs the command, and turns any failure into one `error:` line on
  * stderr (details indented beneath) and an exit status per status class.
  */
+import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { Command, CommanderError, Option } from "commander";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerContextCommands } from "./commands/contexts.js";
@@ -40,6 +41,7 @@ function buildProgram(): Command {
 }
 
 export async function runCli(argv: readonly string[]): Promise<number> {
+  keepLeadingByteOrderMarks();
   try {
     await buildProgram().parseAsync(argv);
     return EXIT.ok;

@@ -2,6 +2,7 @@
  * Secret types and their values: what a valid value of each type is, and the
  * one byte encoding a value is encrypted in.
  */
+import { jsonNodeText, jsonStringValue, jsonTree, selectJsonNode } from "./json-text.js";
 import type { FieldViolation } from "./field-violation.js";
 
 export type SecretType = "TOKEN" | "USERNAME_PASSWORD" | "JSON";
@@ -9,7 +10,8 @@ export type SecretType = "TOKEN" | "USERNAME_PASSWORD" | "JSON";
 export type SecretValue =
   | { type: "TOKEN"; token: string }
   | { type: "USERNAME_PASSWORD"; username: string; password: string }
-  | { type: "JSON"; object: Record<string, unknown> };
+  /** The JSON object's text exactly as given, never re-serialised: numbers keep their digits. */
+  | { type: "JSON"; json: string };
 
 /** Largest encoded value accepted, in bytes. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -67,10 +69,9 @@ export function parseSecretValue(
       break;
     }
     case "json": {
-      const object = parseJsonObject(input.json);
-      if (typeof object === "string")
-        into.push({ field: `${field}.json`, description: object, reason: "INVALID_JSON" });
-      else value = { type: "JSON", object };
+      const problem = jsonObjectProblem(input.json);
+      if (problem) into.push({ field: `${field}.json`, description: problem, reason: "INVALID_JSON" });
+      else value = { type: "JSON", json: input.json };
       break;
     }
   }
@@ -81,8 +82,8 @@ export function parseSecretValue(
   return value;
 }
 
-/** The JSON object, or a description of why the text is not one (never quoting the text). */
-function parseJsonObject(text: string): Record<string, unknown> | string {
+/** Why the text is not a JSON object (never quoting the text), or undefined when it is one. */
+function jsonObjectProblem(text: string): string | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -91,7 +92,7 @@ function parseJsonObject(text: string): Record<string, unknown> | string {
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
     return `must be a JSON object, not ${parsed === null ? "null" : Array.isArray(parsed) ? "an array" : typeof parsed}`;
-  return parsed as Record<string, unknown>;
+  return undefined;
 }
 
 function fieldOfType(type: SecretType): string {
@@ -110,7 +111,7 @@ export function encodeSecretValue(value: SecretValue): Uint8Array {
     case "USERNAME_PASSWORD":
       return Buffer.from(JSON.stringify({ username: value.username, password: value.password }), "utf8");
     case "JSON":
-      return Buffer.from(JSON.stringify(value.object), "utf8");
+      return Buffer.from(value.json, "utf8");
   }
 }
 
@@ -124,7 +125,7 @@ export function decodeSecretValue(type: SecretType, plaintext: Uint8Array): Secr
       return { type, username, password };
     }
     case "JSON":
-      return { type, object: JSON.parse(text) as Record<string, unknown> };
+      return { type, json: text };
   }
 }
 
@@ -148,15 +149,12 @@ export function selectField(value: SecretValue, path: readonly string[]): Select
       if (path.length === 1 && path[0] === "password") return { kind: "STRING", value: value.password };
       return undefined;
     case "JSON": {
-      let node: unknown = value.object;
-      for (const key of path) {
-        if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
-        node = (node as Record<string, unknown>)[key];
-      }
-      if (typeof node === "string") return { kind: "STRING", value: node };
-      if (node !== null && typeof node === "object") return { kind: "JSON", value: JSON.stringify(node) };
-      // Numbers, booleans and null become their JSON text, which is what a config expects to see.
-      return { kind: "STRING", value: JSON.stringify(node) };
+      const node = selectJsonNode(value.json, jsonTree(value.json), path);
+      if (!node) return undefined;
+      if (node.type === "string") return { kind: "STRING", value: jsonStringValue(value.json, node) };
+      if (node.type === "object" || node.type === "array") return { kind: "JSON", value: jsonNodeText(value.json, node) };
+      // Numbers, booleans and null are their JSON text, digits as written: what a config expects to see.
+      return { kind: "STRING", value: jsonNodeText(value.json, node) };
     }
   }
 }

@@ -21,6 +21,8 @@ const common = {
   banner: { js: requireShim },
   logLevel: "warning",
   write: false,
+  // Its UMD main requires its own files at run time, out of esbuild's sight; its ES build does not.
+  alias: { "jsonc-parser": "./node_modules/jsonc-parser/lib/esm/main.js" },
 };
 
 const builds = [

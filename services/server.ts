@@ -17,6 +17,7 @@ import { bootstrapDefaultTenant } from "./admin/tenant-setup.js";
 import { openBackends, type Backends } from "./backends.js";
 import type { ServiceConfig } from "./config.js";
 import type { Logger } from "./logger.js";
+import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { HealthReporter } from "./ops/health.js";
 import { ServiceMetrics } from "./ops/metrics.js";
 import { addReflection } from "./ops/reflection.js";
@@ -39,6 +40,7 @@ export interface RunningService extends Backends {
 }
 
 export async function startService(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  keepLeadingByteOrderMarks();
   const credentialsFiles = await readTlsFiles(config);
   const credentials = credentialsFiles
     ? // With a client CA, a client without a certificate chaining to it is refused at the handshake.

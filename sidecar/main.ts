@@ -3,6 +3,7 @@
  * against the secrets service. Modes: plan, render, exec, watch. Arguments
  * after `--` are the workload's command line (exec, watch).
  */
+import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { Command, CommanderError } from "commander";
 import { delimiter } from "node:path";
 import { SidecarLog } from "./log.js";
@@ -169,6 +170,7 @@ function program(log: SidecarLog, command: string[], setStatus: (status: Promise
 
 /** Runs the CLI on `argv` (without node and script); resolves with the exit status. */
 export async function runSidecar(argv: readonly string[]): Promise<number> {
+  keepLeadingByteOrderMarks();
   const split = argv.indexOf("--");
   const own = split === -1 ? [...argv] : argv.slice(0, split);
   const command = split === -1 ? [] : argv.slice(split + 1);

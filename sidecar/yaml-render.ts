@@ -149,7 +149,7 @@ function renderScalar(substitution: Substitution, valueOf: (referenceText: strin
   const [only] = substitution.parts;
   if (substitution.parts.length === 1 && only?.kind === "reference") {
     const resolved = valueOf(only.reference.source);
-    if (resolved.kind === ValueKind.JSON) return yamlFlowNode(JSON.parse(resolved.value));
+    if (resolved.kind === ValueKind.JSON) return yamlFlowNode(resolved.value);
   }
   const text = substitution.parts.map((part) => (part.kind === "text" ? part.text : valueOf(part.reference.source).value)).join("");
   return yamlStringScalar(text, substitution.plainAllowed);

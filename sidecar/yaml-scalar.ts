@@ -5,6 +5,7 @@
  * flow collection, so a whole-scalar JSON reference becomes a mapping in place.
  */
 import { parse } from "yaml";
+import { jsonMembers, jsonNodeText, jsonStringValue, jsonTree, type JsonNode } from "../kernel/json-text.js";
 
 const NAMED_ESCAPES: Record<string, string> = {
   "\\": "\\\\",
@@ -73,11 +74,19 @@ export function yamlStringScalar(value: string, plainAllowed: boolean): string {
   return plainAllowed && isPlainSafe(value) ? value : yamlDoubleQuoted(value);
 }
 
-/** A parsed JSON value as a one-line YAML flow node. */
-export function yamlFlowNode(json: unknown): string {
-  if (typeof json === "string") return yamlDoubleQuoted(json);
-  if (json === null || typeof json === "boolean" || typeof json === "number") return JSON.stringify(json);
-  if (Array.isArray(json)) return `[${json.map(yamlFlowNode).join(", ")}]`;
-  const entries = Object.entries(json as Record<string, unknown>);
-  return `{${entries.map(([key, item]) => `${yamlDoubleQuoted(key)}: ${yamlFlowNode(item)}`).join(", ")}}`;
+/** JSON text as a one-line YAML flow node; numbers keep their digits as written (never rounded through a double). */
+export function yamlFlowNode(jsonText: string): string {
+  const node = (json: JsonNode): string => {
+    switch (json.type) {
+      case "string":
+        return yamlDoubleQuoted(jsonStringValue(jsonText, json));
+      case "array":
+        return `[${(json.children ?? []).map(node).join(", ")}]`;
+      case "object":
+        return `{${[...jsonMembers(jsonText, json)].map(([key, item]) => `${yamlDoubleQuoted(key)}: ${node(item)}`).join(", ")}}`;
+      default:
+        return jsonNodeText(jsonText, json);
+    }
+  };
+  return node(jsonTree(jsonText));
 }
