@@ -82,7 +82,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     ])
       server.addService(definition, implementation);
     if (config.connectListen !== "")
-      connectServer = await serveConnect(config.connectListen, credentialsFiles, (router) => {
+      connectServer = await serveConnect(config.connectListen, credentialsFiles, config.maxMessageBytes, (router) => {
         addConnectService(router, SecretsService, secrets, pipeline);
         addConnectService(router, ResolverService, resolver, pipeline);
         addConnectService(router, AdminService, admin, pipeline);

@@ -41,17 +41,22 @@ export function isTokenActive(token: ApiTokenRecord, now: Date): boolean {
   return token.revokeTime === undefined && (token.expireTime === undefined || token.expireTime > now);
 }
 
+/** The token of a well-formed `authorization: Bearer <token>` header; throws UNAUTHENTICATED otherwise (no lookup: cheap enough to check before reading a body). */
+export function bearerToken(authorization: string | undefined): string {
+  if (authorization === undefined || authorization === "")
+    throw unauthenticated("missing authorization header: send `authorization: Bearer <token>`");
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization.trim());
+  if (!match) throw unauthenticated("authorization header must be `Bearer <token>`");
+  return match[1]!;
+}
+
 /** Resolves an `authorization` header value to a caller, or throws UNAUTHENTICATED. */
 export async function authenticate(
   store: MetadataStore,
   authorization: string | undefined,
   now: Date,
 ): Promise<Caller> {
-  if (authorization === undefined || authorization === "")
-    throw unauthenticated("missing authorization header: send `authorization: Bearer <token>`");
-  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization.trim());
-  if (!match) throw unauthenticated("authorization header must be `Bearer <token>`");
-  const token = await store.findApiTokenByHash(hashApiToken(match[1]!));
+  const token = await store.findApiTokenByHash(hashApiToken(bearerToken(authorization)));
   // One message for unknown, revoked and expired: a probe learns nothing.
   if (!token || !isTokenActive(token, now)) throw unauthenticated("the token is not valid (unknown, expired or revoked)");
   return {

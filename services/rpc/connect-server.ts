@@ -1,8 +1,10 @@
 /** The HTTP/1.1 server behind the Connect-protocol endpoint (HTTPS with the gRPC port's certificate when TLS is on). */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { bearerToken } from "../auth/api-tokens.js";
+import { ServiceError, type StatusCodeName } from "../domain/errors.js";
 import { listen, type ListeningServer } from "../ops/http-listener.js";
 
 export interface TlsFiles {
@@ -15,9 +17,15 @@ export interface TlsFiles {
 export function serveConnect(
   address: string,
   tls: TlsFiles | undefined,
+  maxMessageBytes: number,
   routes: (router: ConnectRouter) => void,
 ): Promise<ListeningServer> {
-  const handler = connectNodeAdapter({ routes });
+  const api = connectNodeAdapter({ routes, readMaxBytes: maxMessageBytes });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = refusalBeforeBody(req, maxMessageBytes);
+    if (refusal) refuse(req, res, refusal);
+    else api(req, res);
+  };
   const server = tls
     ? createHttpsServer(
         { cert: tls.cert, key: tls.key, ...(tls.clientCa && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }) },
@@ -25,4 +33,33 @@ export function serveConnect(
       )
     : createHttpServer(handler);
   return listen(server, address);
+}
+
+/**
+ * What is wrong with an API call that can be seen before its body is read:
+ * no well-formed bearer token, or a declared body over the message size
+ * limit. (The token itself is looked up by the call pipeline, as for gRPC.)
+ */
+function refusalBeforeBody(req: IncomingMessage, maxMessageBytes: number): ServiceError | undefined {
+  if (req.method === "GET" || req.method === "HEAD") return undefined;
+  try {
+    bearerToken(req.headers.authorization);
+  } catch (error) {
+    return error as ServiceError;
+  }
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > maxMessageBytes)
+    return new ServiceError("RESOURCE_EXHAUSTED", `the request body is larger than the limit of ${maxMessageBytes} bytes`, {
+      reason: "MESSAGE_TOO_LARGE",
+    });
+  return undefined;
+}
+
+const HTTP_STATUS: Partial<Record<StatusCodeName, number>> = { UNAUTHENTICATED: 401, RESOURCE_EXHAUSTED: 413 };
+
+/** Answers with a Connect error and closes the connection, so the unread body is never read. */
+function refuse(req: IncomingMessage, res: ServerResponse, error: ServiceError): void {
+  res.on("finish", () => req.socket.destroy());
+  res.writeHead(HTTP_STATUS[error.code] ?? 400, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify({ code: error.code.toLowerCase(), message: error.message }));
 }
