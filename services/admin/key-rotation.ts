@@ -60,6 +60,10 @@ export async function* rotateTenantKey(
   }
   // Counted again rather than trusted from the loop: another writer or an
   // abort may have left values below. Only a store with none is retired.
+  // Known gap: a write that sealed with the old version before the rotation
+  // and commits after this count would be stored under a retired version.
+  // Writes seal and store within one call, so the window is one write's
+  // duration at the moment the rewrap finishes.
   const remaining = await store.countCiphertextsBelow(tenantId, keyVersion);
   const retiredBelow = remaining === 0 ? await cipher.retireKeyVersionsBelow(tenantId, keyVersion) : minDecryptionVersion;
   yield progress(true, remaining, retiredBelow);

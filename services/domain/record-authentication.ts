@@ -26,27 +26,28 @@ export interface TokenIdentity {
   expireTime?: Date;
 }
 
-function message(fields: unknown[]): Uint8Array {
-  return Buffer.from(JSON.stringify(fields), "utf8");
+/** A message is text (canonical JSON); the MAC is over its UTF-8 bytes. */
+function message(fields: unknown[]): string {
+  return JSON.stringify(fields);
 }
 
-export function tenantMessage(tenantId: string): Uint8Array {
+export function tenantMessage(tenantId: string): string {
   return message(["secrets.v1/tenant", tenantId]);
 }
 
-export function secretIdentityMessage(secret: SecretIdentity): Uint8Array {
+export function secretIdentityMessage(secret: SecretIdentity): string {
   return message(["secrets.v1/secret-identity", secret.tenantId, secret.id, secret.name, secret.nameKey, secret.type]);
 }
 
-export function secretStateMessage(tenantId: string, secretId: string, state: string): Uint8Array {
+export function secretStateMessage(tenantId: string, secretId: string, state: string): string {
   return message(["secrets.v1/secret-state", tenantId, secretId, state]);
 }
 
-export function secretVersionMessage(tenantId: string, secretId: string, version: number): Uint8Array {
+export function secretVersionMessage(tenantId: string, secretId: string, version: number): string {
   return message(["secrets.v1/secret-version", tenantId, secretId, version]);
 }
 
-export function tokenIdentityMessage(token: TokenIdentity): Uint8Array {
+export function tokenIdentityMessage(token: TokenIdentity): string {
   return message([
     "secrets.v1/token-identity",
     token.tenantId,
@@ -58,6 +59,6 @@ export function tokenIdentityMessage(token: TokenIdentity): Uint8Array {
   ]);
 }
 
-export function tokenRevocationMessage(tenantId: string, tokenId: string, revokeTime: Date | undefined): Uint8Array {
+export function tokenRevocationMessage(tenantId: string, tokenId: string, revokeTime: Date | undefined): string {
   return message(["secrets.v1/token-revocation", tenantId, tokenId, revokeTime?.getTime() ?? null]);
 }

@@ -2,6 +2,12 @@
  * Makes and checks the MACs of authority-bearing records with the cipher's
  * per-tenant record key (Cipher.mac). One cipher call per batch of records;
  * MACs travel as base64url text, compared in constant time.
+ *
+ * A check that succeeded is remembered (what the MAC covers, and the MAC),
+ * so the records read on every call (the caller's token, hot secrets) cost a
+ * map lookup instead of an HMAC. Sound because record keys never change: the
+ * same message and MAC always check the same way. Bounded; forgotten whole
+ * when full.
  */
 import { timingSafeEqual } from "node:crypto";
 import {
@@ -20,7 +26,11 @@ import type { ApiTokenMacs, ApiTokenRecord, SecretMacs, SecretRecord, SecretStat
 /** Which MAC of a record failed, for the log (never a value: records hold none). */
 export type MacFailure = "missing" | "identity" | "state" | "version" | "revocation" | "tenant";
 
+const MAX_REMEMBERED = 10_000;
+
 export class RecordMacs {
+  private readonly verified = new Set<string>();
+
   constructor(private readonly cipher: Cipher) {}
 
   async tenant(tenantId: string): Promise<string> {
@@ -59,44 +69,65 @@ export class RecordMacs {
   /** Checks a tenant record; undefined where it holds. */
   async checkTenant(tenant: TenantRecord): Promise<MacFailure | undefined> {
     if (tenant.mac === undefined) return "missing";
-    return same(tenant.mac, await this.tenant(tenant.id)) ? undefined : "tenant";
+    const [holds] = await this.verify(tenant.id, [[tenantMessage(tenant.id), tenant.mac]]);
+    return holds ? undefined : "tenant";
   }
 
   /** Checks secrets of one tenant (MACs under `tenantId`'s key); one entry per secret, undefined where it holds. */
   async checkSecrets(tenantId: string, secrets: readonly SecretRecord[]): Promise<(MacFailure | undefined)[]> {
-    if (secrets.length === 0) return [];
-    const expected = await this.macs(
+    const holds = await this.verify(
       tenantId,
-      secrets.flatMap((s) => [
-        secretIdentityMessage(s),
-        secretStateMessage(s.tenantId, s.id, s.state),
-        secretVersionMessage(s.tenantId, s.id, s.version),
+      secrets.flatMap((s): [string, string][] => [
+        [secretIdentityMessage(s), s.macs?.identity ?? ""],
+        [secretStateMessage(s.tenantId, s.id, s.state), s.macs?.state ?? ""],
+        [secretVersionMessage(s.tenantId, s.id, s.version), s.macs?.version ?? ""],
       ]),
     );
     return secrets.map(({ macs }, i) => {
       if (!macs) return "missing";
-      if (!same(macs.identity, expected[3 * i]!)) return "identity";
-      if (!same(macs.state, expected[3 * i + 1]!)) return "state";
-      return same(macs.version, expected[3 * i + 2]!) ? undefined : "version";
+      if (!holds[3 * i]) return "identity";
+      if (!holds[3 * i + 1]) return "state";
+      return holds[3 * i + 2] ? undefined : "version";
     });
   }
 
   /** Checks tokens of one tenant; one entry per token, undefined where it holds. */
   async checkTokens(tenantId: string, tokens: readonly ApiTokenRecord[]): Promise<(MacFailure | undefined)[]> {
-    if (tokens.length === 0) return [];
-    const expected = await this.macs(
+    const holds = await this.verify(
       tenantId,
-      tokens.flatMap((t) => [tokenIdentityMessage(t), tokenRevocationMessage(t.tenantId, t.id, t.revokeTime)]),
+      tokens.flatMap((t): [string, string][] => [
+        [tokenIdentityMessage(t), t.macs?.identity ?? ""],
+        [tokenRevocationMessage(t.tenantId, t.id, t.revokeTime), t.macs?.revocation ?? ""],
+      ]),
     );
     return tokens.map(({ macs }, i) => {
       if (!macs) return "missing";
-      if (!same(macs.identity, expected[2 * i]!)) return "identity";
-      return same(macs.revocation, expected[2 * i + 1]!) ? undefined : "revocation";
+      if (!holds[2 * i]) return "identity";
+      return holds[2 * i + 1] ? undefined : "revocation";
     });
   }
 
-  private async macs(tenantId: string, messages: Uint8Array[]): Promise<string[]> {
-    return (await this.cipher.mac(tenantId, messages)).map((tag) => Buffer.from(tag).toString("base64url"));
+  /** Whether each (message, stored MAC) pair holds under the tenant's key; one cipher call for what is not remembered. */
+  private async verify(tenantId: string, pairs: readonly [message: string, mac: string][]): Promise<boolean[]> {
+    const keys = pairs.map(([message, mac]) => `${tenantId}\n${mac}\n${message}`);
+    const holds = keys.map((key) => this.verified.has(key));
+    const unknown = pairs.flatMap(([, mac], i) => (mac !== "" && !holds[i] ? [i] : []));
+    const expected = unknown.length === 0 ? [] : await this.macs(tenantId, unknown.map((i) => pairs[i]![0]));
+    unknown.forEach((pairIndex, i) => {
+      holds[pairIndex] = same(pairs[pairIndex]![1], expected[i]!);
+      if (!holds[pairIndex]) return;
+      if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+      this.verified.add(keys[pairIndex]!);
+    });
+    return holds;
+  }
+
+  private async macs(tenantId: string, messages: readonly string[]): Promise<string[]> {
+    const tags = await this.cipher.mac(
+      tenantId,
+      messages.map((message) => Buffer.from(message, "utf8")),
+    );
+    return tags.map((tag) => Buffer.from(tag).toString("base64url"));
   }
 }
 
