@@ -47,19 +47,31 @@ function runsToCompletion(pod: IPod): string | undefined {
   return restartPolicy === "Always" ? undefined : `restartPolicy ${restartPolicy}`;
 }
 
-/** The sidecar's user: the one the targets run as (so they can read the 0600 files), else the image's. */
-function sidecarUser(pod: IPod, targets: string[], request: InjectionRequest): number | string {
-  if (request.runAsUser !== undefined) return request.runAsUser;
+/** Each target's effective runAsUser (container, else pod), where the spec says one. */
+function targetUsers(pod: IPod, targets: string[]): Map<string, number | undefined> {
   const spec = pod.spec!;
   const byName = new Map([...spec.containers, ...(spec.initContainers ?? [])].map((c) => [c.name, c]));
-  const users = new Map<number, string[]>();
-  for (const name of targets) {
-    const user = byName.get(name)!.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
-    if (user !== undefined && user !== 0) users.set(user, [...(users.get(user) ?? []), name]);
-  }
-  if (users.size > 1)
-    return `the app containers run as different users (${[...users].map(([user, names]) => `${names.join(", ")}: ${user}`).join("; ")}); the rendered files (0600) are readable by one: set run-as-user or containers`;
-  return users.keys().next().value ?? DEFAULT_SIDECAR_USER;
+  return new Map(targets.map((name) => [name, byName.get(name)!.securityContext?.runAsUser ?? spec.securityContext?.runAsUser]));
+}
+
+/**
+ * The sidecar's user: the one the targets run as, so they can read the 0600 files (and, with
+ * reload-signal, so the sidecar may signal them), else the image's; or the problems with that.
+ */
+function sidecarUser(pod: IPod, targets: string[], request: InjectionRequest, prefix: string): { user: number; problems: string[] } {
+  const users = targetUsers(pod, targets);
+  const nonRoot = new Map<number, string[]>();
+  for (const [name, user] of users) if (user !== undefined && user !== 0) nonRoot.set(user, [...(nonRoot.get(user) ?? []), name]);
+  const user = request.runAsUser ?? nonRoot.keys().next().value ?? DEFAULT_SIDECAR_USER;
+  const problems: string[] = [];
+  if (request.runAsUser === undefined && nonRoot.size > 1)
+    problems.push(
+      `the app containers run as different users (${[...nonRoot].map(([id, names]) => `${names.join(", ")}: ${id}`).join("; ")}); the rendered files (0600) are readable by one: set ${prefix}/run-as-user or ${prefix}/containers`,
+    );
+  const others = [...users].filter(([, id]) => id !== user).map(([name]) => name);
+  if (request.reloadSignal !== undefined && others.length > 0)
+    problems.push(`${prefix}/reload-signal: the sidecar (user ${user}) can signal only processes of its own user; set runAsUser ${user} on ${others.join(", ")}`);
+  return { user, problems };
 }
 
 function targetProblems(pod: IPod, targets: string[], request: InjectionRequest, prefix: string): string[] {
@@ -89,14 +101,14 @@ export function decide(pod: IPod, namespace: string, config: InjectorConfig): De
   const targets = request.containers ?? pod.spec!.containers.map((container) => container.name);
   const problems = targetProblems(pod, targets, request, prefix);
   if (problems.length > 0) return { kind: "refuse", problems };
-  const user = sidecarUser(pod, targets, request);
-  if (typeof user === "string") problems.push(user);
+  const { user, problems: userProblems } = sidecarUser(pod, targets, request, prefix);
+  problems.push(...userProblems);
   const chosen = request.mode ?? config.defaultMode;
   const completing = runsToCompletion(pod);
   const mode: Mode = chosen === "init+sidecar" && completing !== undefined ? "init-only" : chosen;
   const reloads = request.reloadCommand !== undefined || request.reloadSignal !== undefined;
   if (reloads && chosen === "init-only") problems.push(`${prefix}/reload-*: mode init-only renders once and never reloads; choose another mode or drop the reload annotations`);
-  if (problems.length > 0 || typeof user === "string") return { kind: "refuse", problems };
+  if (problems.length > 0) return { kind: "refuse", problems };
 
   const fsGroup = pod.spec!.securityContext?.fsGroup === undefined ? user : undefined;
   const notes = [

@@ -67,6 +67,12 @@ describe("secrets-injector refusals", () => {
     expect(review.response.status!.message).toContain("payments: 2000; worker: 3000");
   });
 
+  it("refuses reload-signal when the sidecar could not signal the app (another user)", () => {
+    const pod = deploymentPod({ ...base, [`${PREFIX}/reload-signal`]: "HUP", [`${PREFIX}/reload-process`]: "payments", [`${PREFIX}/run-as-user`]: "1000" });
+    const { review } = admit(reviewOf(pod), CONFIG);
+    expect(review.response.status!.message).toContain("reload-signal: the sidecar (user 1000) can signal only processes of its own user; set runAsUser 1000 on payments");
+  });
+
   it.each([
     [{ kind: { group: "apps", version: "v1", kind: "Deployment" } }, "admits pods only, got apps/v1 Deployment"],
     [{ subResource: "status" }, "admits pods only, got v1 Pod (status)"],
