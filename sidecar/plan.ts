@@ -11,6 +11,7 @@ import { WatchEventType } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretState } from "../gen/secrets/v1/types_pb.js";
 import type { Reference } from "../kernel/references.js";
 import { formatWhere, loadConfigs, type LoadOptions } from "./configs.js";
+import { LocalFault } from "./local-files.js";
 import { problemLine } from "./reference-problems.js";
 import type { ResolverClient } from "./resolver-client.js";
 
@@ -29,6 +30,7 @@ async function checkName(client: ResolverClient, name: string): Promise<NameVerd
     }
     return { ok: false, reason: "the service ended the check early" };
   } catch (error) {
+    if (error instanceof LocalFault) throw error; // reported once, not per name
     const connectError = ConnectError.from(error);
     if (connectError.code === Code.PermissionDenied) return { ok: false, reason: "not granted to this token" };
     return { ok: false, reason: `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}` };

@@ -40,6 +40,16 @@ export function callProblems(error: unknown, requested: readonly string[], occur
   );
 }
 
+/**
+ * A hint when the token's role may not resolve at all (an admin or viewer
+ * token): the whole call is denied, rather than some names not granted.
+ */
+export function roleHint(error: unknown): string | undefined {
+  const connectError = ConnectError.from(error);
+  if (connectError.code !== Code.PermissionDenied || connectError.findDetails(ReferenceErrorsSchema).length > 0) return undefined;
+  return "hint: rendering needs a workload token (ROLE_WORKLOAD) that grants these names; admin and viewer tokens cannot resolve values";
+}
+
 /** In file order: by path, then line and column (lines without a position keep their place at the end). */
 export function sortProblems(problems: string[]): string[] {
   const key = (line: string) => /^(.*?):(\d+):(\d+) /.exec(line);

@@ -15,7 +15,8 @@ import {
   type LoadedConfig,
   type LoadOptions,
 } from "./configs.js";
-import { callProblems, sortProblems, templateProblems } from "./reference-problems.js";
+import { LocalFault } from "./local-files.js";
+import { callProblems, roleHint, sortProblems, templateProblems } from "./reference-problems.js";
 import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
 import type { ResolverClient } from "./resolver-client.js";
 import { sensitiveTexts, type ResolvedReference } from "./sensitive-texts.js";
@@ -87,7 +88,10 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
       const response = await client.resolveSecrets(batch, auditConsumer, signal);
       response.values.forEach((value, i) => values.set(batch[i]!, value));
     } catch (error) {
+      if (error instanceof LocalFault) return { ok: false, problems: [error.message] };
       problems.push(...callProblems(error, batch, occurrences));
+      const hint = roleHint(error);
+      if (hint !== undefined && !problems.includes(hint)) problems.push(hint);
     }
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
@@ -97,6 +101,7 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
     try {
       await client.setConsumerReferences(config.consumerId, references, signal);
     } catch (error) {
+      if (error instanceof LocalFault) return { ok: false, problems: [error.message] };
       problems.push(...callProblems(error, references, occurrences));
     }
   }

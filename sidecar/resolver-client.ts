@@ -1,18 +1,18 @@
 /**
  * The sidecar's connection to ResolverService: generated Connect client over
  * gRPC (HTTP/2), TLS when asked, the bearer token read from a file on every
- * call (so a rotated, re-mounted token is picked up), a deadline per call, and
- * retries of transient failures with capped exponential backoff and jitter.
+ * call (so a rotated, re-mounted token is picked up; see local-files.ts), a
+ * deadline per call, and retries of transient failures with capped exponential backoff and jitter.
  */
-import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { readFileSync } from "node:fs";
 import {
   ResolverService,
   type ResolveSecretsResponse,
   type WatchSecretsResponse,
 } from "../gen/secrets/v1/resolver_service_pb.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
+import { readCaFile, readToken } from "./local-files.js";
 
 export interface ConnectionOptions {
   /** host:port, or a URL (http:// or https://). */
@@ -47,15 +47,11 @@ export interface ResolverClient {
 }
 
 export function createResolverClient(options: ConnectionOptions): ResolverClient {
-  const auth: Interceptor = (next) => (request) => {
-    const token = readFileSync(options.tokenFile, "utf8").trim();
-    request.header.set("authorization", `Bearer ${token}`);
-    return next(request);
-  };
-  const ca = options.caFile === undefined ? undefined : readFileSync(options.caFile);
+  // Read before each call, outside the transport, so that a local fault stays a LocalFault.
+  const headers = () => ({ authorization: `Bearer ${readToken(options.tokenFile)}` });
+  const ca = options.caFile === undefined ? undefined : readCaFile(options.caFile);
   const transport = createGrpcTransport({
     baseUrl: baseUrlOf(options),
-    interceptors: [auth],
     // Pings find a dead connection under a quiet watch stream.
     pingIntervalMs: 15_000,
     ...(ca !== undefined && { nodeOptions: { ca } }),
@@ -75,13 +71,13 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
 
   return {
     resolveSecrets: (references, consumerId, signal) =>
-      withRetries(() => client.resolveSecrets({ references, consumerId }, { timeoutMs: options.timeoutMs, signal }), signal),
+      withRetries(() => client.resolveSecrets({ references, consumerId }, { timeoutMs: options.timeoutMs, signal, headers: headers() }), signal),
     setConsumerReferences: async (consumerId, references, signal) => {
       await withRetries(
-        () => client.setConsumerReferences({ consumerId, references }, { timeoutMs: options.timeoutMs, signal }),
+        () => client.setConsumerReferences({ consumerId, references }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),
         signal,
       );
     },
-    watchSecrets: (names, signal) => client.watchSecrets({ names }, { signal }),
+    watchSecrets: (names, signal) => client.watchSecrets({ names }, { signal, headers: headers() }),
   };
 }
