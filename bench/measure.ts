@@ -81,7 +81,9 @@ async function measureWithH2load(
   const countsAfter = await fetchCallCounts(service.metricsAddress);
   for (let i = 0; i < SAMPLE_CALLS; i++) await call.call(0, i);
 
-  const failure = h2loadFailure(result, encoded.success, callsBetween(countsBefore, countsAfter, "countedAs" in encoded.success ? encoded.success.countedAs : ""));
+  const { success } = encoded;
+  const finishedByCode = "countedAs" in success ? callsBetween(countsBefore, countsAfter, success.countedAs) : new Map<string, number>();
+  const failure = h2loadFailure(result, success, finishedByCode);
   if (failure) throw new Error(`${call.label} (h2load): ${failure}`);
   return loadFigures(
     call.label,
