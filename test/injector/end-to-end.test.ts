@@ -6,11 +6,13 @@
  * native sidecar's command runs against the test service; its startup probe
  * passes only once the render is complete; the app's command reads the
  * rendered file and exits; the sidecar stops on SIGTERM as the kubelet
- * stops it when the app containers are done.
+ * stops it when the app containers are done. A Job's pod: its render-once
+ * init container exits 0 before the job's command, or 1 with nothing
+ * written when a reference fails.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { IContainer } from "kubernetes-models/v1/Container";
@@ -19,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { admit } from "../../injector/admission.js";
 import { expectNoValues, spawnSidecar, startSidecarFixture, token, type SidecarFixture } from "../sidecar/support.js";
-import { applyAndValidate, CONFIG, deploymentPod, PREFIX, reviewOf } from "./reviews.js";
+import { applyAndValidate, CONFIG, deploymentPod, jobPod, PREFIX, reviewOf } from "./reviews.js";
 
 const run = promisify(execFile);
 const repoRoot = join(import.meta.dirname, "../..");
@@ -45,10 +47,10 @@ afterAll(async () => {
 });
 
 /** Host directories standing in for the pod's volumes, filled as the kubelet would. */
-async function materialiseVolumes(pod: IPod): Promise<Map<string, string>> {
+async function materialiseVolumes(pod: IPod, podName: string): Promise<Map<string, string>> {
   const dirs = new Map<string, string>();
   for (const volume of pod.spec!.volumes ?? []) {
-    const dir = join(f.dir, "volumes", volume.name);
+    const dir = join(f.dir, podName, volume.name);
     await mkdir(dir, { recursive: true });
     dirs.set(volume.name, dir);
     if (volume.configMap) await writeFile(join(dir, "service.yaml"), SERVICE_CONFIG);
@@ -77,6 +79,23 @@ function onHost(container: IContainer, volumes: Map<string, string>): (text: str
   };
 }
 
+/** Starts an injected container's command (the sidecar's bin) on the host. */
+function startInjected(container: IContainer, volumes: Map<string, string>) {
+  const path = onHost(container, volumes);
+  const env = Object.fromEntries(container.env!.map((e) => [e.name, path(e.value!)]));
+  const [node, bin, ...args] = [...container.command!, ...container.args!].map(path);
+  expect([node, bin]).toEqual([process.execPath, join(repoRoot, "bin/secrets-sidecar.js")]);
+  return spawnSidecar([...args, "--backoff-base-ms", "50"], { env });
+}
+
+/** Runs an app container's shell command, its output path mapped onto the rendered volume. */
+async function runApp(container: IContainer, volumes: Map<string, string>, outputPath: string): Promise<string> {
+  const command = container.command!.map((part) => part.replaceAll(outputPath, onHost(container, volumes)(outputPath)));
+  return (await run(command[0]!, command.slice(1))).stdout;
+}
+
+const hashesIn = (sha256sumOutput: string) => sha256sumOutput.split("\n").filter(Boolean).map((line) => line.split(/\s+/)[0]);
+
 async function probe(command: string[]): Promise<boolean> {
   try {
     await run(command[0]!, command.slice(1));
@@ -97,18 +116,13 @@ describe("an injected pod, run for real", () => {
     original.spec!.containers[0]!.command = ["sh", "-c", "sha256sum /run/secrets/rendered/service.yaml /run/secrets/rendered/worker.yaml"];
     const { review } = admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined });
     const pod = applyAndValidate(original, review);
-    const volumes = await materialiseVolumes(pod);
+    const volumes = await materialiseVolumes(pod, "deployment-pod");
 
     const sidecar = pod.spec!.initContainers![0]!;
     expect(sidecar.restartPolicy).toBe("Always");
-    const sidecarPath = onHost(sidecar, volumes);
-    const probeCommand = sidecar.startupProbe!.exec!.command!.map(sidecarPath);
+    const probeCommand = sidecar.startupProbe!.exec!.command!.map(onHost(sidecar, volumes));
     expect(await probe(probeCommand)).toBe(false);
-
-    const env = Object.fromEntries(sidecar.env!.map((e) => [e.name, sidecarPath(e.value!)]));
-    const [node, bin, ...args] = [...sidecar.command!, ...sidecar.args!].map(sidecarPath);
-    expect([node, bin]).toEqual([process.execPath, join(repoRoot, "bin/secrets-sidecar.js")]);
-    const running = spawnSidecar([...args, "--backoff-base-ms", "50"], { env });
+    const running = startInjected(sidecar, volumes);
 
     // The probe passes only once both files are complete.
     const renderedDir = volumes.get("secrets-rendered")!;
@@ -119,11 +133,8 @@ describe("an injected pod, run for real", () => {
     expect(rendered[1]).toBe(WORKER_CONFIG.replace("$<secret.WORKER_PASSWORD>", VALUES[1]!));
 
     // The app container: its command, with its mounts, reads the rendered files and exits.
-    const app = pod.spec!.containers[0]!;
-    const appPath = onHost(app, volumes);
-    const appCommand = app.command!.map((part) => part.replaceAll("/run/secrets/rendered", appPath("/run/secrets/rendered")));
-    const { stdout } = await run(appCommand[0]!, appCommand.slice(1));
-    expect(stdout.split("\n").filter(Boolean).map((line) => line.split(/\s+/)[0])).toEqual(rendered.map(sha256));
+    const stdout = await runApp(pod.spec!.containers[0]!, volumes, "/run/secrets/rendered");
+    expect(hashesIn(stdout)).toEqual(rendered.map(sha256));
 
     // The app is done: the kubelet sends SIGTERM to the native sidecar, which exits cleanly.
     running.child.kill("SIGTERM");
@@ -133,5 +144,31 @@ describe("an injected pod, run for real", () => {
     // Its consumers are registered under the pod's namespace.
     const consumers = await f.admin.secrets.listSecretConsumers({ name: "STRIPE_KEY" });
     expect(consumers.consumers.map((c) => c.id)).toEqual(["payments/service/payments"]);
+  });
+
+  it("a Job's pod in init+sidecar mode: the render container exits 0, then the job's command reads the file", async () => {
+    const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/configmap`]: "migrate-configs", [`${PREFIX}/mode`]: "init+sidecar" };
+    const original = jobPod(annotations);
+    original.spec!.containers[0]!.command = ["sh", "-c", "sha256sum /run/secrets/rendered/service.yaml"];
+    const pod = applyAndValidate(original, admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review);
+    expect(pod.spec!.containers.map((c) => c.name)).toEqual(["migrate"]); // nothing left running after the job
+    const volumes = await materialiseVolumes(pod, "job-pod");
+
+    const render = startInjected(pod.spec!.initContainers![0]!, volumes);
+    expect((await render.exited).code).toBe(0);
+    const stdout = await runApp(pod.spec!.containers[0]!, volumes, "/run/secrets/rendered");
+    expect(hashesIn(stdout)).toEqual([sha256(SERVICE_CONFIG.replace("$<secret.STRIPE_KEY>", VALUES[0]!))]);
+    expectNoValues(render.output(), VALUES);
+  });
+
+  it("fails closed: a render with an unknown reference exits 1 and writes nothing, so the job never starts", async () => {
+    const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/mode`]: "init-only", [`${PREFIX}/config.bad.yaml`]: "key: $<secret.NOT_THERE>\n" };
+    const original = jobPod(annotations);
+    const pod = applyAndValidate(original, admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review);
+    const volumes = await materialiseVolumes(pod, "failing-job-pod");
+    const render = startInjected(pod.spec!.initContainers![0]!, volumes);
+    expect((await render.exited).code).toBe(1);
+    expect(render.output()).toContain("NOT_THERE");
+    expect(await readdir(volumes.get("secrets-rendered")!)).toEqual([]);
   });
 });
