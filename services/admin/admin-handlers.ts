@@ -6,7 +6,7 @@ import { mintApiToken } from "../auth/api-tokens.js";
 import { ServiceError, throwIfInvalid } from "../domain/errors.js";
 import { checkTenantId } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
-import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, secretPatternProblem } from "../domain/permissions.js";
+import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole, secretPatternProblem } from "../domain/permissions.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
@@ -103,12 +103,18 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         includeInactive: request.includeInactive,
         now: new Date(),
       });
-      return { apiTokens: page.items.map(apiTokenMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
+      const manageable = page.items.filter((token) => mayManageTokenRole(ctx.caller.role, token.role));
+      return { apiTokens: manageable.map(apiTokenMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
     },
 
     async revokeApiToken(request, ctx) {
       ctx.audit.resources = [request.tokenId];
-      const revoked = await store.revokeApiToken(ctx.caller.tenantId, request.tokenId, new Date());
+      const target = await findApiToken(store, ctx.caller.tenantId, request.tokenId);
+      // A token the caller may not manage reads as missing, as it is missing from its list.
+      const revoked =
+        target && mayManageTokenRole(ctx.caller.role, target.role)
+          ? await store.revokeApiToken(ctx.caller.tenantId, request.tokenId, new Date())
+          : undefined;
       if (!revoked)
         throw new ServiceError("NOT_FOUND", `API token "${request.tokenId}" not found`, { reason: "TOKEN_NOT_FOUND" });
       return { apiToken: apiTokenMessage(revoked) };
@@ -152,4 +158,16 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
       }
     },
   };
+}
+
+/** A tenant's token by id (the store looks tokens up by hash only; a tenant holds few tokens). */
+async function findApiToken(store: MetadataStore, tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.listApiTokens(tenantId, { limit: 1000, includeInactive: true, now: new Date(), ...(cursor && { cursor }) });
+    const found = page.items.find((token) => token.id === tokenId);
+    if (found) return found;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
 }

@@ -48,8 +48,19 @@ export function roleAllows(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
 
-/** Roles a token may be created with through the API (platform admin only comes from bootstrap). */
+/** Roles a token may be created with through the API (platform admin only comes from bootstrap or break-glass). */
 export const ASSIGNABLE_ROLES: readonly Role[] = ["ADMIN", "VIEWER", "WORKLOAD"];
+
+/**
+ * Whether a caller may list or revoke tokens of `tokenRole`: a tenant admin
+ * only roles it could create, so it can neither see nor revoke the platform
+ * admin's token and lock the platform out; a platform admin any (so that it
+ * can revoke a stolen platform-admin token after a break-glass).
+ */
+export function mayManageTokenRole(callerRole: Role, tokenRole: Role): boolean {
+  if (!roleAllows(callerRole, "token.manage")) return false;
+  return callerRole === "PLATFORM_ADMIN" || ASSIGNABLE_ROLES.includes(tokenRole);
+}
 
 /** Patterns one workload token may carry. */
 export const MAX_PATTERNS_PER_TOKEN = 100;
