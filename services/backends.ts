@@ -24,9 +24,14 @@ export interface Backends {
   cipher: Cipher;
 }
 
-export async function openBackends(config: ServiceConfig, logger: Logger): Promise<Backends> {
+/** What the service observes of the backends beyond their calls. */
+export interface BackendObserver {
+  changeFeedHealthChanged(up: boolean): void;
+}
+
+export async function openBackends(config: ServiceConfig, logger: Logger, observer?: BackendObserver): Promise<Backends> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore(config, logger);
+  const store = await openStore(config, logger, observer);
   try {
     const cipher = await openCipher(config, logger);
     const authenticated = new AuthenticatedStore(store, new RecordMacs(cipher), (report) =>
@@ -42,7 +47,7 @@ export async function openBackends(config: ServiceConfig, logger: Logger): Promi
   }
 }
 
-async function openStore(config: ServiceConfig, logger: Logger): Promise<MetadataStore> {
+async function openStore(config: ServiceConfig, logger: Logger, observer?: BackendObserver): Promise<MetadataStore> {
   switch (config.store) {
     case "sqlite": {
       const { SqliteMetadataStore } = await import("./adapters/sqlite/sqlite-metadata-store.js");
@@ -58,7 +63,13 @@ async function openStore(config: ServiceConfig, logger: Logger): Promise<Metadat
         uri: config.mongodb.uri,
         database: config.mongodb.database,
         auditRetentionDays: config.auditRetentionDays,
+        // 0 (no call limit) falls back to the store's default.
+        transactionTimeoutMs: config.callTimeoutMs,
         onChangeFeedError: (error) => logger.warn({ err: error }, "MongoDB change stream interrupted; resuming"),
+        onChangeFeedHealth: (up) => {
+          observer?.changeFeedHealthChanged(up);
+          if (up) logger.info("MongoDB change stream open again");
+        },
       });
     }
   }

@@ -47,7 +47,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       grpc.ServerCredentials.createSsl(credentialsFiles.clientCa ?? null, [{ cert_chain: credentialsFiles.cert, private_key: credentialsFiles.key }], credentialsFiles.clientCa !== undefined)
     : grpc.ServerCredentials.createInsecure();
   const metrics = new ServiceMetrics();
-  const opened = await openBackends(config, logger);
+  const opened = await openBackends(config, logger, metrics);
   const backends: Backends = {
     store: metrics.instrument("store", opened.store),
     cipher: metrics.instrument("cipher", opened.cipher),

@@ -43,8 +43,19 @@ export class ServiceMetrics implements CallObserver {
     registers: [this.registry],
   });
 
+  private readonly changeFeedDown = new Gauge({
+    name: "secrets_change_feed_down",
+    help: "1 while the metadata store's change feed (MongoDB change stream) is down and reopening, else 0; watchers get no changes meanwhile",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.changeFeedDown.set(0);
+  }
+
+  changeFeedHealthChanged(up: boolean): void {
+    this.changeFeedDown.set(up ? 0 : 1);
   }
 
   streamStarted(method: string): void {

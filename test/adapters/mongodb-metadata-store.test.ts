@@ -5,7 +5,6 @@
  * (the real driver against a port where nothing listens). The store itself
  * runs the port contract in test/contract when MONGODB_URI is set.
  */
-import { EventEmitter } from "node:events";
 import {
   MongoClient,
   MongoNetworkError,
@@ -13,7 +12,7 @@ import {
   MongoServerSelectionError,
   type ChangeStreamDocument,
 } from "mongodb";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BackendUnavailableError } from "../../services/domain/errors.js";
 import {
   auditFilter,
@@ -27,13 +26,9 @@ import { MongoMetadataStore } from "../../services/adapters/mongodb/mongo-metada
 import { AUDIT_TTL_INDEX, COLLECTIONS, indexDefinitions, type SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
 import {
   SECRET_CHANGE_PIPELINE,
-  SecretChangeFeed,
   secretChangeFromStreamEvent,
-  type ChangeStreamLike,
-  type StreamStart,
 } from "../../services/adapters/mongodb/secret-change-feed.js";
 import { encodeCursor, encodeTimeIdCursor } from "../../services/adapters/keyset-pages.js";
-import type { SecretChangeEvent } from "../../services/ports/metadata-store.js";
 
 describe("MongoDB index definitions", () => {
   const defs = indexDefinitions(30);
@@ -280,102 +275,5 @@ describe("secret change stream events", () => {
     ).toBeUndefined();
     expect(secretChangeFromStreamEvent(change({ operationType: "delete" }))).toBeUndefined();
     expect(secretChangeFromStreamEvent(change({ operationType: "drop" }))).toBeUndefined();
-  });
-});
-
-/** An event emitter with the ChangeStream methods the feed uses; stands in for the driver's stream object only. */
-class StubStream extends EventEmitter implements ChangeStreamLike {
-  closed = false;
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-}
-
-describe("SecretChangeFeed", () => {
-  let opened: { start: StreamStart; stream: StubStream }[] = [];
-  const feed = (onError?: (e: unknown) => void) =>
-    new SecretChangeFeed(
-      (start) => {
-        const stream = new StubStream();
-        opened.push({ start, stream });
-        return stream;
-      },
-      { retryDelayMs: 20, startMarginMs: 2000, onError },
-    );
-  const insert = (id: string) => ({ _id: { _data: id }, operationType: "insert", fullDocument: secretDoc({ version: 1 }) });
-
-  afterEach(() => {
-    opened = [];
-  });
-
-  it("opens one stream with the first listener, starting a margin before it, and closes it with the last", async () => {
-    const changes = feed();
-    expect(opened).toHaveLength(0);
-    const before = Date.now();
-    const stopFirst = changes.subscribe(() => undefined);
-    const after = Date.now();
-    const stopSecond = changes.subscribe(() => undefined);
-    expect(opened).toHaveLength(1);
-    // The stream starts the margin before the moment of the first subscription.
-    const startAt = (opened[0]!.start as { startAt: Date }).startAt.getTime();
-    expect(startAt).toBeGreaterThanOrEqual(before - 2000);
-    expect(startAt).toBeLessThanOrEqual(after - 2000);
-    stopFirst();
-    expect(opened[0]!.stream.closed).toBe(false);
-    stopSecond();
-    await Promise.resolve();
-    expect(opened[0]!.stream.closed).toBe(true);
-  });
-
-  it("delivers each change to every listener, keeping on when one throws", () => {
-    const errors: unknown[] = [];
-    const changes = feed((e) => errors.push(e));
-    const seen: SecretChangeEvent[] = [];
-    changes.subscribe(() => {
-      throw new Error("listener failure");
-    });
-    changes.subscribe((event) => seen.push(event));
-    opened[0]!.stream.emit("change", insert("t1"));
-    expect(seen.map((e) => e.kind)).toEqual(["CREATED"]);
-    expect(errors).toHaveLength(1);
-  });
-
-  it("reopens after an error from the last resume token", async () => {
-    const errors: unknown[] = [];
-    const changes = feed((e) => errors.push(e));
-    changes.subscribe(() => undefined);
-    const first = opened[0]!.stream;
-    first.emit("change", insert("t1"));
-    first.emit("resumeTokenChanged", { _data: "t2" });
-    first.emit("error", new MongoNetworkError("connection reset"));
-    expect(first.closed).toBe(true);
-    await vi.waitFor(() => expect(opened).toHaveLength(2));
-    expect(opened[1]!.start).toEqual({ resumeAfter: { _data: "t2" } });
-    expect(errors).toHaveLength(1);
-  });
-
-  it("starts afresh when the resume token is no longer in the oplog", async () => {
-    const changes = feed(() => undefined);
-    changes.subscribe(() => undefined);
-    opened[0]!.stream.emit("change", insert("t1"));
-    opened[0]!.stream.emit("error", new MongoServerError({ message: "resume point no longer in the oplog", code: 286 }));
-    await vi.waitFor(() => expect(opened).toHaveLength(2));
-    expect(opened[1]!.start).toHaveProperty("startAt");
-  });
-
-  it("does not reopen once the last listener has gone", () => {
-    vi.useFakeTimers();
-    try {
-      const changes = feed(() => undefined);
-      const stop = changes.subscribe(() => undefined);
-      opened[0]!.stream.emit("error", new MongoNetworkError("connection reset"));
-      expect(vi.getTimerCount()).toBe(1); // the reopen is scheduled…
-      stop();
-      expect(vi.getTimerCount()).toBe(0); // …and cancelled with the last listener
-      vi.advanceTimersByTime(10 * 20);
-      expect(opened).toHaveLength(1);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

@@ -66,6 +66,7 @@ import {
   type TokenDoc,
   type VersionDoc,
 } from "./mongo-schema.js";
+import { runBoundedTransaction } from "./mongo-transactions.js";
 import { SECRET_CHANGE_PIPELINE, SECRET_CHANGE_STREAM_OPTIONS, SecretChangeFeed } from "./secret-change-feed.js";
 
 /** Construction options (SECRETS_STORE=mongodb). Configuration maps flags/env onto this. */
@@ -89,7 +90,16 @@ export interface MongoMetadataStoreOptions {
   appName?: string;
   /** Told about change stream errors (the feed reopens by itself) and listener errors. */
   onChangeFeedError?: (error: unknown) => void;
+  /** Told when the change feed goes down and when it is open again (for a metric). */
+  onChangeFeedHealth?: (up: boolean) => void;
+  /** How long a transaction, retries included, may take before failing UNAVAILABLE: the call's deadline; default 30 000 ms. */
+  transactionTimeoutMs?: number;
 }
+
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/** How long the change feed may be down (reopening) before health reports the store unavailable. */
+const CHANGE_FEED_DOWN_GRACE_MS = 10_000;
 
 /** The most consumer ids an IN_USE outcome names. */
 const MAX_BLOCKING_CONSUMERS = 100;
@@ -128,6 +138,7 @@ export class MongoMetadataStore implements MetadataStore {
   private readonly tokens: Collection<TokenDoc>;
   private readonly audit: Collection<AuditDoc>;
   private readonly feed: SecretChangeFeed;
+  private readonly transactionTimeoutMs: number;
   private closed = false;
 
   private constructor(
@@ -141,15 +152,11 @@ export class MongoMetadataStore implements MetadataStore {
     this.consumers = db.collection<ConsumerDoc>(COLLECTIONS.consumers);
     this.tokens = db.collection<TokenDoc>(COLLECTIONS.tokens);
     this.audit = db.collection<AuditDoc>(COLLECTIONS.audit);
+    this.transactionTimeoutMs = options.transactionTimeoutMs || DEFAULT_TRANSACTION_TIMEOUT_MS;
     this.feed = new SecretChangeFeed(
-      (start) =>
-        this.secrets.watch<SecretDoc>(SECRET_CHANGE_PIPELINE, {
-          ...SECRET_CHANGE_STREAM_OPTIONS,
-          ...("resumeAfter" in start
-            ? { resumeAfter: start.resumeAfter }
-            : { startAtOperationTime: new Timestamp({ t: Math.floor(start.startAt.getTime() / 1000), i: 0 }) }),
-        }),
-      { onError: options.onChangeFeedError },
+      (start) => this.secrets.watch<SecretDoc>(SECRET_CHANGE_PIPELINE, { ...SECRET_CHANGE_STREAM_OPTIONS, ...start }),
+      () => clusterTimeOf(db),
+      { onError: options.onChangeFeedError, onHealthChange: options.onChangeFeedHealth },
     );
   }
 
@@ -579,6 +586,10 @@ export class MongoMetadataStore implements MetadataStore {
 
   async ping(): Promise<void> {
     if (this.closed) throw new BackendUnavailableError(BACKEND, "the store is closed");
+    // Watchers silently missing changes is an outage too; a reopen within the grace is not.
+    const feedDown = this.feed.downSince();
+    if (feedDown && Date.now() - feedDown.getTime() >= CHANGE_FEED_DOWN_GRACE_MS)
+      throw new BackendUnavailableError(BACKEND, `the secrets change stream has been down since ${feedDown.toISOString()}`);
     try {
       await this.client.db("admin").command({ ping: 1 });
     } catch (error) {
@@ -612,9 +623,13 @@ export class MongoMetadataStore implements MetadataStore {
       throw new Error("usage counts: a referenced secret is missing inside the transaction");
   }
 
-  /** Runs `work` in one transaction (retried by the driver on transient conflicts), with the store's error mapping. */
+  /** Runs `work` in one transaction (retried on transient conflicts within the call's deadline), with the store's error mapping. */
   private transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
-    return this.run(() => this.client.withSession((session) => session.withTransaction(() => work(session), TRANSACTION_OPTIONS)));
+    return this.run(() =>
+      this.client.withSession((session) =>
+        runBoundedTransaction(session, () => work(session), { ...TRANSACTION_OPTIONS, timeoutMs: this.transactionTimeoutMs }),
+      ),
+    );
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
@@ -659,6 +674,14 @@ async function connectWithin(options: MongoMetadataStoreOptions): Promise<MongoC
       pause = Math.min(pause * 2, 5000);
     }
   }
+}
+
+/** The cluster's time now, from a reply's operationTime (replica sets and sharded clusters report it). */
+async function clusterTimeOf(db: Db): Promise<Timestamp> {
+  const reply = await db.command({ ping: 1 });
+  const time: unknown = reply.operationTime ?? reply.$clusterTime?.clusterTime;
+  if (!(time instanceof Timestamp)) throw new Error("MongoDB reported no operationTime: the change feed needs a replica set");
+  return time;
 }
 
 function versionDoc(tenantId: string, secretId: string, version: NewSecretVersion): VersionDoc {

@@ -9,7 +9,7 @@
  * - audit events expire through a TTL index after the configured retention.
  * The definitions are data so a test can check them and `ensureIndexes` applies them.
  */
-import { MongoServerError, type CreateIndexesOptions, type Db, type IndexSpecification } from "mongodb";
+import { MongoServerError, type CreateIndexesOptions, type Db, type Document, type IndexSpecification } from "mongodb";
 import type { ApiTokenRecord, AuditEventRecord, SecretRecord } from "../../ports/metadata-store.js";
 
 export const COLLECTIONS = {
@@ -122,30 +122,59 @@ export function indexDefinitions(auditRetentionDays: number = DEFAULT_AUDIT_RETE
   ];
 }
 
-/** MongoDB's IndexOptionsConflict: an index of that name exists with other options. */
-const INDEX_OPTIONS_CONFLICT = 85;
+/** MongoDB's NamespaceExists (another replica created the collection first) and NamespaceNotFound. */
+const NAMESPACE_EXISTS = 48;
+const NAMESPACE_NOT_FOUND = 26;
 
 /**
- * Creates the indexes (idempotent) and turns on pre- and post-images for the
- * secrets collection, which the change feed needs to describe deletes.
- * A changed audit retention is applied to the existing TTL index with collMod.
+ * Brings the collections and indexes to what the store needs, changing only
+ * what differs, so a restart with everything in place needs nothing beyond
+ * listCollections and listIndexes. That matters: `collMod` is not in
+ * MongoDB's built-in readWrite role, and a least-privilege user without it
+ * must still be able to restart the service (see the README's privileges).
+ * - the secrets collection keeps pre- and post-images (the change feed needs
+ *   them to describe deletes): created with them, or switched on with collMod;
+ * - missing indexes are created; a changed audit retention is applied to the
+ *   existing TTL index with collMod.
  */
 export async function ensureIndexes(db: Db, auditRetentionDays?: number): Promise<void> {
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  if (!existing.has(COLLECTIONS.secrets))
-    await db.createCollection(COLLECTIONS.secrets, { changeStreamPreAndPostImages: { enabled: true } });
-  else await db.command({ collMod: COLLECTIONS.secrets, changeStreamPreAndPostImages: { enabled: true } });
-
+  await ensureSecretsCollection(db);
+  const existing = new Map<string, Document[]>();
   for (const definition of indexDefinitions(auditRetentionDays)) {
-    try {
-      await db.collection(definition.collection).createIndex(definition.key, definition.options);
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === INDEX_OPTIONS_CONFLICT && definition.options.name === AUDIT_TTL_INDEX))
-        throw error;
+    if (!existing.has(definition.collection)) existing.set(definition.collection, await listIndexes(db, definition.collection));
+    const found = existing.get(definition.collection)!.find((index) => index.name === definition.options.name);
+    if (!found) await db.collection(definition.collection).createIndex(definition.key, definition.options);
+    else if (definition.options.expireAfterSeconds !== undefined && found.expireAfterSeconds !== definition.options.expireAfterSeconds)
       await db.command({
         collMod: definition.collection,
-        index: { name: AUDIT_TTL_INDEX, expireAfterSeconds: definition.options.expireAfterSeconds },
+        index: { name: definition.options.name, expireAfterSeconds: definition.options.expireAfterSeconds },
       });
+  }
+}
+
+async function ensureSecretsCollection(db: Db): Promise<void> {
+  const [current] = await db.listCollections({ name: COLLECTIONS.secrets }).toArray();
+  if (!current) {
+    try {
+      await db.createCollection(COLLECTIONS.secrets, { changeStreamPreAndPostImages: { enabled: true } });
+      return;
+    } catch (error) {
+      // Two replicas starting at once: the other one created it; check what it made.
+      if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
+      return ensureSecretsCollection(db);
     }
+  }
+  const options = (current as { options?: { changeStreamPreAndPostImages?: { enabled?: unknown } } }).options;
+  if (options?.changeStreamPreAndPostImages?.enabled !== true)
+    await db.command({ collMod: COLLECTIONS.secrets, changeStreamPreAndPostImages: { enabled: true } });
+}
+
+async function listIndexes(db: Db, collection: string): Promise<Document[]> {
+  try {
+    return await db.collection(collection).listIndexes().toArray();
+  } catch (error) {
+    // A collection that does not exist yet has no indexes; createIndex creates it.
+    if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return [];
+    throw error;
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * The MongoDB change feed's open/resume logic against stub streams that
+ * behave like the driver's ChangeStream events ("change", "resumeTokenChanged",
+ * "error", and "close"/"end" when the server ends the cursor after an
+ * invalidate), with the cluster time a server reply reports.
+ */
+import { EventEmitter } from "node:events";
+import { MongoNetworkError, MongoServerError, Timestamp } from "mongodb";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
+import { SecretChangeFeed, type ChangeStreamLike, type StreamStart } from "../../services/adapters/mongodb/secret-change-feed.js";
+import type { SecretChangeEvent } from "../../services/ports/metadata-store.js";
+
+/** An event emitter with the ChangeStream methods the feed uses; stands in for the driver's stream object only. */
+class StubStream extends EventEmitter implements ChangeStreamLike {
+  closed = false;
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+const secretDoc = (): SecretDoc => ({
+  _id: "s-1",
+  tenantId: "acme",
+  name: "DB_PASSWORD",
+  nameKey: "db_password",
+  displayName: "",
+  description: "",
+  labels: [],
+  type: "STRING",
+  state: "ACTIVE",
+  version: 1,
+  revision: 1,
+  createTime: new Date(1_700_000_000_000),
+  updateTime: new Date(1_700_000_000_000),
+  usageCount: 0,
+} as unknown as SecretDoc);
+
+/** The primary's clock, far from this host's: the feed must go by it. */
+const CLUSTER_SECONDS = 1_000_000;
+
+describe("SecretChangeFeed", () => {
+  let opened: { start: StreamStart; stream: StubStream }[] = [];
+  let clusterTimeAnswers: (() => Promise<Timestamp>)[] = [];
+  const health: boolean[] = [];
+  const feed = (onError?: (e: unknown) => void) =>
+    new SecretChangeFeed(
+      (start) => {
+        const stream = new StubStream();
+        opened.push({ start, stream });
+        return stream;
+      },
+      () => (clusterTimeAnswers.shift() ?? (async () => new Timestamp({ t: CLUSTER_SECONDS, i: 7 })))(),
+      { retryDelayMs: 20, startMarginMs: 2000, onError, onHealthChange: (up) => health.push(up) },
+    );
+  const insert = (id: string) => ({ _id: { _data: id }, operationType: "insert", fullDocument: secretDoc() });
+
+  afterEach(() => {
+    opened = [];
+    clusterTimeAnswers = [];
+    health.length = 0;
+  });
+
+  it("opens one stream with the first listener, starting a margin before the cluster's time (not this host's clock), and closes it with the last", async () => {
+    const changes = feed();
+    expect(opened).toHaveLength(0);
+    const stopFirst = changes.subscribe(() => undefined);
+    const stopSecond = changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    expect(opened[0]!.start).toEqual({ startAtOperationTime: new Timestamp({ t: CLUSTER_SECONDS - 2, i: 0 }) });
+    stopFirst();
+    expect(opened[0]!.stream.closed).toBe(false);
+    stopSecond();
+    await Promise.resolve();
+    expect(opened[0]!.stream.closed).toBe(true);
+  });
+
+  it("delivers each change to every listener, keeping on when one throws", async () => {
+    const errors: unknown[] = [];
+    const changes = feed((e) => errors.push(e));
+    const seen: SecretChangeEvent[] = [];
+    changes.subscribe(() => {
+      throw new Error("listener failure");
+    });
+    changes.subscribe((event) => seen.push(event));
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    opened[0]!.stream.emit("change", insert("t1"));
+    expect(seen.map((e) => e.kind)).toEqual(["CREATED"]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("reopens after an error from the last resume token, reporting itself down meanwhile", async () => {
+    const errors: unknown[] = [];
+    const changes = feed((e) => errors.push(e));
+    changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    const first = opened[0]!.stream;
+    first.emit("change", insert("t1"));
+    first.emit("resumeTokenChanged", { _data: "t2" });
+    first.emit("error", new MongoNetworkError("connection reset"));
+    expect(first.closed).toBe(true);
+    expect(changes.downSince()).toBeInstanceOf(Date);
+    await vi.waitFor(() => expect(opened).toHaveLength(2));
+    expect(opened[1]!.start).toEqual({ resumeAfter: { _data: "t2" } });
+    expect(errors).toHaveLength(1);
+    expect(health).toEqual([false, true]);
+    expect(changes.downSince()).toBeUndefined();
+  });
+
+  it("reopens when the stream closes without an error (an invalidate: collection dropped or renamed), from the cluster's time", async () => {
+    const changes = feed(() => undefined);
+    const seen: SecretChangeEvent[] = [];
+    changes.subscribe((event) => seen.push(event));
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    opened[0]!.stream.emit("change", insert("t1"));
+    // What the driver does after an invalidate: the cursor is exhausted and the stream emits close.
+    opened[0]!.stream.emit("close");
+    await vi.waitFor(() => expect(opened).toHaveLength(2));
+    expect(opened[1]!.start).toHaveProperty("startAtOperationTime");
+    opened[1]!.stream.emit("change", insert("t3"));
+    expect(seen).toHaveLength(2);
+    expect(health).toEqual([false, true]);
+  });
+
+  it("keeps retrying while the cluster cannot say its time", async () => {
+    const errors: unknown[] = [];
+    clusterTimeAnswers = [async () => Promise.reject(new MongoNetworkError("connection refused"))];
+    const changes = feed((e) => errors.push(e));
+    changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    expect(errors).toHaveLength(1);
+    expect(health).toEqual([false, true]);
+  });
+
+  it("starts afresh when the resume token is no longer in the oplog", async () => {
+    const changes = feed(() => undefined);
+    changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    opened[0]!.stream.emit("change", insert("t1"));
+    opened[0]!.stream.emit("error", new MongoServerError({ message: "resume point no longer in the oplog", code: 286 }));
+    await vi.waitFor(() => expect(opened).toHaveLength(2));
+    expect(opened[1]!.start).toHaveProperty("startAtOperationTime");
+  });
+
+  it("does not reopen once the last listener has gone, and is not down then", async () => {
+    const changes = feed(() => undefined);
+    const stop = changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    opened[0]!.stream.emit("error", new MongoNetworkError("connection reset"));
+    stop();
+    expect(changes.downSince()).toBeUndefined();
+    // A fresh subscription opens exactly one new stream (the stopped one's timer does nothing).
+    changes.subscribe(() => undefined);
+    await vi.waitFor(() => expect(opened).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(opened).toHaveLength(2);
+  });
+});
