@@ -44,7 +44,8 @@ function recordingMongo() {
           },
       },
     );
-  const client = { withSession: async (work: any) => work({ withTransaction: async (inner: any) => inner() }) };
+  const session = { startTransaction: () => undefined, commitTransaction: async () => undefined, abortTransaction: async () => undefined };
+  const client = { withSession: async (work: any) => work(session) };
   // The constructor is private: connect() would need a server. Only the collections are stood in.
   const Store = MongoMetadataStore as unknown as new (client: unknown, db: unknown, options: unknown) => MongoMetadataStore;
   const store = new Store(client, { collection }, { uri: "mongodb://unused", database: "unused" });
