@@ -12,10 +12,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RotateTenantKeyResponse } from "../../gen/secrets/v1/admin_service_pb.js";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { LocalKeyringCipher } from "../../services/adapters/local-keyring/local-keyring-cipher.js";
+import { VaultTransitCipher } from "../../services/adapters/vault-transit/vault-transit-cipher.js";
 import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
 import { REWRAP_BATCH_SIZE, rotateTenantKey, type RotationProgress } from "../../services/admin/key-rotation.js";
 import { associatedData } from "../../services/domain/associated-data.js";
 import { DecryptionFailedError } from "../../services/ports/cipher.js";
+import { VaultTransitStandIn } from "../adapters/vault-transit-stand-in.js";
 import { connectClients, startTestService, type TestService } from "../support/service.js";
 import { editStoreFile } from "./store-file.js";
 
@@ -112,5 +114,46 @@ describe("key retirement at the rotation seam (SQLite + local keyring)", () => {
     for await (const progress of rotateTenantKey(store, cipher, "acme", new AbortController().signal)) complete.push(progress);
     expect(complete.at(-1)).toMatchObject({ keyVersion: 3, done: true, minDecryptionVersion: 3, remaining: 0 });
     await expect(cipher.decrypt("acme", [sealedFirst[0]!])).rejects.toBeInstanceOf(DecryptionFailedError);
+  });
+});
+
+describe("key retirement at the rotation seam (SQLite + Vault transit stand-in)", () => {
+  it("raises min_decryption_version only once the rewrap is complete", async () => {
+    const standIn = new VaultTransitStandIn();
+    const address = await standIn.start();
+    const dir = await mkdtemp(join(tmpdir(), "key-retirement-vault-"));
+    const store = SqliteMetadataStore.open(join(dir, "secrets.db"));
+    const cipher = await VaultTransitCipher.connect({ address, auth: { method: "token", token: "test-root-token" } });
+    cleanups.push(async () => {
+      await cipher.close();
+      await store.close();
+      await standIn.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await cipher.createTenantKey("acme");
+    const aad = associatedData({ tenantId: "acme", secretId: "sec_1", nameKey: "db", version: 1 });
+    const [sealed] = await cipher.encrypt("acme", [{ plaintext: Buffer.from("v"), associatedData: aad }]);
+    const now = new Date();
+    await store.createSecret(
+      { tenantId: "acme", id: "sec_1", name: "DB", nameKey: "db", displayName: "", description: "", labels: {}, type: "TOKEN", createTime: now },
+      { version: 1, createTime: now, createdBy: "test", ...sealed! },
+    );
+    const old = [{ ciphertext: sealed!.ciphertext, associatedData: aad }];
+
+    // Interrupted before any rewrap: nothing retired, the old version still opens.
+    const abort = new AbortController();
+    let last: RotationProgress | undefined;
+    for await (const progress of rotateTenantKey(store, cipher, "acme", abort.signal)) {
+      abort.abort();
+      last = progress;
+    }
+    expect(last).toMatchObject({ keyVersion: 2, done: true, minDecryptionVersion: 1, remaining: 1 });
+    expect(standIn.requestsTo(/\/config$/)).toHaveLength(0);
+    expect(await cipher.decrypt("acme", old)).toHaveLength(1);
+
+    for await (const progress of rotateTenantKey(store, cipher, "acme", new AbortController().signal)) last = progress;
+    expect(last).toMatchObject({ keyVersion: 3, done: true, minDecryptionVersion: 3, remaining: 0 });
+    expect(standIn.requestsTo(/\/config$/).map((r) => r.body)).toEqual([{ min_decryption_version: 3 }]);
+    await expect(cipher.decrypt("acme", old)).rejects.toBeInstanceOf(DecryptionFailedError);
   });
 });
