@@ -19,6 +19,7 @@ import {
   type SidecarOptions,
 } from "./options.js";
 import type { OutputMask } from "./output-mask.js";
+import { withOutputLock } from "./output-lock.js";
 import { runPlan } from "./plan.js";
 import { clearReady, markReady } from "./ready-file.js";
 import { renderConfigs, type RenderResult } from "./renderer.js";
@@ -40,7 +41,7 @@ function workloadEnv(outputDir: string, result: SuccessfulRender): NodeJS.Proces
 
 async function render(inputs: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = renderSettings(inputs, options);
-  const result = await renderConfigs(createResolverClient(connectionOptions(options)), settings);
+  const result = await withOutputLock(settings.outputDir, () => renderConfigs(createResolverClient(connectionOptions(options)), settings));
   if (!result.ok) {
     log.problems("render failed; nothing was written:", result.problems);
     return 1;
@@ -61,7 +62,7 @@ async function outputMask(log: SidecarLog): Promise<OutputMask> {
 async function exec(inputs: string[], command: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = renderSettings(inputs, options);
   const mask = await outputMask(log);
-  const result = await renderConfigs(createResolverClient(connectionOptions(options)), settings);
+  const result = await withOutputLock(settings.outputDir, () => renderConfigs(createResolverClient(connectionOptions(options)), settings));
   if (!result.ok) {
     log.problems("render failed; nothing was written and the workload was not started:", result.problems);
     return 1;
@@ -88,7 +89,7 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
   const readyFile = options.readyFile;
   if (readyFile !== undefined) await clearReady(readyFile);
   try {
-    await runWatch(
+    await withOutputLock(settings.outputDir, () => runWatch(
       createResolverClient(connectionOptions(options)),
       settings,
       log,
@@ -113,7 +114,7 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
         },
       },
       abort.signal,
-    );
+    ));
   } finally {
     for (const signal of ownSignals) process.off(signal, stop);
   }
