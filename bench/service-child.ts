@@ -56,6 +56,7 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
     "--data-dir", dataDir,
     // Its call counts by method and gRPC status tell whether load-generator calls succeeded.
     "--metrics-listen", "127.0.0.1:0",
+    "--connect-listen", "",
     "--log-level", "info",
     // The benchmark measures the service, not its per-token throttles: one token drives each phase.
     "--write-rate-limit", "0",

@@ -87,8 +87,15 @@ export interface ParsedTemplate {
 const FILTERS: Record<ReferenceFilter, (value: string) => string> = {
   // encodeURIComponent throws on a lone surrogate; it becomes U+FFFD, as in the UTF-8 bytes base64 encodes.
   urlencode: (value) => encodeURIComponent(value.replace(/\p{Surrogate}/gu, "\uFFFD")),
-  base64: (value) => Buffer.from(value, "utf8").toString("base64"),
+  base64: (value) => base64OfUtf8(value),
 };
+
+/** Without Buffer, so that browsers (the console) can load this module too. */
+function base64OfUtf8(value: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
 
 export const REFERENCE_FILTERS = Object.keys(FILTERS) as readonly ReferenceFilter[];
 

@@ -103,20 +103,23 @@ function snake(kind: string): string {
   return kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+// TextEncoder rather than Buffer: the same bytes (lone surrogates become U+FFFD), and the console runs this too.
+const utf8 = new TextEncoder();
+
 /** The plaintext bytes that get encrypted. */
 export function encodeSecretValue(value: SecretValue): Uint8Array {
   switch (value.type) {
     case "TOKEN":
-      return Buffer.from(value.token, "utf8");
+      return utf8.encode(value.token);
     case "USERNAME_PASSWORD":
-      return Buffer.from(JSON.stringify({ username: value.username, password: value.password }), "utf8");
+      return utf8.encode(JSON.stringify({ username: value.username, password: value.password }));
     case "JSON":
-      return Buffer.from(value.json, "utf8");
+      return utf8.encode(value.json);
   }
 }
 
 export function decodeSecretValue(type: SecretType, plaintext: Uint8Array): SecretValue {
-  const text = Buffer.from(plaintext).toString("utf8");
+  const text = new TextDecoder().decode(plaintext);
   switch (type) {
     case "TOKEN":
       return { type, token: text };

@@ -1,11 +1,12 @@
-// Builds the programs to JavaScript in dist/ (run by `npm run build`, and so by `npm ci`'s
-// prepare, and by the test suite's global setup): node then starts them without a TypeScript
-// loader. Each output file is written beside its final name and renamed into place, so a program
+// Builds the programs to JavaScript in dist/, and the web console into console/dist (run by
+// `npm run build`, and so by `npm ci`'s prepare, and by the test suite's global setup): node then
+// starts them without a TypeScript loader. Each output file is written beside its final name and renamed into place, so a program
 // starting meanwhile never reads half a file.
 import { build } from "esbuild";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildConsole } from "../console/build.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -61,6 +62,8 @@ export async function buildAll() {
     }
     if (options.splitting) await removeStaleChunks(options.outdir, outputFiles);
   }
+  // The web console the service serves (console/dist).
+  await buildConsole();
 }
 
 /** Chunk names carry a content hash, so each build leaves the previous build's chunks behind. */

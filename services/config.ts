@@ -19,7 +19,7 @@ export interface ServiceConfig {
   shutdownGraceMs: number;
   /** host:port of the Prometheus /metrics endpoint; empty for none. */
   metricsListen: string;
-  /** host:port of the Connect-protocol (HTTP/1.1, JSON) endpoint; empty for none. */
+  /** host:port of the Connect-protocol (HTTP/1.1, JSON) endpoint and the web console; empty for none. */
   connectListen: string;
   /** Milliseconds between backend health probes. */
   healthIntervalMs: number;
@@ -69,9 +69,9 @@ export function serviceCommand(): Command {
       new Option("--metrics-listen <host:port>", "Prometheus /metrics endpoint ('' for none)").env("SECRETS_METRICS_LISTEN").default("127.0.0.1:9464"),
     )
     .addOption(
-      new Option("--connect-listen <host:port>", "also serve the API with the Connect protocol (JSON over HTTP/1.1) here; off by default").env(
+      new Option("--connect-listen <host:port>", "the web console and the API over the Connect protocol (JSON over HTTP/1.1) ('' for none)").env(
         "SECRETS_CONNECT_LISTEN",
-      ).default(""),
+      ).default("127.0.0.1:8080"),
     )
     .addOption(
       new Option("--health-interval-ms <ms>", "interval of backend health probes").env("SECRETS_HEALTH_INTERVAL_MS").default(5000).argParser(positiveInt),

@@ -72,7 +72,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });
-    const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions });
+    const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions, watchHub, shutdown: shutdownSignal.signal });
     const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
     const admin = adminHandlers({ store, cipher });
     for (const { definition, implementation } of [

@@ -6,12 +6,13 @@ import { mintApiToken } from "../auth/api-tokens.js";
 import { ServiceError, throwIfInvalid } from "../domain/errors.js";
 import { checkTenantId } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
-import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole, secretPatternProblem } from "../domain/permissions.js";
+import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole } from "../domain/permissions.js";
+import { secretPatternProblem } from "../../kernel/secret-patterns.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
-import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, tenantMessage } from "./admin-messages.js";
+import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, roleToProto, tenantMessage } from "./admin-messages.js";
 import { rotateTenantKey } from "./key-rotation.js";
 import { createTenant } from "./tenant-setup.js";
 
@@ -142,6 +143,11 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         ...(endTime && { endTime }),
       });
       return { events: page.items.map(auditEventMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
+    },
+
+    async getCaller(_request, ctx) {
+      const { tokenId, tenantId, role, allowedSecretPatterns } = ctx.caller;
+      return { tokenId, tenantId, role: roleToProto(role), allowedSecretPatterns: [...allowedSecretPatterns] };
     },
 
     async *rotateTenantKey(_request, ctx) {

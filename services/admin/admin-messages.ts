@@ -28,6 +28,10 @@ export function roleFromProto(role: ProtoRole): Role | undefined {
   return (Object.keys(ROLE_TO_PROTO) as Role[]).find((key) => ROLE_TO_PROTO[key] === role);
 }
 
+export function roleToProto(role: Role): ProtoRole {
+  return ROLE_TO_PROTO[role];
+}
+
 export function auditOutcomeFromProto(outcome: ProtoAuditOutcome): AuditOutcome | undefined {
   return (Object.keys(OUTCOME_TO_PROTO) as AuditOutcome[]).find((key) => OUTCOME_TO_PROTO[key] === outcome);
 }
@@ -36,7 +40,7 @@ export function apiTokenMessage(token: ApiTokenRecord): MessageInitShape<typeof 
   return {
     id: token.id,
     displayName: token.displayName,
-    role: ROLE_TO_PROTO[token.role],
+    role: roleToProto(token.role),
     allowedSecretPatterns: token.allowedSecretPatterns,
     createTime: timestampFromDate(token.createTime),
     expireTime: token.expireTime && timestampFromDate(token.expireTime),

@@ -2,7 +2,7 @@
  * Roles and what each may do. Every authorization decision in the service is
  * `roleAllows(...)` plus, for workloads, `tokenGrantsSecret(...)`.
  */
-import { secretNameKey } from "../../kernel/names.js";
+import { patternsGrantSecret } from "../../kernel/secret-patterns.js";
 
 export type Role = "PLATFORM_ADMIN" | "ADMIN" | "VIEWER" | "WORKLOAD";
 
@@ -18,9 +18,12 @@ export type Permission =
   | "token.manage"
   | "audit.read"
   | "key.rotate"
-  | "tenant.create";
+  | "tenant.create"
+  /** Reading one's own token's identity (GetCaller): every role. */
+  | "caller.read";
 
 const TENANT_ADMIN: readonly Permission[] = [
+  "caller.read",
   "secret.create",
   "secret.update",
   "secret.archive",
@@ -40,8 +43,8 @@ const TENANT_ADMIN: readonly Permission[] = [
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   PLATFORM_ADMIN: new Set<Permission>([...TENANT_ADMIN, "tenant.create"]),
   ADMIN: new Set(TENANT_ADMIN),
-  VIEWER: new Set<Permission>(["secret.read", "secret.watch"]),
-  WORKLOAD: new Set<Permission>(["secret.resolve", "secret.watch", "consumer.write"]),
+  VIEWER: new Set<Permission>(["caller.read", "secret.read", "secret.watch"]),
+  WORKLOAD: new Set<Permission>(["caller.read", "secret.resolve", "secret.watch", "consumer.write"]),
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
@@ -64,48 +67,6 @@ export function mayManageTokenRole(callerRole: Role, tokenRole: Role): boolean {
 
 /** Patterns one workload token may carry. */
 export const MAX_PATTERNS_PER_TOKEN = 100;
-/** Wildcards one pattern may hold: enough for `*_DB_*`, few enough that no pattern is a puzzle. */
-export const MAX_WILDCARDS_PER_PATTERN = 4;
-
-/** A pattern in a workload token's grant: letters, digits, `_`, `-` and `*` (any run of characters). */
-const PATTERN = /^[A-Za-z0-9_*-]{1,128}$/;
-
-/** What is wrong with a grant pattern, or undefined if it is fine. */
-export function secretPatternProblem(pattern: string): { description: string; reason: string } | undefined {
-  if (!PATTERN.test(pattern))
-    return { description: "pattern must be 1-128 letters, digits, '_', '-' or '*'", reason: "INVALID_PATTERN" };
-  if (pattern.split("*").length - 1 > MAX_WILDCARDS_PER_PATTERN)
-    return { description: `pattern may hold at most ${MAX_WILDCARDS_PER_PATTERN} '*'`, reason: "TOO_MANY_WILDCARDS" };
-  return undefined;
-}
-
-/** Whether a token limited to `patterns` may touch the secret called `name` (case-insensitive). */
-export function patternsGrantSecret(patterns: readonly string[], name: string): boolean {
-  const key = secretNameKey(name);
-  return patterns.some((pattern) => globMatches(secretNameKey(pattern), key));
-}
-
-/**
- * Glob match in time linear in the name, whatever the pattern (a regular
- * expression backtracks on `*a*a*a*b`): the text between stars must appear in
- * order, the first at the start and the last at the end; taking each at its
- * earliest place is always right, since a later star can absorb anything.
- */
-function globMatches(pattern: string, text: string): boolean {
-  const parts = pattern.split("*");
-  const first = parts[0]!;
-  if (parts.length === 1) return pattern === text;
-  const last = parts[parts.length - 1]!;
-  if (first.length + last.length > text.length || !text.startsWith(first) || !text.endsWith(last)) return false;
-  let at = first.length;
-  const end = text.length - last.length;
-  for (const part of parts.slice(1, -1)) {
-    const found = text.indexOf(part, at);
-    if (found < 0 || found + part.length > end) return false;
-    at = found + part.length;
-  }
-  return true;
-}
 
 /**
  * Whether a caller may touch one secret by name. Workloads are limited to

@@ -4,11 +4,13 @@
  * streams changes to watched secrets.
  */
 import type { FieldViolation } from "../../kernel/field-violation.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   ValueKind,
   WatchEventType,
   type ResolverService,
+  type WatchSecretsResponseSchema,
 } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { associatedData } from "../domain/associated-data.js";
 import {
@@ -25,12 +27,12 @@ import { callerMayAccessSecret } from "../domain/permissions.js";
 import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin, parseReference, type Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { MetadataStore, SecretChangeEvent, SecretChangeKind } from "../ports/metadata-store.js";
+import type { MetadataStore } from "../ports/metadata-store.js";
 import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
 import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
-import { consumerMessage, secretStateToProto } from "../secrets/secret-messages.js";
-import type { WatchHub } from "./watch-hub.js";
+import { consumerMessage, secretChangeMessage, secretStateToProto } from "../secrets/secret-messages.js";
+import { followChanges, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies {
   store: MetadataStore;
@@ -47,9 +49,6 @@ export interface ResolverDependencies {
  * when the stored one is older, so a busy secret costs no write per resolve.
  */
 export const ACCESS_TIME_RESOLUTION_MS = 60_000;
-/** Events a watcher may fall behind by before its stream is ended (it re-subscribes and gets a fresh snapshot). */
-const MAX_PENDING_EVENTS = 1000;
-
 /**
  * The status of a failed batch is its most fundamental failure: a malformed
  * request first, then a denial, then what is missing, then what is archived.
@@ -68,14 +67,6 @@ const REASON_WORDS: Record<ReferenceFailureReason, string> = {
   NOT_FOUND: "no such secret",
   FIELD_NOT_FOUND: "no such field in the secret",
   ARCHIVED: "the secret is archived",
-};
-
-const CHANGE_EVENT_TYPES: Record<SecretChangeKind, WatchEventType> = {
-  CREATED: WatchEventType.CREATED,
-  VALUE_UPDATED: WatchEventType.VALUE_UPDATED,
-  ARCHIVED: WatchEventType.ARCHIVED,
-  RESTORED: WatchEventType.RESTORED,
-  DELETED: WatchEventType.DELETED,
 };
 
 interface ParsedReference {
@@ -221,55 +212,26 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
 
       const tenantId = ctx.caller.tenantId;
       const nameKeys = [...new Set(request.names.map(secretNameKey))];
-      const pending: SecretChangeEvent[] = [];
-      let overflowed = false;
-      let wake: (() => void) | undefined;
-      // Subscribe before reading the snapshot, so no change falls between the two.
-      const unsubscribe = deps.watchHub.subscribe(tenantId, nameKeys, (event) => {
-        if (pending.length >= MAX_PENDING_EVENTS) overflowed = true;
-        else pending.push(event);
-        wake?.();
-      });
-      const stop = () => wake?.();
-      ctx.signal.addEventListener("abort", stop);
-      deps.shutdown.addEventListener("abort", stop);
-      try {
-        const current = new Map(
-          (await store.getSecretsWithCiphertext(tenantId, nameKeys)).map(({ secret }) => [secret.nameKey, secret]),
-        );
-        yield {
-          type: WatchEventType.SUBSCRIBED,
-          time: timestampFromDate(new Date()),
-          snapshot: nameKeys.map((key) => {
-            const secret = current.get(key);
-            return secret
-              ? { name: secret.name, version: BigInt(secret.version), state: secretStateToProto(secret.state) }
-              : { name: request.names.find((n) => secretNameKey(n) === key)!, version: 0n };
-          }),
-        };
-        while (!ctx.signal.aborted && !deps.shutdown.aborted) {
-          if (overflowed)
-            throw new ServiceError("RESOURCE_EXHAUSTED", "the watcher fell too far behind; subscribe again", {
-              reason: "WATCHER_TOO_SLOW",
-            });
-          const event = pending.shift();
-          if (event) {
-            yield {
-              type: CHANGE_EVENT_TYPES[event.kind],
-              name: event.name,
-              version: BigInt(event.version),
-              time: timestampFromDate(event.time),
-            };
-            continue;
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        unsubscribe();
-        ctx.signal.removeEventListener("abort", stop);
-        deps.shutdown.removeEventListener("abort", stop);
-      }
+      yield* followChanges<MessageInitShape<typeof WatchSecretsResponseSchema>>(
+        (listener) => deps.watchHub.subscribe(tenantId, nameKeys, listener),
+        [ctx.signal, deps.shutdown],
+        async () => {
+          const current = new Map(
+            (await store.getSecretsWithCiphertext(tenantId, nameKeys)).map(({ secret }) => [secret.nameKey, secret]),
+          );
+          return {
+            type: WatchEventType.SUBSCRIBED,
+            time: timestampFromDate(new Date()),
+            snapshot: nameKeys.map((key) => {
+              const secret = current.get(key);
+              return secret
+                ? { name: secret.name, version: BigInt(secret.version), state: secretStateToProto(secret.state) }
+                : { name: request.names.find((n) => secretNameKey(n) === key)!, version: 0n };
+            }),
+          };
+        },
+        secretChangeMessage,
+      );
     },
   };
 }

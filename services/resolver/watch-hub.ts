@@ -1,8 +1,10 @@
 /**
- * Fans the store's change feed out to WatchSecrets streams: one store
- * subscription per process, and per event only the streams watching that
- * (tenant, name) are touched, so a thousand watchers cost a map lookup.
+ * Fans the store's change feed out to watch streams (WatchSecrets,
+ * WatchSecretChanges): one store subscription per process, and per event
+ * only the streams watching that (tenant, name) or that whole tenant are
+ * touched, so a thousand watchers cost a map lookup.
  */
+import { ServiceError } from "../domain/errors.js";
 import type { MetadataStore, SecretChangeEvent } from "../ports/metadata-store.js";
 
 type Listener = (event: SecretChangeEvent) => void;
@@ -32,6 +34,11 @@ export class WatchHub {
     };
   }
 
+  /** Calls `listener` for changes to every secret of the tenant; returns the unsubscribe function. */
+  subscribeTenant(tenantId: string, listener: Listener): () => void {
+    return this.subscribe(tenantId, [WHOLE_TENANT], listener);
+  }
+
   /** Number of (stream, name) subscriptions, for metrics and leak checks. */
   get subscriptionCount(): number {
     let count = 0;
@@ -45,8 +52,57 @@ export class WatchHub {
   }
 
   private dispatch(event: SecretChangeEvent): void {
-    const set = this.listeners.get(watchKey(event.tenantId, event.nameKey));
-    if (set) for (const listener of [...set]) listener(event);
+    for (const key of [watchKey(event.tenantId, event.nameKey), watchKey(event.tenantId, WHOLE_TENANT)]) {
+      const set = this.listeners.get(key);
+      if (set) for (const listener of [...set]) listener(event);
+    }
+  }
+}
+
+/** Not a valid secret name key, so it cannot collide with one. */
+const WHOLE_TENANT = "*";
+
+/** Events a slow stream may have queued before it is ended. */
+const MAX_PENDING_EVENTS = 1000;
+
+/**
+ * The body of a watch stream: subscribes (through `subscribe`) before
+ * `first` is read, so no change falls between the two; yields `first`, then
+ * each change as `toMessage` makes it, until a signal aborts. A stream whose
+ * client falls too far behind ends with RESOURCE_EXHAUSTED.
+ */
+export async function* followChanges<M>(
+  subscribe: (listener: Listener) => () => void,
+  signals: readonly AbortSignal[],
+  first: () => Promise<M>,
+  toMessage: (event: SecretChangeEvent) => M,
+): AsyncGenerator<M> {
+  const pending: SecretChangeEvent[] = [];
+  let overflowed = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = subscribe((event) => {
+    if (pending.length >= MAX_PENDING_EVENTS) overflowed = true;
+    else pending.push(event);
+    wake?.();
+  });
+  const stop = () => wake?.();
+  for (const signal of signals) signal.addEventListener("abort", stop);
+  try {
+    yield await first();
+    while (!signals.some((signal) => signal.aborted)) {
+      if (overflowed)
+        throw new ServiceError("RESOURCE_EXHAUSTED", "the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
+      const event = pending.shift();
+      if (event) {
+        yield toMessage(event);
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    unsubscribe();
+    for (const signal of signals) signal.removeEventListener("abort", stop);
   }
 }
 

@@ -37,6 +37,7 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   "audit.read": "read the audit trail",
   "key.rotate": "rotate keys",
   "tenant.create": "create tenants",
+  "caller.read": "read its own identity",
 };
 
 /** Throws PERMISSION_DENIED unless the caller's role holds the permission (the pipeline calls this from the policy). */

@@ -88,6 +88,13 @@ const SECRETS: ServicePolicy<typeof SecretsService> = {
   restoreSecret: { permission: "secret.archive", rateLimit: "write", audit: changes },
   deleteSecret: { permission: "secret.delete", rateLimit: "write", audit: changes },
   listSecretConsumers: { permission: "secret.read", rateLimit: "read", audit: reads },
+  // The console's live list: names and versions of the caller's tenant, for people.
+  watchSecretChanges: {
+    permission: "secret.read",
+    rateLimit: "stream",
+    audit: { record: "every-call", maxNames: 0 },
+    stream: { maxOpenPerToken: { flag: "streamsPerToken" } },
+  },
 };
 
 /** A batch names at most this many references (and so its audit row at most this many secrets). */
@@ -124,6 +131,8 @@ const ADMIN: ServicePolicy<typeof AdminService> = {
   listAuditEvents: { permission: "audit.read", rateLimit: "read", audit: reads },
   // One rotation at a time per token: a second would only race the first's rewrap.
   rotateTenantKey: { permission: "key.rotate", rateLimit: "write", audit: changes, stream: { maxOpenPerToken: { fixed: 1 } } },
+  // A client's sign-in (the console) asks who its token is.
+  getCaller: { permission: "caller.read", rateLimit: "read", audit: reads },
 };
 
 function byFullName<S extends DescService>(service: S, policies: ServicePolicy<S>): [string, MethodPolicy][] {

@@ -1,10 +1,15 @@
-/** The HTTP/1.1 server behind the Connect-protocol endpoint (HTTPS with the gRPC port's certificate when TLS is on). */
+/**
+ * The HTTP/1.1 server behind the Connect-protocol endpoint (HTTPS with the
+ * gRPC port's certificate when TLS is on); what no RPC route matches is the
+ * web console's static files. Every response carries the security headers.
+ */
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { bearerToken } from "../auth/api-tokens.js";
 import { ServiceError, type StatusCodeName } from "../domain/errors.js";
+import { consoleFiles, setSecurityHeaders } from "../ops/console-files.js";
 import { listen, type ListeningServer } from "../ops/http-listener.js";
 
 export interface TlsFiles {
@@ -20,8 +25,12 @@ export function serveConnect(
   maxMessageBytes: number,
   routes: (router: ConnectRouter) => void,
 ): Promise<ListeningServer> {
-  const api = connectNodeAdapter({ routes, readMaxBytes: maxMessageBytes });
+  const files = consoleFiles();
+  // Only HTTP/1.1 servers are made here, so the fallback always gets http's own request type.
+  const fallback = (req: unknown, res: unknown) => files(req as IncomingMessage, res as ServerResponse);
+  const api = connectNodeAdapter({ routes, readMaxBytes: maxMessageBytes, fallback });
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    setSecurityHeaders(res);
     const refusal = refusalBeforeBody(req, maxMessageBytes);
     if (refusal) refuse(req, res, refusal);
     else api(req, res);

@@ -10,7 +10,15 @@ import {
 } from "../../gen/secrets/v1/types_pb.js";
 import type { SecretValueInput } from "../../kernel/secret-values.js";
 import { secretTypeToProto } from "../../kernel/secret-type-wire.js";
-import type { ConsumerRecord, SecretRecord, SecretState, SecretVersionInfo } from "../ports/metadata-store.js";
+import { WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
+import type {
+  ConsumerRecord,
+  SecretChangeEvent,
+  SecretChangeKind,
+  SecretRecord,
+  SecretState,
+  SecretVersionInfo,
+} from "../ports/metadata-store.js";
 
 const STATE_TO_PROTO: Record<SecretState, ProtoSecretState> = {
   ACTIVE: ProtoSecretState.ACTIVE,
@@ -72,4 +80,22 @@ export function secretValueInput(value: ProtoSecretValue | undefined): SecretVal
     default:
       return { kind: "none" };
   }
+}
+
+const CHANGE_EVENT_TYPES: Record<SecretChangeKind, WatchEventType> = {
+  CREATED: WatchEventType.CREATED,
+  VALUE_UPDATED: WatchEventType.VALUE_UPDATED,
+  ARCHIVED: WatchEventType.ARCHIVED,
+  RESTORED: WatchEventType.RESTORED,
+  DELETED: WatchEventType.DELETED,
+};
+
+/** One change as a watch stream reports it (WatchSecrets and WatchSecretChanges share the shape). */
+export function secretChangeMessage(event: SecretChangeEvent) {
+  return {
+    type: CHANGE_EVENT_TYPES[event.kind],
+    name: event.name,
+    version: BigInt(event.version),
+    time: timestampFromDate(event.time),
+  };
 }

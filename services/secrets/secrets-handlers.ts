@@ -4,7 +4,10 @@
  */
 import { secretTypeFromProto } from "../../kernel/secret-type-wire.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
-import type { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { SecretsService, WatchSecretChangesResponseSchema } from "../../gen/secrets/v1/secrets_service_pb.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { associatedData } from "../domain/associated-data.js";
 import {
   ServiceError,
@@ -21,8 +24,10 @@ import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretRecord, SecretState, WriteResult } from "../ports/metadata-store.js";
 import type { CallContext } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
+import { followChanges, type WatchHub } from "../resolver/watch-hub.js";
 import {
   consumerMessage,
+  secretChangeMessage,
   secretMessage,
   secretValueInput,
   secretVersionMessage,
@@ -33,6 +38,9 @@ export interface SecretsDependencies {
   cipher: Cipher;
   /** How many versions keep their ciphertext (older ones keep only metadata). */
   keepVersions: number;
+  watchHub: WatchHub;
+  /** Aborted at shutdown, ending watch streams. */
+  shutdown: AbortSignal;
 }
 
 /** Check-and-set writes retry this often when another writer got there first. */
@@ -305,6 +313,16 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       const filters = { secret: secret.nameKey };
       const page = await store.listSecretConsumers(ctx.caller.tenantId, secret.nameKey, requestedPage(request, filters));
       return { consumers: page.items.map(consumerMessage), nextPageToken: encodePageToken(page.nextCursor, filters) };
+    },
+
+    async *watchSecretChanges(_request, ctx) {
+      const tenantId = ctx.caller.tenantId;
+      yield* followChanges<MessageInitShape<typeof WatchSecretChangesResponseSchema>>(
+        (listener) => deps.watchHub.subscribeTenant(tenantId, listener),
+        [ctx.signal, deps.shutdown],
+        async () => ({ type: WatchEventType.SUBSCRIBED, time: timestampFromDate(new Date()) }),
+        secretChangeMessage,
+      );
     },
   };
 }

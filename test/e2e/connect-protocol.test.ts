@@ -8,6 +8,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResolverService, WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { Role } from "../../gen/secrets/v1/types_pb.js";
+import { parseServiceConfig } from "../../services/config.js";
 import { connectClients, startTestService, type TestService } from "../support/service.js";
 
 let svc: TestService;
@@ -31,8 +32,9 @@ function post(path: string, body: unknown, token?: string) {
 }
 
 describe("the Connect-protocol endpoint", () => {
-  it("is off unless asked for", async () => {
-    const plain = await startTestService();
+  it("is on by default on loopback, and '' turns it off", async () => {
+    expect(parseServiceConfig([], {}).connectListen).toBe("127.0.0.1:8080");
+    const plain = await startTestService({ args: ["--connect-listen", ""] });
     try {
       expect(plain.service.connectPort).toBeUndefined();
     } finally {

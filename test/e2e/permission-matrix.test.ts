@@ -49,7 +49,9 @@ type RpcName =
   | "ListApiTokens"
   | "RevokeApiToken"
   | "ListAuditEvents"
-  | "RotateTenantKey";
+  | "RotateTenantKey"
+  | "WatchSecretChanges"
+  | "GetCaller";
 
 const OK = "OK";
 const PD = Code.PermissionDenied;
@@ -89,6 +91,10 @@ const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   RevokeApiToken:        [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   ListAuditEvents:       [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
   RotateTenantKey:       [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
+  // The console's live list: metadata of the caller's own tenant, for people.
+  WatchSecretChanges:    [OK,      OK,    OK,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
+  // Any valid token may ask who it is.
+  GetCaller:             [OK,      OK,    OK,    OK,      OK,       UA,  UA,     UA,     UA,     OK],
 };
 
 /** What a cell's call acts on, all in the first tenant, made fresh for the cell. */
@@ -196,6 +202,12 @@ const RPCS: Record<RpcName, RpcSpec> = {
     namesSecret: true,
     call: (c, _f, name) => c.resolver.resolveSecrets({ references: [`$<secret.${name}>`] }),
   },
+  WatchSecretChanges: {
+    service: "SecretsService",
+    namesSecret: false,
+    call: (c) => firstMessage(c.secrets.watchSecretChanges({})),
+  },
+  GetCaller: { service: "AdminService", namesSecret: false, call: (c) => c.admin.getCaller({}) },
   WatchSecrets: {
     service: "ResolverService",
     namesSecret: true,

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Role } from "../../gen/secrets/v1/types_pb.js";
-import { patternsGrantSecret } from "../../services/domain/permissions.js";
+import { patternsGrantSecret } from "../../kernel/secret-patterns.js";
 import { rejectionOf } from "../support/call-status.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
 

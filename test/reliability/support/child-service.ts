@@ -15,7 +15,7 @@ const START_TIMEOUT_MS = 20_000;
 
 export interface ChildServiceOptions {
   dataDir: string;
-  /** Extra flags after --listen/--data-dir/--metrics-listen. */
+  /** Extra flags after --listen/--data-dir/--metrics-listen/--connect-listen. */
   args?: string[];
   /** Environment additions (PATH and HOME are inherited). */
   env?: NodeJS.ProcessEnv;
@@ -53,6 +53,8 @@ function spawnService(options: ChildServiceOptions): { child: ChildProcess; outp
     options.dataDir,
     "--metrics-listen",
     options.metrics ? "127.0.0.1:0" : "",
+    "--connect-listen",
+    "",
     "--health-interval-ms",
     "500",
     ...(options.args ?? []),

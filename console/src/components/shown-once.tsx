@@ -1,0 +1,25 @@
+/** A credential shown once, with a copy button; "Done" removes it from the page for good. */
+import type { ComponentChildren } from "preact";
+import { CopyButton } from "./copy-button.js";
+
+export interface ShownOnceProps {
+  title: string;
+  value: string;
+  onDone: () => void;
+  children: ComponentChildren;
+}
+
+export function ShownOnce({ title, value, onDone, children }: ShownOnceProps) {
+  return (
+    <div class="panel shown-once" role="region" aria-label={title}>
+      <h2>{title}</h2>
+      <p>{children}</p>
+      <p>
+        <code class="secret-once">{value}</code> <CopyButton text={value} label={`Copy the ${title.toLowerCase()}`} />
+      </p>
+      <button type="button" class="primary" onClick={onDone}>
+        I have stored it
+      </button>
+    </div>
+  );
+}

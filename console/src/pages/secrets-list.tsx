@@ -1,0 +1,192 @@
+/**
+ * The secrets list: paged by the service (so 100,000 secrets cost one page),
+ * searched by name prefix, sorted by name (the service's order) or, within
+ * the page, by any column; refreshed live when anyone changes a secret.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Secret } from "../../../gen/secrets/v1/types_pb.js";
+import type { PageProps } from "../app.js";
+import { describeError } from "../errors.js";
+import { ProblemBanner } from "../components/field.js";
+import { formatTime, STATE_WORDS, timeValue, TYPE_WORDS } from "../format.js";
+import { useLiveChanges } from "../live-changes.js";
+import { secretHref } from "../router.js";
+import { isAdmin } from "../session.js";
+import { AddSecret } from "./add-secret.js";
+
+type SortKey = "name" | "type" | "state" | "updated" | "accessed" | "usage";
+
+const COLUMNS: [SortKey, string][] = [
+  ["name", "Name"],
+  ["type", "Type"],
+  ["state", "State"],
+  ["updated", "Updated"],
+  ["accessed", "Last accessed"],
+  ["usage", "Usage"],
+];
+
+const SORTERS: Record<SortKey, (a: Secret, b: Secret) => number> = {
+  name: (a, b) => a.name.localeCompare(b.name),
+  type: (a, b) => a.type - b.type,
+  state: (a, b) => a.state - b.state,
+  updated: (a, b) => timeValue(a.updateTime) - timeValue(b.updateTime),
+  accessed: (a, b) => timeValue(a.lastAccessTime) - timeValue(b.lastAccessTime),
+  usage: (a, b) => a.usageCount - b.usageCount,
+};
+
+export function SecretsList({ api, tenant }: PageProps) {
+  const [prefix, setPrefix] = useState("");
+  const [archived, setArchived] = useState(false);
+  const [pageSize, setPageSize] = useState(50);
+  // Tokens of the pages before this one, and this one's.
+  const [pageTokens, setPageTokens] = useState<string[]>([""]);
+  const [secrets, setSecrets] = useState<Secret[]>();
+  const [next, setNext] = useState("");
+  const [sort, setSort] = useState<{ key: SortKey; ascending: boolean }>({ key: "name", ascending: true });
+  const [problem, setProblem] = useState<string>();
+  const [adding, setAdding] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const [reloads, setReloads] = useState(0);
+  const pageToken = pageTokens[pageTokens.length - 1]!;
+
+  useEffect(() => {
+    const stop = new AbortController();
+    api.secrets
+      .listSecrets({ pageSize, pageToken, namePrefix: prefix, includeArchived: archived }, { signal: stop.signal })
+      .then((page) => {
+        setSecrets(page.secrets);
+        setNext(page.nextPageToken);
+        setProblem(undefined);
+      })
+      .catch((error) => stop.signal.aborted || setProblem(describeError(error).message));
+    return () => stop.abort();
+  }, [api, pageSize, pageToken, prefix, archived, reloads]);
+
+  // Many changes in a burst cost one reload.
+  const pending = useRef<ReturnType<typeof setTimeout>>();
+  const live = useLiveChanges(api, () => {
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => setReloads((n) => n + 1), 200);
+  });
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  const restart = () => setPageTokens([""]);
+  const sorted = secrets && [...secrets].sort((a, b) => (sort.ascending ? 1 : -1) * SORTERS[sort.key](a, b));
+  const admin = isAdmin(tenant.role);
+
+  return (
+    <section>
+      <div class="title-row">
+        <h1>Secrets</h1>
+        <span class={live ? "live on" : "live"} role="status">
+          {live ? "Live" : "Connecting…"}
+        </span>
+        {admin ? (
+          <button type="button" class="primary" onClick={() => setAdding(true)}>
+            Add secret
+          </button>
+        ) : (
+          <span class="muted">Viewers cannot add secrets.</span>
+        )}
+      </div>
+      {notice && (
+        <p class="banner ok" role="status">
+          {notice}
+        </p>
+      )}
+      <div class="filters">
+        <label>
+          Search by name{" "}
+          <input
+            type="search"
+            value={prefix}
+            placeholder="name starts with…"
+            onInput={(e) => {
+              setPrefix((e.target as HTMLInputElement).value.trim());
+              restart();
+            }}
+          />
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={archived}
+            onChange={(e) => {
+              setArchived((e.target as HTMLInputElement).checked);
+              restart();
+            }}
+          />{" "}
+          Show archived
+        </label>
+        <label>
+          Per page{" "}
+          <select
+            value={pageSize}
+            onChange={(e) => {
+              setPageSize(Number((e.target as HTMLSelectElement).value));
+              restart();
+            }}
+          >
+            {[25, 50, 100, 500].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ProblemBanner message={problem} />
+      <table class="secrets">
+        <caption class="visually-hidden">Secrets, sorted by {sort.key}</caption>
+        <thead>
+          <tr>
+            {COLUMNS.map(([key, label]) => (
+              <th key={key} scope="col" aria-sort={sort.key === key ? (sort.ascending ? "ascending" : "descending") : undefined}>
+                <button type="button" class="sort" onClick={() => setSort({ key, ascending: sort.key === key ? !sort.ascending : true })}>
+                  {label}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {sorted?.map((secret) => (
+            <tr key={secret.name} data-secret={secret.name}>
+              <td>
+                <a href={secretHref(secret.name)}>{secret.name}</a>
+                {secret.displayName && <div class="muted">{secret.displayName}</div>}
+              </td>
+              <td>{TYPE_WORDS[secret.type]}</td>
+              <td>{STATE_WORDS[secret.state]}</td>
+              <td>{formatTime(secret.updateTime)}</td>
+              <td>{formatTime(secret.lastAccessTime)}</td>
+              <td>{secret.usageCount}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {sorted?.length === 0 && <p>{prefix ? "No secret name starts with that." : "No secrets yet."}</p>}
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled={pageTokens.length === 1} onClick={() => setPageTokens(pageTokens.slice(0, -1))}>
+          Previous page
+        </button>
+        <span>Page {pageTokens.length}</span>
+        <button type="button" disabled={next === ""} onClick={() => setPageTokens([...pageTokens, next])}>
+          Next page
+        </button>
+      </nav>
+      <p class="muted">Sorting by a column other than name orders the page shown; pages follow name order.</p>
+      {adding && (
+        <AddSecret
+          api={api}
+          onClose={() => setAdding(false)}
+          onCreated={(name) => {
+            setAdding(false);
+            setNotice(`Created ${name}. Its value cannot be seen again.`);
+            setReloads((n) => n + 1);
+          }}
+        />
+      )}
+    </section>
+  );
+}

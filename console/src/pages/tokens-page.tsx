@@ -1,0 +1,171 @@
+/**
+ * API tokens: create (role, for workloads the secret name patterns with a
+ * preview of what they match, expiry), shown once with a copy button, list,
+ * revoke.
+ */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { useEffect, useState } from "preact/hooks";
+import { secretPatternProblem } from "../../../kernel/secret-patterns.js";
+import { Role, type ApiToken } from "../../../gen/secrets/v1/types_pb.js";
+import type { PageProps } from "../app.js";
+import { describedBy, Field, ProblemBanner } from "../components/field.js";
+import { describeError, type Problem } from "../errors.js";
+import { formatTime } from "../format.js";
+import { ROLE_WORDS } from "../session.js";
+import { PatternPreview } from "./pattern-preview.js";
+import { ShownOnce } from "../components/shown-once.js";
+
+export function TokensPage({ api, tenant }: PageProps) {
+  const [tokens, setTokens] = useState<ApiToken[]>();
+  const [inactive, setInactive] = useState(false);
+  const [reloads, setReloads] = useState(0);
+  const [problem, setProblem] = useState<string>();
+  const [created, setCreated] = useState<{ id: string; secret: string }>();
+
+  useEffect(() => {
+    api.admin
+      .listApiTokens({ pageSize: 200, includeInactive: inactive })
+      .then((page) => setTokens(page.apiTokens))
+      .catch((error) => setProblem(describeError(error).message));
+  }, [api, inactive, reloads]);
+
+  async function revoke(token: ApiToken) {
+    if (!confirm(`Revoke ${token.displayName || token.id}? Anything using it stops working at once.`)) return;
+    try {
+      await api.admin.revokeApiToken({ tokenId: token.id });
+      setReloads((n) => n + 1);
+    } catch (error) {
+      setProblem(describeError(error).message);
+    }
+  }
+
+  return (
+    <section>
+      <h1>API tokens</h1>
+      <ProblemBanner message={problem} />
+      {created ? (
+        <ShownOnce title="New API token" value={created.secret} onDone={() => setCreated(undefined)}>
+          Token {created.id}: copy it now. It is stored only as a hash and will not be shown again.
+        </ShownOnce>
+      ) : (
+        <CreateToken
+          api={api}
+          onCreated={(id, secret) => {
+            setCreated({ id, secret });
+            setReloads((n) => n + 1);
+          }}
+        />
+      )}
+      <h2>Tokens of tenant {tenant.tenantId}</h2>
+      <label>
+        <input type="checkbox" checked={inactive} onChange={(e) => setInactive((e.target as HTMLInputElement).checked)} /> Show revoked and expired
+      </label>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Id</th>
+            <th scope="col">Role</th>
+            <th scope="col">Patterns</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tokens?.map((token) => (
+            <tr key={token.id} data-token={token.id}>
+              <td>{token.displayName || "—"}</td>
+              <td>{token.id}</td>
+              <td>{ROLE_WORDS[token.role]}</td>
+              <td>{token.allowedSecretPatterns.join(", ") || "—"}</td>
+              <td>{formatTime(token.createTime)}</td>
+              <td>{formatTime(token.expireTime, "never")}</td>
+              <td>
+                {token.revokeTime ? (
+                  `revoked ${formatTime(token.revokeTime)}`
+                ) : token.id === tenant.tokenId ? (
+                  "you"
+                ) : (
+                  <button type="button" class="danger" onClick={() => revoke(token)} aria-label={`Revoke ${token.displayName || token.id}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+const ROLES: [Role, string][] = [
+  [Role.VIEWER, "Viewer: reads metadata"],
+  [Role.ADMIN, "Admin: manages secrets, tokens, keys"],
+  [Role.WORKLOAD, "Workload: resolves the secrets its patterns name"],
+];
+
+function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id: string, secret: string) => void }) {
+  const [name, setName] = useState("");
+  const [role, setRole] = useState(Role.VIEWER);
+  const [patterns, setPatterns] = useState("");
+  const [expiry, setExpiry] = useState("");
+  const [problem, setProblem] = useState<Problem>();
+  const patternList = patterns.split(/[\s,]+/).filter((p) => p !== "");
+  const badPattern = patternList.find((p) => secretPatternProblem(p));
+  const patternError =
+    problem?.fields["allowed_secret_patterns"] ?? (badPattern && `"${badPattern}": ${secretPatternProblem(badPattern)!.description}`);
+
+  async function create(event: Event) {
+    event.preventDefault();
+    try {
+      const response = await api.admin.createApiToken({
+        displayName: name,
+        role,
+        allowedSecretPatterns: role === Role.WORKLOAD ? patternList : [],
+        ...(expiry && { expireTime: timestampFromDate(new Date(expiry)) }),
+      });
+      setName("");
+      setPatterns("");
+      setProblem(undefined);
+      onCreated(response.apiToken!.id, response.tokenSecret);
+    } catch (error) {
+      setProblem(describeError(error));
+    }
+  }
+  const f = problem?.fields ?? {};
+  const patternsHint = "Secret names this token may resolve, separated by spaces or lines; * matches any run of characters (DB_*).";
+  return (
+    <form onSubmit={create} class="panel">
+      <h2>Create a token</h2>
+      <ProblemBanner message={problem?.message} />
+      <Field id="token-name" label="Name" error={f["display_name"]}>
+        <input type="text" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...describedBy("token-name", undefined, f["display_name"])} />
+      </Field>
+      <Field id="token-role" label="Role" error={f["role"]}>
+        <select value={role} onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value) as Role)} {...describedBy("token-role", undefined, f["role"])}>
+          {ROLES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {role === Role.WORKLOAD && (
+        <>
+          <Field id="token-patterns" label="Allowed secret names" hint={patternsHint} error={patternError}>
+            <textarea rows={2} value={patterns} onInput={(e) => setPatterns((e.target as HTMLTextAreaElement).value)} {...describedBy("token-patterns", patternsHint, patternError)} />
+          </Field>
+          {!badPattern && patternList.length > 0 && <PatternPreview api={api} patterns={patternList} />}
+        </>
+      )}
+      <Field id="token-expiry" label="Expires (optional)" error={f["expire_time"]}>
+        <input type="datetime-local" value={expiry} onInput={(e) => setExpiry((e.target as HTMLInputElement).value)} {...describedBy("token-expiry", undefined, f["expire_time"])} />
+      </Field>
+      <button type="submit" class="primary">
+        Create token
+      </button>
+    </form>
+  );
+}
