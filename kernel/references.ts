@@ -97,6 +97,10 @@ function base64OfUtf8(value: string): string {
   return btoa(binary);
 }
 
+function utf8OfBase64(value: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(value), (char) => char.charCodeAt(0)));
+}
+
 export const REFERENCE_FILTERS = Object.keys(FILTERS) as readonly ReferenceFilter[];
 
 export function isReferenceFilter(name: string): name is ReferenceFilter {
@@ -109,7 +113,7 @@ export function applyFilters(value: string, filters: readonly ReferenceFilter[])
 
 const INVERSE_FILTERS: Record<ReferenceFilter, (value: string) => string> = {
   urlencode: (value) => decodeURIComponent(value),
-  base64: (value) => Buffer.from(value, "base64").toString("utf8"),
+  base64: (value) => utf8OfBase64(value),
 };
 
 /**
