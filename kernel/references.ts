@@ -98,7 +98,7 @@ function base64OfUtf8(value: string): string {
 }
 
 function utf8OfBase64(value: string): string {
-  return new TextDecoder().decode(Uint8Array.from(atob(value), (char) => char.charCodeAt(0)));
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(Uint8Array.from(atob(value), (char) => char.charCodeAt(0)));
 }
 
 export const REFERENCE_FILTERS = Object.keys(FILTERS) as readonly ReferenceFilter[];

@@ -119,7 +119,8 @@ export function encodeSecretValue(value: SecretValue): Uint8Array {
 }
 
 export function decodeSecretValue(type: SecretType, plaintext: Uint8Array): SecretValue {
-  const text = new TextDecoder().decode(plaintext);
+  // ignoreBOM: a leading U+FEFF is part of the value, as Buffer kept it.
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(plaintext);
   switch (type) {
     case "TOKEN":
       return { type, token: text };
