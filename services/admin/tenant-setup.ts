@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { mintApiToken } from "../auth/api-tokens.js";
 import type { Role } from "../domain/permissions.js";
-import type { Cipher } from "../ports/cipher.js";
+import { TenantKeyNotFoundError, type Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, MetadataStore, TenantRecord } from "../ports/metadata-store.js";
 import type { Logger } from "../logger.js";
 import { replaceFileAtomically } from "../../kernel/private-files.js";
@@ -64,7 +64,7 @@ export async function bootstrapDefaultTenant(
   dataDir: string,
   logger: Logger,
 ): Promise<void> {
-  if (await store.getTenant(DEFAULT_TENANT_ID)) return;
+  if (await store.getTenant(DEFAULT_TENANT_ID)) return reportMissingTenantKey(cipher, DEFAULT_TENANT_ID, logger);
   const path = join(dataDir, BOOTSTRAP_TOKEN_FILE);
   const created = await createTenant(
     store,
@@ -74,4 +74,23 @@ export async function bootstrapDefaultTenant(
   );
   if (!created) return;
   logger.info({ path, tokenId: created.adminToken.id }, "first start: default tenant created; its platform-admin token is in this file");
+}
+
+/**
+ * A tenant in the store whose key the cipher backend lacks can open none of
+ * its values: the cipher's data was lost or is another one (a dev-mode Vault
+ * restarted, a new Vault, another transit mount or key prefix). Said at start,
+ * in words an operator can act on, rather than as a failure of every call.
+ */
+async function reportMissingTenantKey(cipher: Cipher, tenantId: string, logger: Logger): Promise<void> {
+  try {
+    await cipher.latestKeyVersion(tenantId);
+  } catch (error) {
+    if (!(error instanceof TenantKeyNotFoundError)) throw error;
+    logger.error(
+      { tenantId },
+      `tenant "${tenantId}" exists in the metadata store but its key is missing in the cipher backend: none of its values can be read or written. ` +
+        "The cipher's data was lost or this is another one (a restarted dev-mode Vault, another Vault, transit mount or key prefix); restore it",
+    );
+  }
 }
