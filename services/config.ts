@@ -29,6 +29,8 @@ export interface ServiceConfig {
   /** Calls per second per token in each rate-limit class of the call-policy table. */
   rateLimits: RateLimitConfig;
   streamLimits: StreamLimitConfig;
+  /** Milliseconds between open streams' re-reads of their token (revocations through other replicas). */
+  tokenRecheckMs: number;
   callTimeoutMs: number;
   store: "sqlite" | "mongodb";
   cipher: "local" | "vault";
@@ -98,6 +100,9 @@ export function serviceCommand(): Command {
       new Option("--max-streams-per-token <n>", "WatchSecrets streams one token may hold open").env("SECRETS_MAX_STREAMS_PER_TOKEN").default(32).argParser(positiveInt),
     )
     .addOption(
+      new Option("--token-recheck-ms <ms>", "how often open streams re-read their token, so a revocation anywhere ends them").env("SECRETS_TOKEN_RECHECK_MS").default(5000).argParser(positiveInt),
+    )
+    .addOption(
       new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch").env("SECRETS_MAX_NAMES_PER_STREAM").default(1000).argParser(positiveInt),
     )
     .addOption(
@@ -159,6 +164,7 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
       stream: options.streamRateLimit,
     },
     streamLimits: { streamsPerToken: options.maxStreamsPerToken, namesPerStream: options.maxNamesPerStream },
+    tokenRecheckMs: options.tokenRecheckMs,
     callTimeoutMs: options.callTimeoutMs,
     store: options.store,
     cipher: options.cipher,

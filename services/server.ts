@@ -69,12 +69,13 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     const pipeline = new CallPipeline(store, logger, {
       rateLimits: config.rateLimits,
       streamLimits: config.streamLimits,
+      tokenRecheckMs: config.tokenRecheckMs,
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });
     const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions, watchHub, shutdown: shutdownSignal.signal });
     const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
-    const admin = adminHandlers({ store, cipher });
+    const admin = adminHandlers({ store, cipher, onTokenRevoked: (tokenId) => pipeline.tokenRevoked(tokenId) });
     for (const { definition, implementation } of [
       grpcService(SecretsService, secrets, pipeline),
       grpcService(ResolverService, resolver, pipeline),

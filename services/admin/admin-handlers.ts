@@ -19,6 +19,8 @@ import { createTenant } from "./tenant-setup.js";
 export interface AdminDependencies {
   store: MetadataStore;
   cipher: Cipher;
+  /** Told of each revocation, so the token's open streams end at once. */
+  onTokenRevoked?: (tokenId: string) => void;
 }
 
 export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof AdminService> {
@@ -118,6 +120,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
           : undefined;
       if (!revoked)
         throw new ServiceError("NOT_FOUND", `API token "${request.tokenId}" not found`, { reason: "TOKEN_NOT_FOUND" });
+      deps.onTokenRevoked?.(revoked.id);
       return { apiToken: apiTokenMessage(revoked) };
     },
 

@@ -35,6 +35,8 @@ export interface Caller {
   tokenId: string;
   role: Role;
   allowedSecretPatterns: readonly string[];
+  /** When the token stops being valid, if it expires: open streams end then. */
+  expireTime?: Date;
 }
 
 export function isTokenActive(token: ApiTokenRecord, now: Date): boolean {
@@ -64,5 +66,6 @@ export async function authenticate(
     tokenId: token.id,
     role: token.role,
     allowedSecretPatterns: token.allowedSecretPatterns,
+    ...(token.expireTime && { expireTime: token.expireTime }),
   };
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { AuditLog, type AuditNote } from "../audit/audit-log.js";
 import { authenticate, type Caller } from "../auth/api-tokens.js";
-import { ServiceError, type StatusCodeName } from "../domain/errors.js";
+import { ServiceError, unauthenticated, type StatusCodeName } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { MetadataStore } from "../ports/metadata-store.js";
 import { authorize, type CallContext } from "./call-context.js";
@@ -15,6 +15,7 @@ import { auditedNames, policyOf, streamLimitsOf, type StreamLimitConfig } from "
 import { RateLimiter, type RateLimitConfig } from "./rate-limits.js";
 import { toServiceError } from "./status.js";
 import { StreamSlots } from "./stream-slots.js";
+import { TokenWatch } from "./token-watch.js";
 
 /** Told of every call's end (and of streams' start), e.g. by the metrics. */
 export interface CallObserver {
@@ -26,6 +27,8 @@ export interface CallObserver {
 export interface PipelineOptions {
   rateLimits: RateLimitConfig;
   streamLimits: StreamLimitConfig;
+  /** How often open streams re-read their token, so a revocation through another replica ends them too. */
+  tokenRecheckMs: number;
   /** Unary calls taking longer end with DEADLINE_EXCEEDED; 0 for no limit. */
   callTimeoutMs: number;
   observer?: CallObserver;
@@ -44,6 +47,7 @@ export class CallPipeline {
   private readonly auditLog: AuditLog;
   private readonly rateLimiter: RateLimiter;
   private readonly streamSlots = new StreamSlots();
+  private readonly tokenWatch: TokenWatch;
 
   constructor(
     private readonly store: MetadataStore,
@@ -52,6 +56,7 @@ export class CallPipeline {
   ) {
     this.auditLog = new AuditLog(store);
     this.rateLimiter = new RateLimiter(options.rateLimits);
+    this.tokenWatch = new TokenWatch(store, logger, options.tokenRecheckMs);
   }
 
   /** Runs a unary call; rejects with a ServiceError only. */
@@ -99,13 +104,23 @@ export class CallPipeline {
     const requestId = randomUUID();
     let ctx: CallContext | undefined;
     let releaseSlot: (() => void) | undefined;
+    let stopWatchingToken: (() => void) | undefined;
+    // Ends the handler's stream (through its signal) when the token is revoked or expires.
+    const tokenEnded = new AbortController();
     this.options.observer?.streamStarted(start.method);
     try {
-      ctx = await this.contextFor(start, requestId);
+      ctx = await this.contextFor({ ...start, signal: AbortSignal.any([start.signal, tokenEnded.signal]) }, requestId);
       start.checkRequest?.();
       authorize(ctx.caller, ctx.policy.permission);
       releaseSlot = this.streamSlots.take(ctx.caller.tokenId, start.method, ctx.streamLimits?.maxOpenPerToken ?? 1);
-      yield* handler(ctx);
+      const caller = ctx.caller;
+      stopWatchingToken = this.tokenWatch.watch(caller, start.authorization, () => tokenEnded.abort());
+      for await (const message of handler(ctx)) {
+        if (caller.expireTime && caller.expireTime <= new Date()) tokenEnded.abort();
+        if (tokenEnded.signal.aborted) break;
+        yield message;
+      }
+      if (tokenEnded.signal.aborted) throw unauthenticated("the token was revoked or has expired; the stream is closed");
       await this.finish(start, requestId, began, ctx, "OK");
     } catch (thrown) {
       // A client that hung up ended a stream normally, as far as the server is concerned.
@@ -115,9 +130,15 @@ export class CallPipeline {
       }
       throw await this.fail(start, requestId, began, ctx, thrown);
     } finally {
+      stopWatchingToken?.();
       releaseSlot?.();
       this.options.observer?.streamEnded(start.method);
     }
+  }
+
+  /** Told by RevokeApiToken: that token's open streams end now. */
+  tokenRevoked(tokenId: string): void {
+    this.tokenWatch.revoked(tokenId);
   }
 
   private async contextFor(start: CallStart, requestId: string): Promise<CallContext> {

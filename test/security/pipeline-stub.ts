@@ -16,6 +16,7 @@ export const UNLIMITED: PipelineOptions = {
   rateLimits: { read: 0, write: 0, resolve: 0, stream: 0 },
   streamLimits: { streamsPerToken: 1000, namesPerStream: 1000 },
   callTimeoutMs: 0,
+  tokenRecheckMs: 60_000,
 };
 
 export function stubPipeline(options: Partial<PipelineOptions> = {}) {
