@@ -6,6 +6,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { readFile } from "node:fs/promises";
 import type { ListeningServer } from "./ops/http-listener.js";
+import { listenError } from "./ops/listen-error.js";
 import { serveConnect, type TlsFiles } from "./rpc/connect-server.js";
 import { addConnectService } from "./rpc/connect-routes.js";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
@@ -104,7 +105,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   try {
     port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(config.listen, credentials, (error, bound) =>
-        error ? reject(new Error(`cannot listen on ${config.listen}: ${error.message}`)) : resolve(bound),
+        error ? reject(listenError({ name: "gRPC", flag: "--listen" }, config.listen, error)) : resolve(bound),
       ),
     );
   } catch (error) {

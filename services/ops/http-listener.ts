@@ -1,5 +1,6 @@
 /** Binding the service's side HTTP servers (metrics, Connect) to a `host:port`. */
 import type { Server } from "node:http";
+import { listenError, type Listener } from "./listen-error.js";
 
 export interface ListeningServer {
   /** The bound port (useful with port 0). */
@@ -15,10 +16,10 @@ export function splitHostPort(listen: string): { host: string; port: number } {
   return { host, port };
 }
 
-export async function listen(server: Server, address: string): Promise<ListeningServer> {
+export async function listen(server: Server, address: string, listener: Listener): Promise<ListeningServer> {
   const { host, port } = splitHostPort(address);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(new Error(`cannot listen on ${address}: ${error.message}`)));
+    server.once("error", (error) => reject(listenError(listener, address, error)));
     server.listen(port, host, () => resolve());
   });
   const bound = server.address();

@@ -109,6 +109,6 @@ export class ServiceMetrics implements CallObserver {
         () => res.writeHead(500).end("metrics unavailable\n"),
       );
     });
-    return listen(server, address);
+    return listen(server, address, { name: "metrics", flag: "--metrics-listen", hint: "(or '' to turn metrics off)" });
   }
 }

@@ -41,7 +41,7 @@ export function serveConnect(
         handler,
       )
     : createHttpServer(handler);
-  return listen(server, address);
+  return listen(server, address, { name: "Connect", flag: "--connect-listen" });
 }
 
 /**
