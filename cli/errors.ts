@@ -29,9 +29,12 @@ export function reportError(error: unknown): ErrorReport {
         .flatMap((p) => p.violations.map((v) => `${v.type.toLowerCase()} ${v.subject}: ${v.description}`)),
       ...error.findDetails(ReferenceErrorsSchema).flatMap((r) => r.errors.map((e) => `${e.reference}: ${e.message}`)),
     ];
+    const message = statusMessage(error);
+    // A message that is just its one detail (a single field violation) is said once.
+    const said = details.length === 1 && details[0] === message ? [] : details;
     return {
       exitCode: exitCodeOfStatus(error.code),
-      lines: [`error: ${statusMessage(error)}`, ...details.map((d) => `  ${d}`)],
+      lines: [`error: ${message}`, ...said.map((d) => `  ${d}`)],
     };
   }
   return { exitCode: EXIT.failure, lines: [`error: ${error instanceof Error ? error.message : String(error)}`] };

@@ -28,6 +28,8 @@ export interface ValueOptions {
   fromFile?: string;
   /** For USERNAME_PASSWORD: the username (the password is the value read). */
   username?: string;
+  /** For an update of a USERNAME_PASSWORD secret: without a username, the stored one is kept. */
+  keepStoredUsername?: boolean;
 }
 
 export interface ValueStreams {
@@ -42,14 +44,17 @@ export async function readSecretValue(
   options: ValueOptions,
   streams: ValueStreams,
 ): Promise<MessageInitShape<typeof SecretValueSchema>> {
-  if (type === "USERNAME_PASSWORD" && options.username === undefined)
+  const usernameKept = type === "USERNAME_PASSWORD" && options.username === undefined && options.keepStoredUsername === true;
+  if (type === "USERNAME_PASSWORD" && options.username === undefined && !usernameKept)
     throw new CliError(EXIT.usage, "a username-password secret needs --username (the password is read like any value)");
   if (type !== "USERNAME_PASSWORD" && options.username !== undefined)
     throw new CliError(EXIT.usage, "--username applies only to username-password secrets");
   const text = await readValueText(type === "USERNAME_PASSWORD" ? `password of ${label}` : `value of ${label}`, options, streams);
   const input = valueInput(type, text, options.username ?? "");
-  const violations: FieldViolation[] = [];
-  parseSecretValue(type, input, "value", violations);
+  const checked: FieldViolation[] = [];
+  parseSecretValue(type, input, "value", checked);
+  // A kept username is the service's to fill in.
+  const violations = usernameKept ? checked.filter((v) => v.field !== "value.username_password.username") : checked;
   if (violations.length > 0)
     throw new CliError(
       EXIT.invalid,

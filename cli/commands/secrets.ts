@@ -88,7 +88,7 @@ export function registerSecretCommands(program: Command): void {
     .command("update")
     .description("store a new value as a new version (from stdin, --from-file or a hidden prompt)")
     .argument("<name>", "the secret")
-    .option("--username <username>", "username of a username-password secret (the password is the value read)")
+    .option("--username <username>", "new username of a username-password secret (default: keep the stored one; the password is the value read)")
     .option("-f, --from-file <path>", "read the value (or password) from this file")
     .option("--expected-version <n>", "update only if this is still the current version", positiveInt)
     .addHelpText("after", VALUE_SOURCES_HELP)
@@ -97,10 +97,13 @@ export function registerSecretCommands(program: Command): void {
       // The type is fixed at creation: ask the service which value to read.
       const { secret: current } = await clients.secrets.getSecret({ name });
       if (!current) throw new CliError(EXIT.failure, "the service returned no secret");
-      const value = await readSecretValue(domainTypeOf(current.type), current.name, options, process);
+      const type = domainTypeOf(current.type);
+      const value = await readSecretValue(type, current.name, { ...options, keepStoredUsername: true }, process);
+      const keepUsername = type === "USERNAME_PASSWORD" && options.username === undefined;
       const { secret } = await clients.secrets.updateSecretValue({
         name,
         value,
+        ...(keepUsername && { updateMask: { paths: ["username_password.password"] } }),
         ...(options.expectedVersion !== undefined && { expectedVersion: BigInt(options.expectedVersion) }),
       });
       if (secret) printSecret(command, secret);

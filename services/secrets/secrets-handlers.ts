@@ -19,7 +19,7 @@ import { randomId } from "../domain/ids.js";
 import { checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
-import { encodeSecretValue, parseSecretValue } from "../../kernel/secret-values.js";
+import { decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretType } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore, SecretRecord, SecretState, WriteResult } from "../ports/metadata-store.js";
 import type { CallContext } from "../rpc/call-context.js";
@@ -50,6 +50,24 @@ const MAX_BLOCKING_CONSUMERS_NAMED = 100;
 
 export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<typeof SecretsService> {
   const { store, cipher } = deps;
+
+  /** A retained version's plaintext, for the service's own use (rollback, a partial update); never returned. */
+  async function decryptVersion(ctx: CallContext, current: SecretRecord, version: number): Promise<Uint8Array> {
+    const tenantId = ctx.caller.tenantId;
+    const stored = await store.getSecretVersion(tenantId, current.id, version);
+    if (!stored)
+      throw new ServiceError("NOT_FOUND", `secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
+    if (!stored.ciphertext)
+      throw new ServiceError(
+        "FAILED_PRECONDITION",
+        `the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`,
+        { reason: "VERSION_NOT_RETAINED" },
+      );
+    const [plaintext] = await cipher.decrypt(tenantId, [
+      { ciphertext: stored.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, nameKey: current.nameKey, version }) },
+    ]);
+    return plaintext!;
+  }
 
   async function findSecret(ctx: CallContext, name: string): Promise<SecretRecord> {
     const violations: FieldViolation[] = [];
@@ -208,8 +226,14 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
 
     async updateSecretValue(request, ctx) {
       const current = await findSecret(ctx, request.name);
+      const kept = keptValueParts(current.type, request.updateMask?.paths ?? []);
+      let input = secretValueInput(request.value);
+      if (kept.length > 0 && input.kind === "usernamePassword") {
+        const stored = decodeSecretValue(current.type, await decryptVersion(ctx, current, current.version));
+        if (stored.type === "USERNAME_PASSWORD") for (const part of kept) input = { ...input, [part]: stored[part] };
+      }
       const violations: FieldViolation[] = [];
-      const value = parseSecretValue(current.type, secretValueInput(request.value), "value", violations);
+      const value = parseSecretValue(current.type, input, "value", violations);
       throwIfInvalid(violations);
       return { secret: secretMessage(await storeNewVersion(ctx, current, encodeSecretValue(value!), request.expectedVersion)) };
     },
@@ -220,25 +244,15 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
         throw invalidArgument([
           {
             field: "version",
-            description: `version must be an earlier version of the secret (1 to ${current.version - 1})`,
+            description:
+              current.version === 1
+                ? `secret "${current.name}" has only version 1: update its value first, then roll back to version 1`
+                : `version must be an earlier version of the secret (1 to ${current.version - 1})`,
             reason: "NOT_AN_EARLIER_VERSION",
           },
         ]);
-      const version = Number(request.version);
-      const tenantId = ctx.caller.tenantId;
-      const earlier = await store.getSecretVersion(tenantId, current.id, version);
-      if (!earlier)
-        throw new ServiceError("NOT_FOUND", `secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
-      if (!earlier.ciphertext)
-        throw new ServiceError(
-          "FAILED_PRECONDITION",
-          `the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`,
-          { reason: "VERSION_NOT_RETAINED" },
-        );
-      const [plaintext] = await cipher.decrypt(tenantId, [
-        { ciphertext: earlier.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, nameKey: current.nameKey, version }) },
-      ]);
-      return { secret: secretMessage(await storeNewVersion(ctx, current, plaintext!, request.expectedVersion)) };
+      const plaintext = await decryptVersion(ctx, current, Number(request.version));
+      return { secret: secretMessage(await storeNewVersion(ctx, current, plaintext, request.expectedVersion)) };
     },
 
     async updateSecretMetadata(request, ctx) {
@@ -325,6 +339,22 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       );
     },
   };
+}
+
+const VALUE_PATHS = ["username_password.username", "username_password.password"] as const;
+
+/** The parts of a username-password value that an update's update_mask leaves as stored. */
+function keptValueParts(type: SecretType, paths: readonly string[]): ("username" | "password")[] {
+  if (paths.length === 0) return [];
+  if (type !== "USERNAME_PASSWORD" || paths.some((p) => !(VALUE_PATHS as readonly string[]).includes(p)))
+    throw invalidArgument([
+      {
+        field: "update_mask",
+        description: `update_mask may name only ${VALUE_PATHS.join(" or ")}, of a username-password secret`,
+        reason: "INVALID_UPDATE_MASK",
+      },
+    ]);
+  return (["username", "password"] as const).filter((part) => !paths.includes(`username_password.${part}`));
 }
 
 const METADATA_PATHS = ["display_name", "description", "labels"] as const;
