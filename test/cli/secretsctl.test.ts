@@ -161,8 +161,19 @@ describe("secrets", () => {
     expect(stale.code).toBe(5);
     const user = await cli.run(["update", "orders-db", "--username", "app2", "-o", "json"], { stdin: PASSWORD });
     expect(json(user.stdout)).toMatchObject({ version: "2" });
-    const missingUser = await cli.run(["update", "orders-db"], { stdin: PASSWORD });
-    expect(missingUser.code).toBe(2);
+    // Without --username, the stored username is kept (update_mask username_password.password).
+    const keptUser = await cli.run(["update", "orders-db", "-o", "json"], { stdin: `${PASSWORD}-3` });
+    expect(keptUser.code, keptUser.stderr).toBe(0);
+    expect(json(keptUser.stdout)).toMatchObject({ version: "3" });
+    expect(await resolve("$<secret.orders-db.username>")).toBe("app2");
+    expect(await resolve("$<secret.orders-db.password>")).toBe(`${PASSWORD}-3`);
+  });
+
+  it("rollback straight after create says why, once", async () => {
+    expect((await cli.run(["create", "ROLL_NEW", "--type", "token"], { stdin: "roll-new-value" })).code).toBe(0);
+    const result = await cli.run(["rollback", "ROLL_NEW", "--to-version", "1"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('error: version: secret "ROLL_NEW" has only version 1: update its value first, then roll back to version 1\n');
   });
 
   it("rollback makes an earlier value current as a new version, printing no value", async () => {
@@ -322,7 +333,8 @@ describe("tokens", () => {
     expect(typeof created.token).toBe("string");
     const refused = await cli.run(["tokens", "create", "--role", "workload"]);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/\n {2}allowed_secret_patterns: /);
+    // The one field violation is the message: said once.
+    expect(refused.stderr).toMatch(/^error: allowed_secret_patterns: [^\n]+\n$/);
   });
 
   it("tokens revoke revokes at once; tokens list --all shows it revoked", async () => {
@@ -403,10 +415,10 @@ describe("tenants and keys", () => {
     );
     const again = json((await cli.run(["keys", "rotate", "-o", "json"])).stdout);
     expect(again).toMatchObject({ keyVersion: 3, done: true, minDecryptionVersion: 3, remaining: 0 });
-    // Every value written so far (orders-db: 2 versions, gcp: 1, FOLLOWED: 1) was rewrapped.
-    expect(again.rewrapped).toBeGreaterThanOrEqual(4);
+    // Every value written so far (orders-db: 3 versions, gcp: 1, FOLLOWED: 1) was rewrapped.
+    expect(again.rewrapped).toBeGreaterThanOrEqual(5);
     const versions = json((await cli.run(["versions", "orders-db", "-o", "json"])).stdout);
-    expect(versions.map((v: { keyVersion: number }) => v.keyVersion)).toEqual([3, 3]);
+    expect(versions.map((v: { keyVersion: number }) => v.keyVersion)).toEqual([3, 3, 3]);
   });
 });
 
