@@ -87,34 +87,37 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
   const ownSignals: NodeJS.Signals[] = command.length === 0 ? ["SIGTERM", "SIGINT"] : [];
   for (const signal of ownSignals) process.once(signal, stop);
   const readyFile = options.readyFile;
-  if (readyFile !== undefined) await clearReady(readyFile);
   try {
-    await withOutputLock(settings.outputDir, () => runWatch(
-      createResolverClient(connectionOptions(options)),
-      settings,
-      log,
-      {
-        rendered(result, first) {
-          mask.add(result.sensitive);
-          if (first && readyFile !== undefined) markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
-          if (!first || command.length === 0) return;
-          workload = startWorkload({
-            command: command[0]!,
-            args: command.slice(1),
-            env: workloadEnv(settings.outputDir, result),
-            ...(options.maskOutput && { mask }),
-          });
-          void workload.exited.then(stop);
+    // Under the lock: a second sidecar refused on this directory must not clear the first one's ready file.
+    await withOutputLock(settings.outputDir, async () => {
+      if (readyFile !== undefined) await clearReady(readyFile);
+      await runWatch(
+        createResolverClient(connectionOptions(options)),
+        settings,
+        log,
+        {
+          rendered(result, first) {
+            mask.add(result.sensitive);
+            if (first && readyFile !== undefined) markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
+            if (!first || command.length === 0) return;
+            workload = startWorkload({
+              command: command[0]!,
+              args: command.slice(1),
+              env: workloadEnv(settings.outputDir, result),
+              ...(options.maskOutput && { mask }),
+            });
+            void workload.exited.then(stop);
+          },
+          async changed() {
+            if (workload !== undefined) {
+              log.info(`sending ${options.reloadSignal} to the workload`);
+              workload.signal(options.reloadSignal);
+            } else if (options.onChange !== undefined) await runOnChangeCommand(options.onChange, log);
+          },
         },
-        async changed() {
-          if (workload !== undefined) {
-            log.info(`sending ${options.reloadSignal} to the workload`);
-            workload.signal(options.reloadSignal);
-          } else if (options.onChange !== undefined) await runOnChangeCommand(options.onChange, log);
-        },
-      },
-      abort.signal,
-    ));
+        abort.signal,
+      );
+    });
   } finally {
     for (const signal of ownSignals) process.off(signal, stop);
   }
