@@ -1,5 +1,6 @@
 # The secrets service, sidecar, CLI and Kubernetes injector in one image (docker-compose.yml runs each from it).
-FROM node:20-bookworm-slim
+# Node.js 24, the current LTS (the project is tested on Node.js 20 and 24; 20 reached end of life in April 2026).
+FROM node:24-bookworm-slim
 # better-sqlite3 compiles from source when no prebuilt binary matches; procps gives the injected
 # sidecar pkill, for its reload-signal.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ procps && rm -rf /var/lib/apt/lists/*
