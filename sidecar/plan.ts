@@ -8,11 +8,11 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { WatchEventType } from "../gen/secrets/v1/resolver_service_pb.js";
-import { SecretState } from "../gen/secrets/v1/types_pb.js";
+import { Role, SecretState } from "../gen/secrets/v1/types_pb.js";
 import type { Reference } from "../kernel/references.js";
 import { formatWhere, loadConfigs, type LoadOptions } from "./configs.js";
 import { LocalFault } from "./local-files.js";
-import { problemLine } from "./reference-problems.js";
+import { problemLine, WORKLOAD_TOKEN_HINT } from "./reference-problems.js";
 import type { ResolverClient } from "./resolver-client.js";
 
 /** What the service says about one secret name. */
@@ -44,6 +44,11 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
   const configs = await loadConfigs(options);
   const names = new Map<string, Reference>();
   for (const config of configs) for (const found of config.template.references) names.set(found.reference.nameKey, found.reference);
+  // An admin or viewer token sees the names exist and are active, but could not render them.
+  const role = await client.callerRole().catch((error: unknown) => {
+    if (error instanceof LocalFault) throw error;
+    return undefined; // the name checks below report what is wrong with the service
+  });
   const verdicts = new Map<string, NameVerdict>();
   await Promise.all([...names].map(async ([key, reference]) => verdicts.set(key, await checkName(client, reference.name))));
 
@@ -66,6 +71,10 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
     }
     if (lines.length === 0) out.write("  no references\n");
     lines.sort((a, b) => a.line - b.line || a.column - b.column).forEach((entry) => out.write(`  ${entry.text}\n`));
+  }
+  if (role !== undefined && role !== Role.WORKLOAD) {
+    allOk = false;
+    out.write(`plan: this is a ${Role[role] === undefined ? "non-workload" : `ROLE_${Role[role]}`} token; ${WORKLOAD_TOKEN_HINT.replace("hint: ", "")}\n`);
   }
   out.write(allOk ? "plan: every reference would resolve\n" : "plan: some references would fail\n");
   return allOk;

@@ -40,6 +40,9 @@ export function callProblems(error: unknown, requested: readonly string[], occur
   );
 }
 
+export const WORKLOAD_TOKEN_HINT =
+  "hint: rendering needs a workload token (ROLE_WORKLOAD) that grants these names; admin and viewer tokens cannot resolve values";
+
 /**
  * A hint when the token's role may not resolve at all (an admin or viewer
  * token): the whole call is denied, rather than some names not granted.
@@ -47,7 +50,7 @@ export function callProblems(error: unknown, requested: readonly string[], occur
 export function roleHint(error: unknown): string | undefined {
   const connectError = ConnectError.from(error);
   if (connectError.code !== Code.PermissionDenied || connectError.findDetails(ReferenceErrorsSchema).length > 0) return undefined;
-  return "hint: rendering needs a workload token (ROLE_WORKLOAD) that grants these names; admin and viewer tokens cannot resolve values";
+  return WORKLOAD_TOKEN_HINT;
 }
 
 /** In file order: by path, then line and column (lines without a position keep their place at the end). */

@@ -11,6 +11,7 @@ import {
   type ResolveSecretsResponse,
   type WatchSecretsResponse,
 } from "../gen/secrets/v1/resolver_service_pb.js";
+import type { Role } from "../gen/secrets/v1/types_pb.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
 import { readCaFile, readToken } from "./local-files.js";
 
@@ -44,6 +45,8 @@ export interface ResolverClient {
   setConsumerReferences(consumerId: string, references: string[], signal?: AbortSignal): Promise<void>;
   /** The raw stream; the caller handles reconnection. */
   watchSecrets(names: string[], signal: AbortSignal): AsyncIterable<WatchSecretsResponse>;
+  /** The role of the token (AdminService.GetCaller, loaded only when asked: plan mode). */
+  callerRole(signal?: AbortSignal): Promise<Role>;
 }
 
 export function createResolverClient(options: ConnectionOptions): ResolverClient {
@@ -79,5 +82,10 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
       );
     },
     watchSecrets: (names, signal) => client.watchSecrets({ names }, { signal, headers: headers() }),
+    callerRole: async (signal) => {
+      const { AdminService } = await import("../gen/secrets/v1/admin_service_pb.js");
+      const admin = createClient(AdminService, transport);
+      return (await withRetries(() => admin.getCaller({}, { timeoutMs: options.timeoutMs, signal, headers: headers() }), signal)).role;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * a missing CA file) is reported once, as local, with the flag that fixes it,
  * not once per reference as an error "from the secrets service". A token of a
  * role that may not resolve (admin, viewer) gets a hint that rendering needs a
- * workload token.
+ * workload token, in render and in plan.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -62,7 +62,7 @@ describe("a token of a role that may not resolve", () => {
   it.each([
     ["admin", Role.ADMIN],
     ["viewer", Role.VIEWER],
-  ])("%s: render fails with a hint that rendering needs a workload token", async (name, role) => {
+  ])("%s: render and plan fail with a hint that rendering needs a workload token", async (name, role) => {
     const created = await f.admin.admin.createApiToken({ displayName: `${name} for the sidecar`, role });
     const path = join(f.dir, `${name}.token`);
     await writeFile(path, created.tokenSecret, { mode: 0o600 });
@@ -70,5 +70,10 @@ describe("a token of a role that may not resolve", () => {
     expect(render.code, render.output).toBe(1);
     expect(occurrences(render.output, "needs a workload token")).toBe(1);
     expect(render.output).toMatch(/hint: rendering needs a workload token \(ROLE_WORKLOAD\)/);
+
+    // WatchSecrets (what plan checks names with) is open to these roles: plan must still say the token cannot render.
+    const plan = await runSidecar(["plan", config, ...withTokenFile(path)]);
+    expect(plan.code, plan.output).toBe(1);
+    expect(plan.stdout).toContain(`plan: this is a ROLE_${name.toUpperCase()} token; rendering needs a workload token (ROLE_WORKLOAD)`);
   });
 });
