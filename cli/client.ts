@@ -8,6 +8,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AdminService } from "../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../gen/secrets/v1/secrets_service_pb.js";
+import { describeTlsMismatch } from "../kernel/tls-mismatch.js";
 import type { Connection } from "./config.js";
 import { CliError, EXIT } from "./exit-codes.js";
 
@@ -22,9 +23,19 @@ export async function createServiceClients(connection: Connection): Promise<Serv
     req.header.set("authorization", `Bearer ${connection.token}`);
     return next(req);
   };
+  const url = baseUrl(connection);
+  // TLS on one side only: one sentence with the flag that fixes it, instead of a raw socket error.
+  const tlsMismatch: Interceptor = (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (error) {
+      const message = await describeTlsMismatch(error, { baseUrl: url, tlsFlags: CLI_TLS_FLAGS, plaintextFlags: CLI_PLAINTEXT_FLAGS });
+      throw message === undefined ? error : new CliError(EXIT.config, message);
+    }
+  };
   const transport = createGrpcTransport({
-    baseUrl: baseUrl(connection),
-    interceptors: [auth],
+    baseUrl: url,
+    interceptors: [tlsMismatch, auth],
     ...(connection.caFile !== undefined && { nodeOptions: { ca: await readCa(connection.caFile) } }),
   });
   return {
@@ -33,6 +44,9 @@ export async function createServiceClients(connection: Connection): Promise<Serv
     admin: createClient(AdminService, transport),
   };
 }
+
+const CLI_TLS_FLAGS = "--tls (or --ca-file FILE for a private CA) when you log in";
+const CLI_PLAINTEXT_FLAGS = "log in again without --tls and --ca-file, and unset SECRETS_CA_FILE";
 
 function baseUrl(connection: Connection): string {
   if (/^https?:\/\//.test(connection.address)) return connection.address;

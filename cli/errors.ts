@@ -14,6 +14,8 @@ export interface ErrorReport {
 }
 
 export function reportError(error: unknown): ErrorReport {
+  // A CliError thrown inside the transport (an interceptor) arrives wrapped in a ConnectError.
+  if (error instanceof ConnectError && error.cause instanceof CliError) return reportError(error.cause);
   if (error instanceof CliError)
     return { exitCode: error.exitCode, lines: [`error: ${error.message}`, ...error.details.map((d) => `  ${d}`)] };
   if (error instanceof ConnectError && isCertificateError(error.cause))

@@ -13,7 +13,11 @@ import {
 } from "../gen/secrets/v1/resolver_service_pb.js";
 import type { Role } from "../gen/secrets/v1/types_pb.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
-import { readCaFile, readToken } from "./local-files.js";
+import { describeTlsMismatch } from "../kernel/tls-mismatch.js";
+import { LocalFault, readCaFile, readToken } from "./local-files.js";
+
+const SIDECAR_TLS_FLAGS = "--tls (or --ca-file FILE for a private CA)";
+const SIDECAR_PLAINTEXT_FLAGS = "drop --tls and --ca-file, and unset SECRETS_TLS and SECRETS_CA_FILE";
 
 export interface ConnectionOptions {
   /** host:port, or a URL (http:// or https://). */
@@ -66,6 +70,9 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
       try {
         return await call();
       } catch (error) {
+        // TLS on one side only is the caller's setting to fix: a local fault, said once, never retried.
+        const mismatch = await describeTlsMismatch(error, { baseUrl: baseUrlOf(options), tlsFlags: SIDECAR_TLS_FLAGS, plaintextFlags: SIDECAR_PLAINTEXT_FLAGS });
+        if (mismatch !== undefined) throw new LocalFault(mismatch);
         if (attempt >= options.retries || !isTransient(error) || signal?.aborted) throw error;
         await sleep(backoffDelayMs(attempt, options.backoff), signal);
       }
