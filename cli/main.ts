@@ -7,6 +7,7 @@ import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { Command, CommanderError, Option } from "commander";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerContextCommands } from "./commands/contexts.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerKeyCommands } from "./commands/keys.js";
 import { registerSecretCommands } from "./commands/secrets.js";
 import { registerTenantCommands } from "./commands/tenants.js";
@@ -33,6 +34,7 @@ function buildProgram(): Command {
     .addHelpText("after", `${CONNECTION_HELP}\n${EXIT_CODES_HELP}`);
   registerContextCommands(program);
   registerSecretCommands(program);
+  registerImportCommand(program);
   registerTokenCommands(program);
   registerAuditCommand(program);
   registerTenantCommands(program);

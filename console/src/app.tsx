@@ -63,16 +63,16 @@ function SignedIn({ session, onChange }: { session: Session; onChange: (s: Sessi
         </nav>
         <div class="who">
           {session.tenants.length > 1 ? (
-            <label>
-              Tenant{" "}
-              <select value={tenant.tenantId} onChange={(e) => onChange({ ...session, currentTenantId: (e.target as HTMLSelectElement).value })}>
+            <>
+              <label for="tenant-switch">Tenant</label>
+              <select id="tenant-switch" value={tenant.tenantId} onChange={(e) => onChange({ ...session, currentTenantId: (e.target as HTMLSelectElement).value })}>
                 {session.tenants.map((t) => (
                   <option key={t.tenantId} value={t.tenantId}>
                     {t.tenantId}
                   </option>
                 ))}
               </select>
-            </label>
+            </>
           ) : (
             <span>Tenant {tenant.tenantId}</span>
           )}

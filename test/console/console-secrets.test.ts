@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients } from "../support/service.js";
-import { expectNoSeriousAxeViolations, pageText, screenshot, startConsole, type ConsoleHarness } from "./support/console-browser.js";
+import { expectNoSeriousAxeViolations, pageText, screenshot, startConsole, UI_TEST_TIMEOUT_MS, type ConsoleHarness } from "./support/console-browser.js";
 
 let h: ConsoleHarness;
 
@@ -19,7 +19,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe("the web console: secrets", () => {
+describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
   it("serves its page with a strict CSP and no inline script", async () => {
     const response = await fetch(h.base);
     expect(response.status).toBe(200);

@@ -15,6 +15,8 @@ const AXE = fileURLToPath(new URL("../../../node_modules/axe-core/axe.min.js", i
 
 /** Generous: two cores shared by many test files. */
 export const UI_TIMEOUT_MS = 30_000;
+/** A whole browser test: several steps, each allowed UI_TIMEOUT_MS. */
+export const UI_TEST_TIMEOUT_MS = 180_000;
 
 export interface ConsoleHarness {
   svc: TestService;
