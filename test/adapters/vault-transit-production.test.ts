@@ -15,22 +15,14 @@ import { DecryptionFailedError, TenantKeyNotFoundError } from "../../services/po
 import { VaultPermissionError } from "../../services/adapters/vault-transit/vault-errors.js";
 import { vaultTransitPolicy } from "../../services/adapters/vault-transit/vault-policy.js";
 import { VaultTransitCipher } from "../../services/adapters/vault-transit/vault-transit-cipher.js";
-import type { VaultTransitCipherOptions } from "../../services/adapters/vault-transit/vault-transit-options.js";
 import { makeTestCertificates } from "../support/certificates.js";
-import { VaultTransitStandIn } from "./vault-transit-stand-in.js";
+import { vaultStandInPerTest } from "./vault-transit-stand-in.js";
 
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
 const binding = (secretId: string) => associatedData({ tenantId: "acme", secretId, nameKey: "db", version: 1 });
 
-let standIn: VaultTransitStandIn;
-let address: string;
-const opened: VaultTransitCipher[] = [];
-
-async function connect(overrides: Partial<VaultTransitCipherOptions> = {}): Promise<VaultTransitCipher> {
-  const cipher = await VaultTransitCipher.connect({ address, auth: { method: "token", token: "test-root-token" }, ...overrides });
-  opened.push(cipher);
-  return cipher;
-}
+const vault = vaultStandInPerTest();
+const connect = vault.connect;
 
 function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), "vault-prod-"));
@@ -43,15 +35,6 @@ function approleFiles() {
   return { method: "approle" as const, roleIdFile: join(dir, "role-id"), secretIdFile: join(dir, "secret-id") };
 }
 
-beforeEach(async () => {
-  standIn = new VaultTransitStandIn();
-  address = await standIn.start();
-});
-
-afterEach(async () => {
-  for (const cipher of opened.splice(0)) await cipher.close();
-  await standIn.stop();
-});
 
 describe("a Vault token from a file (Vault Agent sink)", () => {
   function agentSink(token: string): string {
@@ -65,31 +48,31 @@ describe("a Vault token from a file (Vault Agent sink)", () => {
     const cipher = await connect({ auth: { method: "token-file", tokenFile } });
     await cipher.createTenantKey("acme");
     // Agent re-authenticated: the old token is gone, the sink holds a new one.
-    standIn.validTokens.delete("test-root-token");
-    standIn.validTokens.add("agent-token-2");
+    vault.standIn.validTokens.delete("test-root-token");
+    vault.standIn.validTokens.add("agent-token-2");
     writeFileSync(tokenFile, "agent-token-2\n");
     const [sealed] = await cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }]);
     expect(sealed!.keyVersion).toBe(1);
-    expect(standIn.requestsTo(/\/encrypt\//).at(-1)!.headers["x-vault-token"]).toBe("agent-token-2");
+    expect(vault.standIn.requestsTo(/\/encrypt\//).at(-1)!.headers["x-vault-token"]).toBe("agent-token-2");
   });
 
   it("renews the token found in the file, not the one read at start", async () => {
-    standIn.lookupLease = { ttl: 1, renewable: true };
-    standIn.renewLease = { lease_duration: 1, renewable: true };
+    vault.standIn.lookupLease = { ttl: 1, renewable: true };
+    vault.standIn.renewLease = { lease_duration: 1, renewable: true };
     const tokenFile = agentSink("test-root-token");
     await connect({ auth: { method: "token-file", tokenFile }, renewFraction: 0.3 });
-    standIn.validTokens.add("agent-token-2");
+    vault.standIn.validTokens.add("agent-token-2");
     writeFileSync(tokenFile, "agent-token-2\n");
     await vi.waitFor(
-      () => expect(standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).toContain("agent-token-2"),
+      () => expect(vault.standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).toContain("agent-token-2"),
       { timeout: 5000 },
     );
-    expect(standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).not.toContain("test-root-token");
+    expect(vault.standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).not.toContain("test-root-token");
   });
 
   it("answers 403 with the policy's missing capability when the file still holds the refused token", async () => {
     const cipher = await connect({ auth: { method: "token-file", tokenFile: agentSink("test-root-token") } });
-    standIn.validTokens.delete("test-root-token");
+    vault.standIn.validTokens.delete("test-root-token");
     await expect(cipher.createTenantKey("acme")).rejects.toBeInstanceOf(VaultPermissionError);
   });
 });
@@ -99,36 +82,36 @@ describe("AppRole re-login", () => {
     const cipher = await connect({ auth: approleFiles() });
     await cipher.createTenantKey("acme");
     // The token expired in Vault (its lookup-self answers 403 too).
-    standIn.validTokens.delete("login-token-1");
+    vault.standIn.validTokens.delete("login-token-1");
     const requests = Array.from({ length: 8 }, (_, i) => ({ plaintext: utf8(`v${i}`), associatedData: binding(`s${i}`) }));
     await Promise.all(requests.map((request) => cipher.encrypt("acme", [request])));
-    expect(standIn.requestsTo(/\/auth\/approle\/login$/)).toHaveLength(2);
-    expect(standIn.requestsTo(/\/auth\/token\/lookup-self$/)).toHaveLength(1);
+    expect(vault.standIn.requestsTo(/\/auth\/approle\/login$/)).toHaveLength(2);
+    expect(vault.standIn.requestsTo(/\/auth\/token\/lookup-self$/)).toHaveLength(1);
   });
 
   it("revokes the token a fresh login replaces", async () => {
-    standIn.loginLease = { lease_duration: 1, renewable: false };
+    vault.standIn.loginLease = { lease_duration: 1, renewable: false };
     await connect({ auth: approleFiles(), renewFraction: 0.3 });
-    await vi.waitFor(() => expect(standIn.validTokens.has("login-token-1")).toBe(false), { timeout: 5000 });
-    expect(standIn.requestsTo(/\/auth\/token\/revoke-self$/)[0]!.headers["x-vault-token"]).toBe("login-token-1");
-    expect(standIn.validTokens.has("login-token-2")).toBe(true);
+    await vi.waitFor(() => expect(vault.standIn.validTokens.has("login-token-1")).toBe(false), { timeout: 5000 });
+    expect(vault.standIn.requestsTo(/\/auth\/token\/revoke-self$/)[0]!.headers["x-vault-token"]).toBe("login-token-1");
+    expect(vault.standIn.validTokens.has("login-token-2")).toBe(true);
   });
 
   it("does not log in again when the token is valid and the policy denies the path", async () => {
     const cipher = await connect({ auth: approleFiles() });
     await cipher.createTenantKey("acme");
-    standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
     await expect(cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }])).rejects.toBeInstanceOf(
       VaultPermissionError,
     );
-    expect(standIn.requestsTo(/\/auth\/approle\/login$/)).toHaveLength(1);
-    expect(standIn.requestsTo(/\/auth\/token\/lookup-self$/)).toHaveLength(1);
+    expect(vault.standIn.requestsTo(/\/auth\/approle\/login$/)).toHaveLength(1);
+    expect(vault.standIn.requestsTo(/\/auth\/token\/lookup-self$/)).toHaveLength(1);
   });
 
   it("revokes its own AppRole token on close", async () => {
     const cipher = await connect({ auth: approleFiles() });
     await cipher.close();
-    expect(standIn.validTokens.has("login-token-1")).toBe(false);
+    expect(vault.standIn.validTokens.has("login-token-1")).toBe(false);
   });
 });
 
@@ -137,7 +120,7 @@ describe("batch answers with HTTP 200", () => {
     const cipher = await connect();
     await cipher.createTenantKey("acme");
     const [sealed] = await cipher.encrypt("acme", [{ plaintext: utf8("opened-value"), associatedData: binding("s1") }]);
-    standIn.failNext("POST", "/v1/transit/decrypt/secrets-tenant-acme", 200, {
+    vault.standIn.failNext("POST", "/v1/transit/decrypt/secrets-tenant-acme", 200, {
       data: { batch_results: [{ plaintext: Buffer.from("opened-value").toString("base64") }, { error: "invalid ciphertext: no prefix" }] },
     });
     const open = { ciphertext: sealed!.ciphertext, associatedData: binding("s1") };
@@ -151,7 +134,7 @@ describe("batch answers with HTTP 200", () => {
     const cipher = await connect({ rewrapMethod: "rewrap-endpoint" });
     await cipher.createTenantKey("acme");
     const [sealed] = await cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }]);
-    standIn.failNext("POST", "/v1/transit/rewrap/secrets-tenant-acme", 200, {
+    vault.standIn.failNext("POST", "/v1/transit/rewrap/secrets-tenant-acme", 200, {
       data: { batch_results: [{ error: "cipher: message authentication failed" }] },
     });
     await expect(cipher.rewrap("acme", [{ ciphertext: sealed!.ciphertext, associatedData: binding("s1") }])).rejects.toBeInstanceOf(
@@ -162,7 +145,7 @@ describe("batch answers with HTTP 200", () => {
   it("maps a 200 batch item saying the key is missing to TenantKeyNotFoundError", async () => {
     const cipher = await connect();
     await cipher.createTenantKey("acme");
-    standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 200, { data: { batch_results: [{ error: "encryption key not found" }] } });
+    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 200, { data: { batch_results: [{ error: "encryption key not found" }] } });
     await expect(cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }])).rejects.toBeInstanceOf(
       TenantKeyNotFoundError,
     );
@@ -172,7 +155,7 @@ describe("batch answers with HTTP 200", () => {
 describe("Vault's answers that name the wrong problem", () => {
   it("names the update capability when Vault refuses to create a tenant key (the keys path has no existence check)", async () => {
     const cipher = await connect();
-    standIn.failNext("POST", "/v1/transit/keys/secrets-tenant-acme", 403, { errors: ["permission denied"] });
+    vault.standIn.failNext("POST", "/v1/transit/keys/secrets-tenant-acme", 403, { errors: ["permission denied"] });
     const failure = await cipher.createTenantKey("acme").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(VaultPermissionError);
     expect((failure as VaultPermissionError).call.capability).toBe("update");
@@ -180,28 +163,28 @@ describe("Vault's answers that name the wrong problem", () => {
 
   it("reports a wrong mount path (Vault's 'no handler for route' 404) as misconfiguration, not a missing tenant key", async () => {
     const cipher = await connect({ mountPath: "transit-typo" });
-    standIn.failNext("GET", "/v1/transit-typo/keys/secrets-tenant-acme", 404, {
+    vault.standIn.failNext("GET", "/v1/transit-typo/keys/secrets-tenant-acme", 404, {
       errors: ["no handler for route \"transit-typo/keys/secrets-tenant-acme\". route entry not found."],
     });
     const failure = await cipher.latestKeyVersion("acme").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BackendMisconfiguredError);
     expect((failure as Error).message).toContain("--vault-mount");
-    standIn.failNext("GET", "/v1/transit-typo/keys/secrets-tenant-acme", 404, { errors: [] });
+    vault.standIn.failNext("GET", "/v1/transit-typo/keys/secrets-tenant-acme", 404, { errors: [] });
     await expect(cipher.latestKeyVersion("acme")).rejects.toBeInstanceOf(TenantKeyNotFoundError);
   });
 
   it("reports unavailable when sys/health answers with something other than Vault's health body (a proxy's 502)", async () => {
     const cipher = await connect();
-    standIn.failNext("GET", "/v1/sys/health", 502, "<html><body>502 Bad Gateway</body></html>");
+    vault.standIn.failNext("GET", "/v1/sys/health", 502, "<html><body>502 Bad Gateway</body></html>");
     await expect(cipher.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
-    standIn.failNext("GET", "/v1/sys/health", 200, {});
+    vault.standIn.failNext("GET", "/v1/sys/health", 200, {});
     await expect(cipher.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(cipher.ping()).resolves.toBeUndefined();
   });
 
   it("sends the configured namespace as X-Vault-Namespace", async () => {
     await connect({ namespace: "team-a" });
-    expect(standIn.requestsTo(/lookup-self$/)[0]!.headers["x-vault-namespace"]).toBe("team-a");
+    expect(vault.standIn.requestsTo(/lookup-self$/)[0]!.headers["x-vault-namespace"]).toBe("team-a");
   });
 });
 
@@ -210,7 +193,7 @@ describe("transit key names", () => {
     for (const keyPrefix of ["-tenant-", "tenant/", "tenant key "])
       await expect(connect({ keyPrefix })).rejects.toThrow(/transit key prefix/);
     expect(() => vaultTransitPolicy({ keyPrefix: "tenant/" })).toThrow(/transit key prefix/);
-    expect(standIn.requests).toHaveLength(0);
+    expect(vault.standIn.requests).toHaveLength(0);
     await expect(connect({ keyPrefix: "" })).resolves.toBeInstanceOf(VaultTransitCipher);
   });
 });
@@ -220,9 +203,7 @@ describe("TLS to Vault", () => {
   let saved: string | undefined;
 
   beforeEach(async () => {
-    await standIn.stop();
-    standIn = new VaultTransitStandIn();
-    address = await standIn.start({ cert: certificates.pem("server.crt"), key: certificates.pem("server.key") });
+    await vault.serveTls({ cert: certificates.pem("server.crt"), key: certificates.pem("server.key") });
     saved = process.env.VAULT_SKIP_VERIFY;
   });
 
@@ -234,7 +215,7 @@ describe("TLS to Vault", () => {
   it("verifies Vault's certificate even when VAULT_SKIP_VERIFY is set (node-vault reads 'false' as true)", async () => {
     process.env.VAULT_SKIP_VERIFY = "false";
     await expect(connect()).rejects.toThrow(/certificate/i);
-    expect(standIn.requests).toHaveLength(0);
+    expect(vault.standIn.requests).toHaveLength(0);
     await expect(connect({ caFile: certificates.path("ca.crt") })).resolves.toBeInstanceOf(VaultTransitCipher);
   });
 });

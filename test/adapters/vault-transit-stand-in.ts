@@ -13,6 +13,9 @@ import { createHmac, randomBytes } from "node:crypto";
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach } from "vitest";
+import { VaultTransitCipher } from "../../services/adapters/vault-transit/vault-transit-cipher.js";
+import type { VaultTransitCipherOptions } from "../../services/adapters/vault-transit/vault-transit-options.js";
 
 export interface RecordedRequest {
   method: string;
@@ -191,4 +194,42 @@ function keyData(name: string, key: StandInKey): Record<string, unknown> {
 
 function keysMap(latest: number): Record<string, number> {
   return Object.fromEntries(Array.from({ length: latest }, (_, i) => [String(i + 1), 1_700_000_000 + i]));
+}
+
+/** A fresh stand-in for each test of the calling file, and the ciphers a test connected, closed after it. */
+export interface StandInPerTest {
+  readonly standIn: VaultTransitStandIn;
+  /** Connects a cipher to this test's stand-in (with its root token unless overridden). */
+  connect(overrides?: Partial<VaultTransitCipherOptions>): Promise<VaultTransitCipher>;
+  /** Replaces this test's stand-in with one serving HTTPS with this certificate. */
+  serveTls(tls: { cert: Buffer; key: Buffer }): Promise<void>;
+}
+
+export function vaultStandInPerTest(): StandInPerTest {
+  let standIn: VaultTransitStandIn;
+  let address: string;
+  const opened: VaultTransitCipher[] = [];
+  beforeEach(async () => {
+    standIn = new VaultTransitStandIn();
+    address = await standIn.start();
+  });
+  afterEach(async () => {
+    for (const cipher of opened.splice(0)) await cipher.close();
+    await standIn.stop();
+  });
+  return {
+    get standIn() {
+      return standIn;
+    },
+    async connect(overrides = {}) {
+      const cipher = await VaultTransitCipher.connect({ address, auth: { method: "token", token: "test-root-token" }, ...overrides });
+      opened.push(cipher);
+      return cipher;
+    },
+    async serveTls(tls) {
+      await standIn.stop();
+      standIn = new VaultTransitStandIn();
+      address = await standIn.start(tls);
+    },
+  };
 }
