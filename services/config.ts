@@ -31,6 +31,12 @@ export interface ServiceConfig {
   streamLimits: StreamLimitConfig;
   /** Milliseconds between open streams' re-reads of their token (revocations through other replicas). */
   tokenRecheckMs: number;
+  /** Failed authentications per second per peer address. */
+  authFailuresPerPeer: number;
+  /** HTTP/2 and HTTP/1.1 connections idle this long are closed. */
+  connectionIdleMs: number;
+  /** gRPC connections are asked to reconnect after this long (streams get a grace period). */
+  connectionMaxAgeMs: number;
   callTimeoutMs: number;
   store: "sqlite" | "mongodb";
   cipher: "local" | "vault";
@@ -100,6 +106,15 @@ export function serviceCommand(): Command {
       new Option("--max-streams-per-token <n>", "WatchSecrets streams one token may hold open").env("SECRETS_MAX_STREAMS_PER_TOKEN").default(32).argParser(positiveInt),
     )
     .addOption(
+      new Option("--auth-failures-per-peer <n>", "failed authentications per second per client address, burst twice that (0: no limit)").env("SECRETS_AUTH_FAILURES_PER_PEER").default(50).argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--connection-idle-ms <ms>", "close connections idle this long").env("SECRETS_CONNECTION_IDLE_MS").default(300_000).argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--connection-max-age-ms <ms>", "ask gRPC clients to reconnect after this long (open streams get 10 more minutes)").env("SECRETS_CONNECTION_MAX_AGE_MS").default(3_600_000).argParser(positiveInt),
+    )
+    .addOption(
       new Option("--token-recheck-ms <ms>", "how often open streams re-read their token, so a revocation anywhere ends them").env("SECRETS_TOKEN_RECHECK_MS").default(5000).argParser(positiveInt),
     )
     .addOption(
@@ -165,6 +180,9 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
     },
     streamLimits: { streamsPerToken: options.maxStreamsPerToken, namesPerStream: options.maxNamesPerStream },
     tokenRecheckMs: options.tokenRecheckMs,
+    authFailuresPerPeer: options.authFailuresPerPeer,
+    connectionIdleMs: options.connectionIdleMs,
+    connectionMaxAgeMs: options.connectionMaxAgeMs,
     callTimeoutMs: options.callTimeoutMs,
     store: options.store,
     cipher: options.cipher,

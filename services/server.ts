@@ -61,6 +61,10 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     // Pings keep long WatchSecrets streams alive through proxies and load balancers, and find dead peers.
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 10_000,
+    // Idle and half-open connections do not stay forever; old ones are asked to reconnect (and rebalance).
+    "grpc.max_connection_idle_ms": config.connectionIdleMs,
+    "grpc.max_connection_age_ms": config.connectionMaxAgeMs,
+    "grpc.max_connection_age_grace_ms": 600_000,
   });
   const health = new HealthReporter([SecretsService.typeName, ResolverService.typeName, AdminService.typeName], backends, logger);
   let metricsServer: ListeningServer | undefined;
@@ -71,6 +75,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       rateLimits: config.rateLimits,
       streamLimits: config.streamLimits,
       tokenRecheckMs: config.tokenRecheckMs,
+      authFailuresPerPeer: config.authFailuresPerPeer,
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });
@@ -84,7 +89,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     ])
       server.addService(definition, implementation);
     if (config.connectListen !== "")
-      connectServer = await serveConnect(config.connectListen, credentialsFiles, config.maxMessageBytes, (router) => {
+      connectServer = await serveConnect(config.connectListen, credentialsFiles, { maxMessageBytes: config.maxMessageBytes }, (router) => {
         addConnectService(router, SecretsService, secrets, pipeline);
         addConnectService(router, ResolverService, resolver, pipeline);
         addConnectService(router, AdminService, admin, pipeline);

@@ -27,6 +27,8 @@ export interface CallObserver {
 export interface PipelineOptions {
   rateLimits: RateLimitConfig;
   streamLimits: StreamLimitConfig;
+  /** Failed authentications per second per peer address (burst twice that); 0 for no limit. */
+  authFailuresPerPeer: number;
   /** How often open streams re-read their token, so a revocation through another replica ends them too. */
   tokenRecheckMs: number;
   /** Unary calls taking longer end with DEADLINE_EXCEEDED; 0 for no limit. */
@@ -39,6 +41,8 @@ export interface CallStart {
   method: string;
   authorization: string | undefined;
   signal: AbortSignal;
+  /** The caller's address (`ip:port`), for the log and the per-peer limit on failed authentication. */
+  peer?: string;
   /** Throws INVALID_ARGUMENT for a request the transport could not decode; checked before the permission. */
   checkRequest?: () => void;
 }
@@ -48,6 +52,7 @@ export class CallPipeline {
   private readonly rateLimiter: RateLimiter;
   private readonly streamSlots = new StreamSlots();
   private readonly tokenWatch: TokenWatch;
+  private readonly peerFailures: RateLimiter<"failed-authentication">;
 
   constructor(
     private readonly store: MetadataStore,
@@ -57,6 +62,7 @@ export class CallPipeline {
     this.auditLog = new AuditLog(store);
     this.rateLimiter = new RateLimiter(options.rateLimits);
     this.tokenWatch = new TokenWatch(store, logger, options.tokenRecheckMs);
+    this.peerFailures = new RateLimiter({ "failed-authentication": options.authFailuresPerPeer }, undefined, "address");
   }
 
   /** Runs a unary call; rejects with a ServiceError only. */
@@ -141,9 +147,25 @@ export class CallPipeline {
     this.tokenWatch.revoked(tokenId);
   }
 
+  /**
+   * Authenticates, limiting failures per peer address: a peer over its limit
+   * is refused before its token is even looked up, so guessing tokens or
+   * flooding with bogus ones costs it more than it costs the service.
+   */
+  private async authenticateFrom(start: CallStart): Promise<Caller> {
+    const peer = addressOf(start.peer);
+    this.peerFailures.take(peer, "failed-authentication", false);
+    try {
+      return await authenticate(this.store, start.authorization, new Date());
+    } catch (error) {
+      if (error instanceof ServiceError && error.code === "UNAUTHENTICATED") this.peerFailures.take(peer, "failed-authentication");
+      throw error;
+    }
+  }
+
   private async contextFor(start: CallStart, requestId: string): Promise<CallContext> {
     const policy = policyOf(start.method);
-    const caller: Caller = await authenticate(this.store, start.authorization, new Date());
+    const caller = await this.authenticateFrom(start);
     // Before the permission check, so that denials are limited too (and, refused here, leave no audit row).
     this.rateLimiter.take(caller.tokenId, policy.rateLimit);
     return {
@@ -207,9 +229,18 @@ function shortName(method: string): string {
   return method.slice(method.lastIndexOf("/") + 1);
 }
 
+/** The address of `host:port` or `[v6]:port`, without the port: one host's many connections share a limit. */
+function addressOf(peer: string | undefined): string {
+  if (peer === undefined) return "unknown";
+  if (peer.startsWith("[")) return peer.slice(1, peer.indexOf("]"));
+  const colon = peer.lastIndexOf(":");
+  return colon < 0 ? peer : peer.slice(0, colon);
+}
+
 function logFields(start: CallStart, requestId: string, began: number, caller: Caller | undefined, status: string) {
   return {
     requestId,
+    peer: start.peer,
     method: start.method,
     tenant: caller?.tenantId,
     tokenId: caller?.tokenId,

@@ -5,7 +5,7 @@
  * plumbing differs from grpc-service.ts; no handler is written twice.
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
 import type { CallContext } from "./call-context.js";
@@ -43,8 +43,16 @@ export function addConnectService<S extends DescService>(
   router.service(service, implementation as unknown as ServiceImpl<S>);
 }
 
+/** The caller's address, set by the HTTP server for each request. */
+export const PEER = createContextKey<string | undefined>(undefined);
+
 function callStart(method: string, context: HandlerContext): CallStart {
-  return { method, authorization: context.requestHeader.get("authorization") ?? undefined, signal: context.signal };
+  return {
+    method,
+    authorization: context.requestHeader.get("authorization") ?? undefined,
+    signal: context.signal,
+    peer: context.values.get(PEER),
+  };
 }
 
 function toConnectError(error: ServiceError): ConnectError {

@@ -3,7 +3,7 @@
  * gRPC port's certificate when TLS is on); what no RPC route matches is the
  * web console's static files. Every response carries the security headers.
  */
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -11,6 +11,7 @@ import { bearerToken } from "../auth/api-tokens.js";
 import { ServiceError, type StatusCodeName } from "../domain/errors.js";
 import { consoleFiles, setSecurityHeaders } from "../ops/console-files.js";
 import { listen, type ListeningServer } from "../ops/http-listener.js";
+import { PEER } from "./connect-routes.js";
 
 export interface TlsFiles {
   cert: Buffer;
@@ -19,16 +20,26 @@ export interface TlsFiles {
   clientCa?: Buffer;
 }
 
+export interface ConnectLimits {
+  /** The gRPC port's message size limit, for bodies too. */
+  maxMessageBytes: number;
+}
+
 export function serveConnect(
   address: string,
   tls: TlsFiles | undefined,
-  maxMessageBytes: number,
+  { maxMessageBytes }: ConnectLimits,
   routes: (router: ConnectRouter) => void,
 ): Promise<ListeningServer> {
   const files = consoleFiles();
   // Only HTTP/1.1 servers are made here, so the fallback always gets http's own request type.
   const fallback = (req: unknown, res: unknown) => files(req as IncomingMessage, res as ServerResponse);
-  const api = connectNodeAdapter({ routes, readMaxBytes: maxMessageBytes, fallback });
+  const api = connectNodeAdapter({
+    routes,
+    readMaxBytes: maxMessageBytes,
+    fallback,
+    contextValues: (req) => createContextValues().set(PEER, peerOf(req)),
+  });
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     setSecurityHeaders(res);
     const refusal = refusalBeforeBody(req, maxMessageBytes);
@@ -41,6 +52,10 @@ export function serveConnect(
         handler,
       )
     : createHttpServer(handler);
+  // A request's headers and body must arrive in time: a half-sent request does not hold a socket forever.
+  // (Idle keep-alive sockets already close after Node's keepAliveTimeout, 5 s.)
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
   return listen(server, address, { name: "Connect", flag: "--connect-listen" });
 }
 
@@ -71,4 +86,10 @@ function refuse(req: IncomingMessage, res: ServerResponse, error: ServiceError):
   res.on("finish", () => req.socket.destroy());
   res.writeHead(HTTP_STATUS[error.code] ?? 400, { "content-type": "application/json", connection: "close" });
   res.end(JSON.stringify({ code: error.code.toLowerCase(), message: error.message }));
+}
+
+/** `host:port`, or `[v6]:port`, as grpc-js names its peers. */
+function peerOf(req: { socket: { remoteAddress?: string; remotePort?: number } }): string {
+  const { remoteAddress = "unknown", remotePort } = req.socket;
+  return `${remoteAddress.includes(":") ? `[${remoteAddress}]` : remoteAddress}:${remotePort ?? 0}`;
 }

@@ -71,12 +71,17 @@ function checkDecoded(request: unknown): void {
     });
 }
 
-function callStart(method: string, call: { metadata: grpc.Metadata; request: unknown }, signal: AbortSignal): CallStart {
+function callStart(
+  method: string,
+  call: { metadata: grpc.Metadata; request: unknown; getPeer(): string },
+  signal: AbortSignal,
+): CallStart {
   const [authorization] = call.metadata.get("authorization");
   return {
     method,
     authorization: typeof authorization === "string" ? authorization : undefined,
     signal,
+    peer: call.getPeer(),
     checkRequest: () => checkDecoded(call.request),
   };
 }

@@ -18,17 +18,20 @@ interface Bucket {
 /** Buckets idle this long are dropped, so memory stays bounded by active tokens. */
 const IDLE_BUCKET_MS = 60_000;
 
-export class RateLimiter {
+/** Buckets per subject (a token, or a peer address) and class. */
+export class RateLimiter<K extends string = RateLimitClass> {
   private readonly buckets = new Map<string, Bucket>();
   private lastSweep = 0;
 
   constructor(
-    private readonly config: RateLimitConfig,
+    private readonly config: Record<K, number>,
     private readonly now: () => number = () => performance.now(),
+    /** What a bucket belongs to, for the refusal's message. */
+    private readonly subject = "token",
   ) {}
 
-  /** Takes one call from the token's bucket for this class, or throws RESOURCE_EXHAUSTED. */
-  take(tokenId: string, kind: RateLimitClass): void {
+  /** Takes one call from the subject's bucket for this class (or, with `consume` false, only checks there is one), or throws RESOURCE_EXHAUSTED. */
+  take(tokenId: string, kind: K, consume = true): void {
     const rate = this.config[kind];
     if (rate <= 0) return;
     const now = this.now();
@@ -43,11 +46,11 @@ export class RateLimiter {
       const retryMs = Math.ceil(((1 - bucket.tokens) / rate) * 1000);
       throw new ServiceError(
         "RESOURCE_EXHAUSTED",
-        `rate limit of ${rate} ${kind} calls per second for this token exceeded; retry in ${retryMs} ms`,
+        `rate limit of ${rate} ${kind} calls per second for this ${this.subject} exceeded; retry in ${retryMs} ms`,
         { reason: "RATE_LIMITED", metadata: { limit_per_second: String(rate), retry_after_ms: String(retryMs) } },
       );
     }
-    bucket.tokens -= 1;
+    if (consume) bucket.tokens -= 1;
   }
 
   /** Buckets held now (one per token and class seen lately), to check that memory stays bounded. */

@@ -17,6 +17,7 @@ export const UNLIMITED: PipelineOptions = {
   streamLimits: { streamsPerToken: 1000, namesPerStream: 1000 },
   callTimeoutMs: 0,
   tokenRecheckMs: 60_000,
+  authFailuresPerPeer: 0,
 };
 
 export function stubPipeline(options: Partial<PipelineOptions> = {}) {
