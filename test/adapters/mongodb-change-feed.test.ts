@@ -7,7 +7,9 @@
 import { EventEmitter } from "node:events";
 import { MongoNetworkError, MongoServerError, Timestamp } from "mongodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { MongoMetadataStore } from "../../services/adapters/mongodb/mongo-metadata-store.js";
 import type { SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
+import { BackendUnavailableError } from "../../services/domain/errors.js";
 import { SecretChangeFeed, type ChangeStreamLike, type StreamStart } from "../../services/adapters/mongodb/secret-change-feed.js";
 import type { SecretChangeEvent } from "../../services/ports/metadata-store.js";
 
@@ -154,5 +156,51 @@ describe("SecretChangeFeed", () => {
     await vi.waitFor(() => expect(opened).toHaveLength(2));
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(opened).toHaveLength(2);
+  });
+});
+
+describe("MongoMetadataStore's change feed", () => {
+  /** The store over stand-ins of the driver: `ping` answers with an operationTime, as a replica set member does. */
+  function storeWithStubStreams() {
+    const watches: { options: Record<string, unknown>; stream: StubStream }[] = [];
+    const secrets = {
+      watch: (_pipeline: unknown, options: Record<string, unknown>) => {
+        const stream = new StubStream();
+        watches.push({ options, stream });
+        return stream;
+      },
+    };
+    const db = {
+      collection: (name: string) => (name === "secrets" ? secrets : {}),
+      command: async () => ({ ok: 1, operationTime: new Timestamp({ t: CLUSTER_SECONDS, i: 3 }) }),
+    };
+    const client = { db: () => ({ command: async () => ({ ok: 1 }) }), close: async () => undefined };
+    const Store = MongoMetadataStore as unknown as new (client: unknown, db: unknown, options: unknown) => MongoMetadataStore;
+    const health: boolean[] = [];
+    const store = new Store(client, db, { uri: "mongodb://unused", database: "unused", onChangeFeedHealth: (up: boolean) => health.push(up) });
+    return { store, watches, health };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("watches from the operationTime the server reported, and reports NOT_SERVING once the feed has been down for 10 s", async () => {
+    const { store, watches, health } = storeWithStubStreams();
+    store.onSecretChange(() => undefined);
+    await vi.waitFor(() => expect(watches).toHaveLength(1));
+    expect(watches[0]!.options.startAtOperationTime).toEqual(new Timestamp({ t: CLUSTER_SECONDS - 2, i: 0 }));
+    expect(watches[0]!.options).toMatchObject({ fullDocument: "whenAvailable", fullDocumentBeforeChange: "whenAvailable" });
+
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] });
+    watches[0]!.stream.emit("close");
+    expect(health).toEqual([false]);
+    await expect(store.ping()).resolves.toBeUndefined();
+    vi.setSystemTime(Date.now() + 10_000);
+    await expect(store.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(watches).toHaveLength(2);
+    expect(health).toEqual([false, true]);
+    await expect(store.ping()).resolves.toBeUndefined();
   });
 });
