@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliRunner, type CliRunner } from "../cli/run-secretsctl.js";
+import { readWithPyYaml } from "../sidecar/pyyaml.js";
 import { runSidecar, startSidecarFixture, type SidecarFixture } from "../sidecar/support.js";
 
 const JSON_TEXT = '{"id": 9007199254740993, "big": 18446744073709551617, "ratio": 1.10, "bom": "\ufeffx", "nested": {"n": 1e400, "list": [1, 2.50]}}';
@@ -39,8 +40,8 @@ afterAll(async () => {
   await fixture?.cleanup();
 });
 
-/** The rendered file as PyYAML reads it, re-printed as JSON by Python (whose ints are exact). */
-async function readWithPyYaml(path: string): Promise<string> {
+/** The rendered file as PyYAML reads it, as JSON text printed by Python (whose ints are exact): compared as text. */
+async function pyYamlJsonText(path: string): Promise<string> {
   const script = "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8')), ensure_ascii=True))";
   return (await promisify(execFile)("python3", ["-c", script, path])).stdout.trim();
 }
@@ -61,14 +62,14 @@ describe("exact values through CLI, service and sidecar", () => {
     );
     const result = await runSidecar(["render", join(fixture.dir, "exact.yaml"), "-o", join(fixture.dir, "out"), ...fixture.connectionArgs()]);
     expect(result.code, result.output).toBe(0);
-    expect(JSON.parse(await readWithPyYaml(join(fixture.dir, "out/exact.yaml")))).toEqual({
+    expect(readWithPyYaml([await readFile(join(fixture.dir, "out/exact.yaml"), "utf8")])).toEqual([[{
       id: "9007199254740993",
       big: "18446744073709551617",
       ratio: "1.10",
       huge: "1e400",
       bom_field: "\ufeffx",
       token: BOM_TOKEN,
-    });
+    }]]);
   });
 
   it("renders a whole JSON secret as a mapping whose numbers keep their digits", async () => {
@@ -78,7 +79,7 @@ describe("exact values through CLI, service and sidecar", () => {
     const rendered = await readFile(join(fixture.dir, "out/whole.yaml"), "utf8");
     for (const digits of ["9007199254740993", "18446744073709551617", "1.10", "1e400", "2.50"]) expect(rendered).toContain(digits);
     // Compared as text: a JSON reader in this process would round the integers again.
-    const read = await readWithPyYaml(join(fixture.dir, "out/whole.yaml"));
+    const read = await pyYamlJsonText(join(fixture.dir, "out/whole.yaml"));
     expect(read).toContain('"id": 9007199254740993, "big": 18446744073709551617');
     expect(read).toContain('"bom": "\\ufeffx"');
   });
