@@ -9,7 +9,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SecretType as SecretTypeEnum, type SecretValueSchema } from "../gen/secrets/v1/types_pb.js";
 import type { FieldViolation } from "../kernel/field-violation.js";
 import { parseSecretValue, type SecretType, type SecretValueInput } from "../kernel/secret-values.js";
-import { secretTypeFromProto } from "../kernel/secret-type-wire.js";
+import { secretTypeFromProto, secretValueMessage } from "../kernel/secret-type-wire.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { promptHidden, type TerminalInput } from "./prompt.js";
 
@@ -61,16 +61,9 @@ export async function readSecretValue(
       "the value was refused before sending",
       violations.map((v) => `${v.field}: ${v.description}`),
     );
-  switch (input.kind) {
-    case "token":
-      return { kind: { case: "token", value: input.token } };
-    case "usernamePassword":
-      return { kind: { case: "usernamePassword", value: { username: input.username, password: input.password } } };
-    case "json":
-      return { kind: { case: "json", value: input.json } };
-    case "none":
-      throw new CliError(EXIT.invalid, "a value is required");
-  }
+  const message = secretValueMessage(input);
+  if (!message) throw new CliError(EXIT.invalid, "a value is required");
+  return message;
 }
 
 function valueInput(type: SecretType, text: string, username: string): SecretValueInput {

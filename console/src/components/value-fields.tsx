@@ -4,7 +4,8 @@
  * the service's own rules from the kernel before anything is sent.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { parseSecretValue, type SecretType } from "../../../kernel/secret-values.js";
+import { parseSecretValue, type SecretType, type SecretValueInput } from "../../../kernel/secret-values.js";
+import { secretValueMessage } from "../../../kernel/secret-type-wire.js";
 import type { FieldViolation } from "../../../kernel/field-violation.js";
 import type { SecretValueSchema } from "../../../gen/secrets/v1/types_pb.js";
 import { describedBy, Field } from "./field.js";
@@ -20,26 +21,24 @@ export interface ValueDraft {
 export const EMPTY_VALUE: ValueDraft = { token: "", username: "", password: "", json: "" };
 
 export function valueMessage(type: SecretType, draft: ValueDraft): MessageInitShape<typeof SecretValueSchema> {
+  return secretValueMessage(valueInput(type, draft))!;
+}
+
+function valueInput(type: SecretType, draft: ValueDraft): SecretValueInput {
   switch (type) {
     case "TOKEN":
-      return { kind: { case: "token", value: draft.token } };
+      return { kind: "token", token: draft.token };
     case "USERNAME_PASSWORD":
-      return { kind: { case: "usernamePassword", value: { username: draft.username, password: draft.password } } };
+      return { kind: "usernamePassword", username: draft.username, password: draft.password };
     case "JSON":
-      return { kind: { case: "json", value: draft.json } };
+      return { kind: "json", json: draft.json };
   }
 }
 
 /** What is wrong with the draft, by API field path (`value.json`, …); empty when it may be sent. */
 export function valueProblems(type: SecretType, draft: ValueDraft): Record<string, string> {
   const violations: FieldViolation[] = [];
-  const input =
-    type === "TOKEN"
-      ? { kind: "token" as const, token: draft.token }
-      : type === "USERNAME_PASSWORD"
-        ? { kind: "usernamePassword" as const, username: draft.username, password: draft.password }
-        : { kind: "json" as const, json: draft.json };
-  parseSecretValue(type, input, "value", violations);
+  parseSecretValue(type, valueInput(type, draft), "value", violations);
   return Object.fromEntries(violations.map((v) => [v.field, v.description]));
 }
 

@@ -10,6 +10,8 @@ import { secretTypeToProto } from "../../../kernel/secret-type-wire.js";
 import type { Api } from "../api.js";
 import { Drawer } from "../components/drawer.js";
 import { describedBy, Field, ProblemBanner } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
+import { MetadataFields, type MetadataDraft } from "../components/metadata-fields.js";
 import { EMPTY_VALUE, ValueFields, valueMessage, valueProblems, type ValueDraft } from "../components/value-fields.js";
 import { describeError } from "../errors.js";
 import { parseLabels } from "../format.js";
@@ -28,9 +30,7 @@ export interface AddSecretProps {
 
 export function AddSecret({ api, onClose, onCreated }: AddSecretProps) {
   const [name, setName] = useState("");
-  const [displayName, setDisplayName] = useState("");
-  const [description, setDescription] = useState("");
-  const [labels, setLabels] = useState("");
+  const [metadata, setMetadata] = useState<MetadataDraft>({ displayName: "", description: "", labels: "" });
   const [type, setType] = useState<SecretType>("TOKEN");
   const [value, setValue] = useState<ValueDraft>(EMPTY_VALUE);
   const [tried, setTried] = useState(false);
@@ -53,9 +53,9 @@ export function AddSecret({ api, onClose, onCreated }: AddSecretProps) {
     try {
       const { secret } = await api.secrets.createSecret({
         name,
-        displayName,
-        description,
-        labels: parseLabels(labels),
+        displayName: metadata.displayName,
+        description: metadata.description,
+        labels: parseLabels(metadata.labels),
         type: secretTypeToProto(type),
         value: valueMessage(type, value),
       });
@@ -77,15 +77,7 @@ export function AddSecret({ api, onClose, onCreated }: AddSecretProps) {
         <Field id="secret-name" label="Name" hint={nameHint} error={shownNameError}>
           <input type="text" autocomplete="off" spellcheck={false} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...describedBy("secret-name", nameHint, shownNameError)} />
         </Field>
-        <Field id="display-name" label="Display name (optional)" error={serverFields["display_name"]}>
-          <input type="text" value={displayName} onInput={(e) => setDisplayName((e.target as HTMLInputElement).value)} {...describedBy("display-name", undefined, serverFields["display_name"])} />
-        </Field>
-        <Field id="description" label="Description (optional)" error={serverFields["description"]}>
-          <textarea rows={2} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} {...describedBy("description", undefined, serverFields["description"])} />
-        </Field>
-        <Field id="labels" label="Labels (optional, one key=value per line)" error={serverFields["labels"]}>
-          <textarea rows={2} value={labels} onInput={(e) => setLabels((e.target as HTMLTextAreaElement).value)} {...describedBy("labels", undefined, serverFields["labels"])} />
-        </Field>
+        <MetadataFields draft={metadata} onChange={setMetadata} errors={serverFields} idPrefix="add" optional />
         <fieldset>
           <legend>Type (cannot be changed later)</legend>
           {TYPES.map(([key, label]) => (
@@ -96,14 +88,7 @@ export function AddSecret({ api, onClose, onCreated }: AddSecretProps) {
         </fieldset>
         <ValueFields type={type} draft={value} onChange={setValue} errors={errors} />
         <p class="banner warn">Once saved, the value cannot be seen again by anyone: it can only be used.</p>
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? "Saving…" : "Save secret"}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions label={busy ? "Saving…" : "Save secret"} disabled={busy} onCancel={onClose} />
       </form>
     </Drawer>
   );

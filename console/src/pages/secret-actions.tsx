@@ -10,6 +10,8 @@ import { SecretState, type Secret } from "../../../gen/secrets/v1/types_pb.js";
 import type { Api } from "../api.js";
 import { Drawer } from "../components/drawer.js";
 import { describedBy, Field, ProblemBanner } from "../components/field.js";
+import { FormActions } from "../components/form-actions.js";
+import { MetadataFields, type MetadataDraft } from "../components/metadata-fields.js";
 import { EMPTY_VALUE, ValueFields, valueMessage, valueProblems, type ValueDraft } from "../components/value-fields.js";
 import { describeError } from "../errors.js";
 import { formatLabels, parseLabels, TYPE_WORDS } from "../format.js";
@@ -77,18 +79,20 @@ interface DialogProps {
 }
 
 function EditDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: () => void }) {
-  const [displayName, setDisplayName] = useState(secret.displayName);
-  const [description, setDescription] = useState(secret.description);
-  const [labels, setLabels] = useState(formatLabels(secret.labels));
+  const [metadata, setMetadata] = useState<MetadataDraft>({
+    displayName: secret.displayName,
+    description: secret.description,
+    labels: formatLabels(secret.labels),
+  });
   const [problem, setProblem] = useState<ReturnType<typeof describeError>>();
   async function save(event: Event) {
     event.preventDefault();
     try {
       await api.secrets.updateSecretMetadata({
         name: secret.name,
-        displayName,
-        description,
-        labels: parseLabels(labels),
+        displayName: metadata.displayName,
+        description: metadata.description,
+        labels: parseLabels(metadata.labels),
         updateMask: { paths: ["display_name", "description", "labels"] },
         etag: secret.etag,
       });
@@ -97,7 +101,6 @@ function EditDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: ()
       setProblem(describeError(error));
     }
   }
-  const f = problem?.fields ?? {};
   return (
     <Drawer title={`Edit ${secret.name}`} onClose={onClose}>
       <form onSubmit={save}>
@@ -105,23 +108,8 @@ function EditDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: ()
         <p class="muted">
           Name ({secret.name}) and type ({TYPE_WORDS[secret.type]}) cannot change.
         </p>
-        <Field id="edit-display-name" label="Display name" error={f["display_name"]}>
-          <input type="text" value={displayName} onInput={(e) => setDisplayName((e.target as HTMLInputElement).value)} {...describedBy("edit-display-name", undefined, f["display_name"])} />
-        </Field>
-        <Field id="edit-description" label="Description" error={f["description"]}>
-          <textarea rows={3} value={description} onInput={(e) => setDescription((e.target as HTMLTextAreaElement).value)} {...describedBy("edit-description", undefined, f["description"])} />
-        </Field>
-        <Field id="edit-labels" label="Labels (one key=value per line)" error={f["labels"]}>
-          <textarea rows={3} value={labels} onInput={(e) => setLabels((e.target as HTMLTextAreaElement).value)} {...describedBy("edit-labels", undefined, f["labels"])} />
-        </Field>
-        <div class="actions">
-          <button type="submit" class="primary">
-            Save details
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <MetadataFields draft={metadata} onChange={setMetadata} errors={problem?.fields ?? {}} idPrefix="edit" />
+        <FormActions label="Save details" onCancel={onClose} />
       </form>
     </Drawer>
   );
@@ -154,14 +142,7 @@ function RotateDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: 
         </p>
         <ValueFields type={type} draft={value} onChange={setValue} errors={errors} />
         <p class="banner warn">Once saved, the value cannot be seen again by anyone.</p>
-        <div class="actions">
-          <button type="submit" class="primary">
-            Save new value
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions label="Save new value" onCancel={onClose} />
       </form>
     </Drawer>
   );
@@ -197,14 +178,7 @@ function ArchiveDialog({ api, secret, consumers, onClose, onDone }: DialogProps 
       ) : (
         <p>Nothing references it. It can be restored later.</p>
       )}
-      <div class="actions">
-        <button type="button" class="primary" onClick={confirm}>
-          {verb}
-        </button>
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
+      <FormActions label={verb} onConfirm={confirm} onCancel={onClose} />
     </Drawer>
   );
 }
@@ -229,14 +203,7 @@ function DeleteDialog({ api, secret, onClose }: DialogProps) {
         <Field id="confirm-name" label="Secret name" hint={hint}>
           <input type="text" autocomplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} {...describedBy("confirm-name", hint, undefined)} />
         </Field>
-        <div class="actions">
-          <button type="submit" class="danger" disabled={typed !== secret.name}>
-            Delete for good
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions label="Delete for good" danger disabled={typed !== secret.name} onCancel={onClose} />
       </form>
     </Drawer>
   );
