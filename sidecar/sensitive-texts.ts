@@ -6,7 +6,8 @@
  * secret, as HTTP basic authentication joins them before base64.
  */
 import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
-import { undoFilters, type Reference } from "../kernel/references.js";
+import { undoFilters } from "../kernel/reference-filters.js";
+import type { Reference } from "../kernel/references.js";
 
 export interface ResolvedReference {
   reference: Reference;

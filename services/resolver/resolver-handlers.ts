@@ -24,7 +24,8 @@ import {
 } from "../domain/errors.js";
 import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
-import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin, parseReference, type Reference } from "../../kernel/references.js";
+import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin } from "../../kernel/reference-filters.js";
+import { parseReference, type Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { MetadataStore } from "../ports/metadata-store.js";

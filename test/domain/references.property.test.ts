@@ -1,12 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { applyFilters, REFERENCE_FILTERS } from "../../kernel/reference-filters.js";
 import {
-  applyFilters,
   escapeLiteralText,
   formatReference,
   parseReference,
   parseTemplate,
-  REFERENCE_FILTERS,
   type Reference,
   type ReferenceSyntax,
   type TemplatePart,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { applyFilters, type ReferenceFilter } from "../../kernel/reference-filters.js";
 import {
-  applyFilters,
   escapeLiteralText,
   formatReference,
   isReferenceSyntaxError,
@@ -8,7 +8,6 @@ import {
   parseReference,
   parseTemplate,
   type Reference,
-  type ReferenceFilter,
   type ReferenceSyntax,
   type TemplatePart,
 } from "../../kernel/references.js";

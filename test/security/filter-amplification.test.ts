@@ -7,7 +7,7 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { Role } from "../../gen/secrets/v1/types_pb.js";
-import { MAX_FILTERS_PER_REFERENCE } from "../../kernel/references.js";
+import { MAX_FILTERS_PER_REFERENCE } from "../../kernel/reference-filters.js";
 import { MAX_VALUE_BYTES } from "../../kernel/secret-values.js";
 import { rejectionOf } from "../support/call-status.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
