@@ -40,7 +40,7 @@ let admin: ConnectClients;
 let workload: ConnectClients;
 
 beforeAll(async () => {
-  svc = await startTestService({ args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0"] });
+  svc = await startTestService({ args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0"] });
   admin = connectClients(svc.address, svc.adminToken);
   const minted = await admin.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
   workload = connectClients(svc.address, minted.tokenSecret);

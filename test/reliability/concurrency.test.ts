@@ -29,7 +29,7 @@ beforeAll(async () => {
   const base = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
   svc = await startTestService({
     dataDir: await mkdtemp(join(base, "secrets-concurrency-")),
-    args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--log-level", "warn"],
+    args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0", "--log-level", "warn"],
   });
   admin = connectClients(svc.address, svc.adminToken);
   const { tokenSecret } = await admin.admin.createApiToken({ displayName: "races", role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
