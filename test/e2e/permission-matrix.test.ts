@@ -257,8 +257,11 @@ async function mintToken(role: Role, patterns: string[] = [], expireTime?: Date)
 }
 
 beforeAll(async () => {
-  // Rate limits off: the bootstrap admin makes hundreds of set-up writes.
-  svc = await startTestService({ args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0"] });
+  // Rate limits off: the bootstrap admin makes hundreds of set-up writes, and the matrix makes
+  // hundreds of calls with no, bad or revoked tokens from one address within seconds.
+  svc = await startTestService({
+    args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0", "--auth-failures-per-peer", "0"],
+  });
   bootstrap = connectClients(svc.address, svc.adminToken);
   const bootstrapTokenId = (await bootstrap.admin.listApiTokens({})).apiTokens.find((t) => t.role === Role.PLATFORM_ADMIN)!.id;
 

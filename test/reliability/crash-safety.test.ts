@@ -25,7 +25,8 @@ import { checkStoreIntegrity, queryStore } from "./support/store-integrity.js";
 const HEAVY = process.env.RELIABILITY_HEAVY === "1";
 const ROUNDS = HEAVY ? 100 : 20;
 const WORKERS = HEAVY ? 16 : 8;
-const UNLIMITED = ["--write-rate-limit", "0", "--resolve-rate-limit", "0"];
+// Every rate limit off: this checks durability, and its verify pass reads every secret back at once.
+const UNLIMITED = ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0", "--stream-rate-limit", "0"];
 const RESOLVE_BATCH = 50;
 
 /** What the test knows of one secret: its last acknowledged (or verified) version and value. */
