@@ -7,7 +7,7 @@
  * recorded. JSON fields are not checked: that needs the value.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { WatchEventType } from "../gen/secrets/v1/resolver_service_pb.js";
+import type { WatchedSecret } from "../gen/secrets/v1/resolver_service_pb.js";
 import { Role, SecretState } from "../gen/secrets/v1/types_pb.js";
 import type { Reference } from "../kernel/references.js";
 import { formatWhere, loadConfigs, type LoadOptions } from "./configs.js";
@@ -18,24 +18,37 @@ import type { ResolverClient } from "./resolver-client.js";
 /** What the service says about one secret name. */
 type NameVerdict = { ok: true; version: bigint } | { ok: false; reason: string };
 
-async function checkName(client: ResolverClient, name: string): Promise<NameVerdict> {
-  const abort = new AbortController();
+/** The most names one WatchSecrets stream may watch (the service's default). */
+const NAMES_PER_CHECK = 1000;
+
+function verdictOf(secret: WatchedSecret | undefined): NameVerdict {
+  if (secret === undefined || secret.version === 0n) return { ok: false, reason: "no such secret" };
+  if (secret.state !== SecretState.ACTIVE) return { ok: false, reason: "the secret is archived" };
+  return { ok: true, version: secret.version };
+}
+
+/**
+ * Verdicts for these names from one snapshot. The service refuses a whole
+ * stream when any name is not granted, so a refused group is halved until the
+ * refused names stand alone: a few streams for a config with a few ungranted
+ * names, not one per name (which the per-token stream limits would refuse).
+ */
+async function checkNames(client: ResolverClient, names: string[], verdicts: Map<string, NameVerdict>): Promise<void> {
   try {
-    for await (const event of client.watchSecrets([name], abort.signal)) {
-      if (event.type !== WatchEventType.SUBSCRIBED) continue;
-      const [secret] = event.snapshot;
-      if (secret === undefined || secret.version === 0n) return { ok: false, reason: "no such secret" };
-      if (secret.state !== SecretState.ACTIVE) return { ok: false, reason: "the secret is archived" };
-      return { ok: true, version: secret.version };
-    }
-    return { ok: false, reason: "the service ended the check early" };
+    const snapshot = await client.snapshot(names);
+    names.forEach((name, i) => verdicts.set(name, verdictOf(snapshot[i])));
   } catch (error) {
     if (error instanceof LocalFault) throw error; // reported once, not per name
     const connectError = ConnectError.from(error);
-    if (connectError.code === Code.PermissionDenied) return { ok: false, reason: "not granted to this token" };
-    return { ok: false, reason: `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}` };
-  } finally {
-    abort.abort();
+    if (connectError.code === Code.PermissionDenied && names.length > 1) {
+      const half = Math.ceil(names.length / 2);
+      await checkNames(client, names.slice(0, half), verdicts);
+      await checkNames(client, names.slice(half), verdicts);
+      return;
+    }
+    const reason =
+      connectError.code === Code.PermissionDenied ? "not granted to this token" : `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}`;
+    for (const name of names) verdicts.set(name, { ok: false, reason });
   }
 }
 
@@ -49,8 +62,10 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
     if (error instanceof LocalFault) throw error;
     return undefined; // the name checks below report what is wrong with the service
   });
-  const verdicts = new Map<string, NameVerdict>();
-  await Promise.all([...names].map(async ([key, reference]) => verdicts.set(key, await checkName(client, reference.name))));
+  const byName = new Map<string, NameVerdict>();
+  const distinct = [...names.values()].map((reference) => reference.name);
+  for (let i = 0; i < distinct.length; i += NAMES_PER_CHECK) await checkNames(client, distinct.slice(i, i + NAMES_PER_CHECK), byName);
+  const verdicts = new Map([...names].map(([key, reference]) => [key, byName.get(reference.name)!]));
 
   let allOk = true;
   for (const config of configs) {

@@ -9,7 +9,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   ResolverService,
   type ResolveSecretsResponse,
+  type WatchedSecret,
   type WatchSecretsResponse,
+  WatchEventType,
 } from "../gen/secrets/v1/resolver_service_pb.js";
 import type { Role } from "../gen/secrets/v1/types_pb.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
@@ -49,6 +51,8 @@ export interface ResolverClient {
   setConsumerReferences(consumerId: string, references: string[], signal?: AbortSignal): Promise<void>;
   /** The raw stream; the caller handles reconnection. */
   watchSecrets(names: string[], signal: AbortSignal): AsyncIterable<WatchSecretsResponse>;
+  /** Versions and states of these names, from the first message of a WatchSecrets stream that is then closed; retried like a unary call. */
+  snapshot(names: string[], signal?: AbortSignal): Promise<WatchedSecret[]>;
   /** The role of the token (AdminService.GetCaller, loaded only when asked: plan mode). */
   callerRole(signal?: AbortSignal): Promise<Role>;
 }
@@ -89,10 +93,31 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
       );
     },
     watchSecrets: (names, signal) => client.watchSecrets({ names }, { signal, headers: headers() }),
+    snapshot: (names, signal) => withRetries(() => firstSnapshot(client, names, headers(), signal), signal),
     callerRole: async (signal) => {
       const { AdminService } = await import("../gen/secrets/v1/admin_service_pb.js");
       const admin = createClient(AdminService, transport);
       return (await withRetries(() => admin.getCaller({}, { timeoutMs: options.timeoutMs, signal, headers: headers() }), signal)).role;
     },
   };
+}
+
+async function firstSnapshot(
+  client: Client<typeof ResolverService>,
+  names: string[],
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<WatchedSecret[]> {
+  const stream = new AbortController();
+  const stop = () => stream.abort();
+  signal?.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const event of client.watchSecrets({ names }, { signal: stream.signal, headers })) {
+      if (event.type === WatchEventType.SUBSCRIBED) return event.snapshot;
+    }
+    throw new ConnectError("the service ended the stream before its snapshot", Code.Unavailable);
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    stream.abort();
+  }
 }
