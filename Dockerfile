@@ -17,11 +17,15 @@ COPY bin ./bin
 COPY scripts ./scripts
 COPY deploy ./deploy
 COPY examples ./examples
+# scripts/build.mjs builds the web console too (into console/dist, served on the Connect listener).
+COPY console ./console
 # npm ci also builds dist/ (prepare, with the dev dependency esbuild), which the image runs; then drop dev dependencies.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 # Volumes mounted here start with these owners.
 RUN mkdir -p /data /demo && chown node:node /data /demo
 USER node
-ENV SECRETS_LISTEN=0.0.0.0:50051 SECRETS_DATA_DIR=/data SECRETS_METRICS_LISTEN=0.0.0.0:9464
-EXPOSE 50051 9464
+# In a container the listeners bind every interface; what is published, and where, is the host's choice.
+ENV SECRETS_LISTEN=0.0.0.0:50051 SECRETS_DATA_DIR=/data SECRETS_METRICS_LISTEN=0.0.0.0:9464 SECRETS_CONNECT_LISTEN=0.0.0.0:8080
+# gRPC, Prometheus metrics, and the web console with the Connect API.
+EXPOSE 50051 9464 8080
 ENTRYPOINT ["node", "bin/secrets-service.js"]
