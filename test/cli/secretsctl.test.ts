@@ -361,7 +361,9 @@ describe("audit", () => {
     expect(actions).toContain("UpdateSecretValue");
     const succeeded = events.filter((e) => e.outcome === "AUDIT_OUTCOME_SUCCESS").map((e) => e.action.split("/")[1]);
     expect(succeeded.at(-1)).toBe("DeleteSecret");
-    expect(events.map((e) => e.time)).toEqual(events.map((e) => e.time).sort());
+    // Compared as instants: protobuf JSON drops a zero fraction ("…:40Z" comes before "…:40.034Z").
+    const instants = events.map((e) => Date.parse(e.time));
+    expect(instants).toEqual([...instants].sort((a, b) => a - b));
     const failedDeletes = json((await cli.run(["audit", "--action", "DeleteSecret", "--outcome", "failed", "-o", "json"])).stdout);
     expect(failedDeletes.length).toBeGreaterThan(0);
     for (const e of failedDeletes) expect(e).toMatchObject({ action: "secrets.v1.SecretsService/DeleteSecret", outcome: "AUDIT_OUTCOME_FAILED", statusCode: "FAILED_PRECONDITION" });
