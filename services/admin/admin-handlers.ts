@@ -10,14 +10,16 @@ import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole } from "..
 import { secretPatternProblem } from "../../kernel/secret-patterns.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
+import type { ApiTokenRecord, ApiTokenStore } from "../ports/api-token-store.js";
+import type { AuditStore } from "../ports/audit-store.js";
+import type { RewrapStore } from "../ports/rewrap-store.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, roleToProto, tenantMessage } from "./admin-messages.js";
 import { rotateTenantKey } from "./key-rotation.js";
-import { createTenant } from "./tenant-setup.js";
+import { createTenant, type TenantSetupStore } from "./tenant-setup.js";
 
 export interface AdminDependencies {
-  store: MetadataStore;
+  store: TenantSetupStore & ApiTokenStore & Pick<AuditStore, "listAuditEvents"> & RewrapStore;
   cipher: Cipher;
   /** Told of each revocation, so the token's open streams end at once. */
   onTokenRevoked?: (tokenId: string) => void;
@@ -170,7 +172,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
 }
 
 /** A tenant's token by id (the store looks tokens up by hash only; a tenant holds few tokens). */
-async function findApiToken(store: MetadataStore, tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+async function findApiToken(store: Pick<ApiTokenStore, "listApiTokens">, tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
   let cursor: string | undefined;
   do {
     const page = await store.listApiTokens(tenantId, { limit: 1000, includeInactive: true, now: new Date(), ...(cursor && { cursor }) });

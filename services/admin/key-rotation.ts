@@ -8,7 +8,7 @@
  */
 import { associatedData } from "../domain/associated-data.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { MetadataStore } from "../ports/metadata-store.js";
+import type { RewrapStore } from "../ports/rewrap-store.js";
 
 export const REWRAP_BATCH_SIZE = 100;
 
@@ -24,7 +24,7 @@ export interface RotationProgress {
 }
 
 export async function* rotateTenantKey(
-  store: MetadataStore,
+  store: RewrapStore,
   cipher: Cipher,
   tenantId: string,
   signal: AbortSignal,

@@ -7,9 +7,13 @@ import { join } from "node:path";
 import { mintApiToken } from "../auth/api-tokens.js";
 import type { Role } from "../domain/permissions.js";
 import { TenantKeyNotFoundError, type Cipher } from "../ports/cipher.js";
-import type { ApiTokenRecord, MetadataStore, TenantRecord } from "../ports/metadata-store.js";
+import type { ApiTokenRecord, ApiTokenStore } from "../ports/api-token-store.js";
+import type { TenantRecord, TenantStore } from "../ports/tenant-store.js";
 import type { Logger } from "../logger.js";
 import { replaceFileAtomically } from "../../kernel/private-files.js";
+
+/** What setting a tenant up writes: the tenant and its first admin token (revoked again if the id is lost to a race). */
+export type TenantSetupStore = TenantStore & Pick<ApiTokenStore, "createApiToken" | "revokeApiToken">;
 
 export interface NewTenant {
   tenant: TenantRecord;
@@ -20,7 +24,7 @@ export interface NewTenant {
 
 /** Returns undefined when the tenant id is taken. */
 export async function createTenant(
-  store: MetadataStore,
+  store: TenantSetupStore,
   cipher: Cipher,
   input: { id: string; displayName: string; adminRole: Role; createdBy: string },
   /** Runs before the tenant record is written, so a crash cannot leave a tenant whose token was never kept. */
@@ -59,7 +63,7 @@ export const BOOTSTRAP_TOKEN_FILE = "bootstrap-admin.token";
  * writes the token to a 0600 file in the data directory. Logs only the path.
  */
 export async function bootstrapDefaultTenant(
-  store: MetadataStore,
+  store: TenantSetupStore,
   cipher: Cipher,
   dataDir: string,
   logger: Logger,

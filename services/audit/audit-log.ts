@@ -4,7 +4,7 @@
  */
 import type { StatusCodeName } from "../domain/errors.js";
 import { timeOrderedId } from "../domain/ids.js";
-import type { AuditEventRecord, AuditOutcome, MetadataStore } from "../ports/metadata-store.js";
+import type { AuditEventRecord, AuditOutcome, AuditStore } from "../ports/audit-store.js";
 import { GroupCommit } from "../support/group-commit.js";
 
 /** What a handler notes about its call for the audit record. */
@@ -24,7 +24,7 @@ export class AuditLog {
   /** Events of concurrent calls share one store write (and one fsync). */
   private readonly writes: GroupCommit<AuditEventRecord>;
 
-  constructor(store: MetadataStore) {
+  constructor(store: Pick<AuditStore, "appendAuditEvents">) {
     this.writes = new GroupCommit((events) => store.appendAuditEvents(events));
   }
 

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { unauthenticated } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
 import type { Role } from "../domain/permissions.js";
-import type { ApiTokenRecord, MetadataStore } from "../ports/metadata-store.js";
+import type { ApiTokenRecord, ApiTokenStore } from "../ports/api-token-store.js";
 
 /** Prefix of every bearer token, so scanners (and people) recognise a leaked one. */
 export const TOKEN_PREFIX = "sst_";
@@ -54,7 +54,7 @@ export function bearerToken(authorization: string | undefined): string {
 
 /** Resolves an `authorization` header value to a caller, or throws UNAUTHENTICATED. */
 export async function authenticate(
-  store: MetadataStore,
+  store: Pick<ApiTokenStore, "findApiTokenByHash">,
   authorization: string | undefined,
   now: Date,
 ): Promise<Caller> {

@@ -15,7 +15,7 @@ import {
 } from "../../gen/grpc/health/v1/health_pb.js";
 import type { Logger } from "../logger.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { MetadataStore } from "../ports/metadata-store.js";
+import type { StoreLifecycle } from "../ports/metadata-store.js";
 import { generatedServiceDefinition } from "./generated-methods.js";
 
 export class HealthReporter {
@@ -29,7 +29,7 @@ export class HealthReporter {
 
   constructor(
     serviceNames: readonly string[],
-    private readonly backends: { store: MetadataStore; cipher: Cipher },
+    private readonly backends: { store: Pick<StoreLifecycle, "ping">; cipher: Cipher },
     private readonly logger: Logger,
   ) {
     this.names = new Set(["", ...serviceNames]);

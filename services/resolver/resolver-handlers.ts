@@ -28,7 +28,8 @@ import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin } from "../../kernel/refe
 import { parseReference, type Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { MetadataStore } from "../ports/metadata-store.js";
+import type { ConsumerStore } from "../ports/consumer-store.js";
+import type { SecretStore } from "../ports/secret-store.js";
 import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
 import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
@@ -36,7 +37,8 @@ import { consumerMessage, secretChangeMessage, secretStateToProto } from "../sec
 import { followChanges, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies {
-  store: MetadataStore;
+  store: Pick<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> &
+    Pick<ConsumerStore, "getConsumer" | "setConsumerReferences" | "deleteConsumer">;
   cipher: Cipher;
   watchHub: WatchHub;
   /** Aborted when the server shuts down: watch streams then end cleanly. */

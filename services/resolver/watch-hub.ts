@@ -5,7 +5,7 @@
  * touched, so a thousand watchers cost a map lookup.
  */
 import { ServiceError } from "../domain/errors.js";
-import type { MetadataStore, SecretChangeEvent } from "../ports/metadata-store.js";
+import type { SecretChangeEvent, SecretChangeFeed } from "../ports/secret-change-feed.js";
 
 type Listener = (event: SecretChangeEvent) => void;
 
@@ -13,7 +13,7 @@ export class WatchHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private unsubscribeStore: (() => void) | undefined;
 
-  constructor(private readonly store: MetadataStore) {}
+  constructor(private readonly store: SecretChangeFeed) {}
 
   /** Calls `listener` for changes to any of `nameKeys` in the tenant; returns the unsubscribe function. */
   subscribe(tenantId: string, nameKeys: readonly string[], listener: Listener): () => void {

@@ -9,7 +9,8 @@ import { AuditLog, type AuditNote } from "../audit/audit-log.js";
 import { authenticate, type Caller } from "../auth/api-tokens.js";
 import { ServiceError, unauthenticated, type StatusCodeName } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
-import type { MetadataStore } from "../ports/metadata-store.js";
+import type { ApiTokenStore } from "../ports/api-token-store.js";
+import type { AuditStore } from "../ports/audit-store.js";
 import { authorize, type CallContext } from "./call-context.js";
 import { auditedNames, policyOf, streamLimitsOf, type StreamLimitConfig } from "./call-policy.js";
 import { RateLimiter, type RateLimitConfig } from "./rate-limits.js";
@@ -55,7 +56,7 @@ export class CallPipeline {
   private readonly peerFailures: RateLimiter<"failed-authentication">;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<ApiTokenStore, "findApiTokenByHash"> & Pick<AuditStore, "appendAuditEvents">,
     private readonly logger: Logger,
     private readonly options: PipelineOptions,
   ) {

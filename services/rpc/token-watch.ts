@@ -6,7 +6,7 @@
 import { authenticate, type Caller } from "../auth/api-tokens.js";
 import { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
-import type { MetadataStore } from "../ports/metadata-store.js";
+import type { ApiTokenStore } from "../ports/api-token-store.js";
 
 interface WatchedStream {
   caller: Caller;
@@ -23,7 +23,7 @@ export class TokenWatch {
   private checking = false;
 
   constructor(
-    private readonly store: MetadataStore,
+    private readonly store: Pick<ApiTokenStore, "findApiTokenByHash">,
     private readonly logger: Logger,
     private readonly recheckMs: number,
   ) {}

@@ -21,7 +21,8 @@ import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
 import { decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretType } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { MetadataStore, SecretRecord, SecretState, WriteResult } from "../ports/metadata-store.js";
+import type { ConsumerStore } from "../ports/consumer-store.js";
+import type { SecretRecord, SecretState, SecretStore, WriteResult } from "../ports/secret-store.js";
 import type { CallContext } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { followChanges, type WatchHub } from "../resolver/watch-hub.js";
@@ -34,7 +35,7 @@ import {
 } from "./secret-messages.js";
 
 export interface SecretsDependencies {
-  store: MetadataStore;
+  store: Omit<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> & Pick<ConsumerStore, "listSecretConsumers">;
   cipher: Cipher;
   /** How many versions keep their ciphertext (older ones keep only metadata). */
   keepVersions: number;
