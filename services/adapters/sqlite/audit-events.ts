@@ -1,0 +1,71 @@
+/**
+ * The `audit_events` table, pruned past the retention period at open and
+ * every hour after (what MongoDB's TTL index does there).
+ */
+import type { AuditEventRecord, AuditQuery, AuditStore } from "../../ports/audit-store.js";
+import type { Page } from "../../ports/pages.js";
+import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
+import type { SqliteConnection } from "./connection.js";
+import { toAuditEvent } from "./rows.js";
+import { AFTER_EVERY_KEY } from "./statements.js";
+
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const AUDIT_PRUNE_SLICE = 10_000;
+
+export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): AuditStore {
+  const { sql } = db;
+
+  const prune = (): void => {
+    if (!db.open) return;
+    const before = Date.now() - retentionMs;
+    try {
+      while (sql.pruneAuditEvents.run({ before, limit: AUDIT_PRUNE_SLICE }).changes === AUDIT_PRUNE_SLICE);
+    } catch (error) {
+      // A busy or read-only store prunes next time; the service serves on.
+      db.onBackgroundError?.(error);
+    }
+  };
+  prune();
+  const pruning = setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
+  pruning.unref();
+  db.onClose(() => clearInterval(pruning));
+
+  return {
+    async appendAuditEvents(events: readonly AuditEventRecord[]): Promise<void> {
+      if (events.length === 0) return;
+      db.transact(() => {
+        for (const event of events)
+          sql.insertAuditEvent.run({
+            tenantId: event.tenantId,
+            id: event.id,
+            time: event.time.getTime(),
+            actorTokenId: event.actorTokenId,
+            action: event.action,
+            resources: JSON.stringify(event.resources),
+            outcome: event.outcome,
+            statusCode: event.statusCode,
+            version: event.version ?? null,
+            consumerId: event.consumerId ?? null,
+          });
+      });
+    },
+
+    async listAuditEvents(tenantId: string, query: AuditQuery): Promise<Page<AuditEventRecord>> {
+      const limit = checkLimit(query.limit);
+      const rows = db.run(() =>
+        sql.listAuditEvents.all({
+          tenantId,
+          before: query.cursor === undefined ? AFTER_EVERY_KEY : decodeCursor(query.cursor),
+          limit: limit + 1,
+          action: query.action ?? null,
+          resource: query.resource ?? null,
+          actorTokenId: query.actorTokenId ?? null,
+          outcome: query.outcome ?? null,
+          startTime: query.startTime?.getTime() ?? null,
+          endTime: query.endTime?.getTime() ?? null,
+        }),
+      );
+      return toPage(rows.map(toAuditEvent), limit, (event) => encodeCursor(event.id));
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The one better-sqlite3 connection every table module of the SQLite store
+ * shares: its prepared statements, the error mapping, IMMEDIATE transactions,
+ * and the change listeners told once a transaction has committed.
+ */
+import Database from "better-sqlite3";
+import { BackendUnavailableError } from "../../domain/errors.js";
+import type { SecretChangeEvent, SecretChangeFeed, SecretChangeKind } from "../../ports/secret-change-feed.js";
+import type { SecretRecord } from "../../ports/secret-store.js";
+import type { StoreLifecycle } from "../../ports/metadata-store.js";
+import { prepareStatements, type Statements } from "./statements.js";
+
+const BACKEND = "metadata store (SQLite)";
+
+// Failures of the file or its locks rather than of the request: the caller may retry later.
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|CORRUPT|NOTADB)/;
+
+type ChangeListener = (event: SecretChangeEvent) => void;
+
+export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
+  readonly sql: Statements;
+  private readonly listeners = new Set<ChangeListener>();
+  /** Run at close, before the database closes (timers of the table modules). */
+  private readonly closers: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Told when work the store does on its own fails (a change listener throwing, audit pruning); it carries on. */
+    readonly onBackgroundError: ((error: unknown) => void) | undefined,
+  ) {
+    this.sql = prepareStatements(db);
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  /** Runs one statement (or a read) with the store's error mapping. */
+  run<T>(work: () => T): T {
+    if (!this.db.open) throw new BackendUnavailableError(BACKEND, "the database is closed");
+    try {
+      return work();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+
+  /**
+   * Runs `work` in one IMMEDIATE transaction (the write lock is taken up front,
+   * so a read-then-write can never be overtaken), then tells the listeners about
+   * the changes it recorded, only once it has committed.
+   */
+  transact<T>(work: (events: SecretChangeEvent[]) => T): T {
+    const events: SecretChangeEvent[] = [];
+    const result = this.run(() => this.db.transaction(() => work(events)).immediate());
+    for (const event of events) this.emit(event);
+    return result;
+  }
+
+  onSecretChange(listener: ChangeListener): () => void {
+    // A wrapper per subscription, so subscribing one function twice gives two independent subscriptions.
+    const subscription: ChangeListener = (event) => listener(event);
+    this.listeners.add(subscription);
+    return () => {
+      this.listeners.delete(subscription);
+    };
+  }
+
+  onClose(closer: () => void): void {
+    this.closers.push(closer);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.run(() => this.sql.ping.get());
+    } catch (error) {
+      throw error instanceof BackendUnavailableError ? error : new BackendUnavailableError(BACKEND, messageOf(error));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const closer of this.closers) closer();
+    if (this.db.open) this.db.close();
+  }
+
+  private emit(event: SecretChangeEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        try {
+          this.onBackgroundError?.(error);
+        } catch {
+          // A failing error reporter must not break the store either.
+        }
+      }
+    }
+  }
+}
+
+export function changeEvent(secret: SecretRecord, kind: SecretChangeKind, time: Date): SecretChangeEvent {
+  return { tenantId: secret.tenantId, nameKey: secret.nameKey, name: secret.name, kind, version: secret.version, time };
+}
+
+function toStoreError(error: unknown): unknown {
+  if (error instanceof Database.SqliteError && UNAVAILABLE_CODES.test(error.code))
+    return new BackendUnavailableError(BACKEND, `${error.code}: ${error.message}`, { cause: error });
+  return error;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Database.SqliteError) return `${error.message} (${error.code})`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,91 @@
+/**
+ * The `consumers` and `consumer_references` tables. Writing references checks
+ * in the same transaction that every secret they name exists, and deleting a
+ * secret reads `blockingConsumerIds` in its own: one of two concurrent calls
+ * wins and the other sees it.
+ */
+import type { ConsumerRecord, ConsumerReference, ConsumerStore, SetReferencesResult } from "../../ports/consumer-store.js";
+import type { Page, PageQuery } from "../../ports/pages.js";
+import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
+import type { SqliteConnection } from "./connection.js";
+import type { ConsumerReferenceRow } from "./rows.js";
+import type { Statements } from "./statements.js";
+
+/** The most consumer ids an IN_USE outcome names. */
+const MAX_BLOCKING_CONSUMERS = 100;
+
+export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
+  const { sql } = db;
+  return {
+    async setConsumerReferences(
+      tenantId: string,
+      consumerId: string,
+      references: readonly ConsumerReference[],
+      time: Date,
+    ): Promise<SetReferencesResult> {
+      return db.transact((): SetReferencesResult => {
+        // Checked in the same transaction as the writes: no secret can be deleted in between.
+        const nameKeys = JSON.stringify(references.map((r) => r.nameKey));
+        const missing = sql.missingNameKeys.all({ tenantId, nameKeys }).map((row) => row.name_key);
+        if (missing.length > 0) return { outcome: "MISSING", nameKeys: missing };
+        const consumer: ConsumerRecord = {
+          tenantId,
+          id: consumerId,
+          references: references.map(({ reference, nameKey }) => ({ reference, nameKey })),
+          updateTime: time,
+        };
+        if (references.length === 0) {
+          sql.deleteConsumer.run({ tenantId, consumerId });
+          return { outcome: "OK", consumer };
+        }
+        sql.upsertConsumer.run({ tenantId, consumerId, time: time.getTime() });
+        sql.deleteConsumerReferences.run({ tenantId, consumerId });
+        references.forEach(({ reference, nameKey }, position) =>
+          sql.insertReference.run({ tenantId, consumerId, position, reference, nameKey }),
+        );
+        return { outcome: "OK", consumer };
+      });
+    },
+
+    async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
+      return groupConsumers(tenantId, db.run(() => sql.consumerReferences.all({ tenantId, consumerId })))[0];
+    },
+
+    async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
+      // Its references go with it (ON DELETE CASCADE).
+      return db.run(() => sql.deleteConsumer.run({ tenantId, consumerId }).changes > 0);
+    },
+
+    async listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>> {
+      const limit = checkLimit(query.limit);
+      const rows = db.run(() =>
+        sql.listSecretConsumers.all({
+          tenantId,
+          nameKey,
+          after: query.cursor === undefined ? "" : decodeCursor(query.cursor),
+          limit: limit + 1,
+        }),
+      );
+      return toPage(groupConsumers(tenantId, rows), limit, (consumer) => encodeCursor(consumer.id));
+    },
+  };
+}
+
+/** Ids of the consumers referencing a name key (sorted, at most 100); run inside the delete's transaction. */
+export function blockingConsumerIds(sql: Statements, tenantId: string, nameKey: string): string[] {
+  return sql.referencingConsumerIds.all({ tenantId, nameKey, limit: MAX_BLOCKING_CONSUMERS }).map((row) => row.consumer_id);
+}
+
+/** Folds reference rows, ordered by consumer, into consumer records. */
+function groupConsumers(tenantId: string, rows: readonly ConsumerReferenceRow[]): ConsumerRecord[] {
+  const consumers: ConsumerRecord[] = [];
+  for (const row of rows) {
+    let consumer = consumers.at(-1);
+    if (consumer === undefined || consumer.id !== row.consumer_id) {
+      consumer = { tenantId, id: row.consumer_id, references: [], updateTime: new Date(row.update_time) };
+      consumers.push(consumer);
+    }
+    consumer.references.push({ reference: row.reference, nameKey: row.name_key });
+  }
+  return consumers;
+}

@@ -1,0 +1,204 @@
+/**
+ * The `secrets` table: a secret's identity, metadata, state and current
+ * version. A new value adds its version row in the same transaction, and a
+ * delete reads the consumers referencing the secret in its own.
+ */
+import { secretNameKey } from "../../../kernel/names.js";
+import type { Page } from "../../ports/pages.js";
+import type {
+  DeleteSecretResult,
+  NewSecret,
+  NewSecretVersion,
+  SecretListQuery,
+  SecretRecord,
+  SecretState,
+  SecretStore,
+  SecretWithCiphertext,
+  WriteResult,
+} from "../../ports/secret-store.js";
+import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
+import { changeEvent, type SqliteConnection } from "./connection.js";
+import { blockingConsumerIds } from "./consumers.js";
+import { toBytes, toSecret } from "./rows.js";
+import { insertVersion, pruneCiphertexts } from "./secret-versions.js";
+
+export type SqliteSecrets = Omit<SecretStore, "getSecretVersion" | "listSecretVersions">;
+
+export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
+  const { sql } = db;
+
+  const findSecret = (tenantId: string, secretId: string): SecretRecord | undefined => {
+    const row = sql.secretById.get({ tenantId, secretId });
+    return row && toSecret(row);
+  };
+
+  /** Re-reads a secret this transaction has just written. */
+  const requireSecret = (tenantId: string, secretId: string): SecretRecord => {
+    const secret = findSecret(tenantId, secretId);
+    if (!secret) throw new Error("secret row vanished inside its own transaction");
+    return secret;
+  };
+
+  return {
+    async createSecret(secret: NewSecret, firstVersion: NewSecretVersion): Promise<SecretRecord | undefined> {
+      if (secret.nameKey !== secretNameKey(secret.name)) throw new Error("createSecret: nameKey is not the name's key");
+      if (firstVersion.version !== 1) throw new Error("createSecret: the first version must be 1");
+      return db.transact((events) => {
+        const { tenantId, id } = secret;
+        if (sql.secretByNameKey.get({ tenantId, nameKey: secret.nameKey })) return undefined;
+        sql.insertSecret.run({
+          tenantId,
+          id,
+          name: secret.name,
+          nameKey: secret.nameKey,
+          displayName: secret.displayName,
+          description: secret.description,
+          labels: JSON.stringify(secret.labels),
+          type: secret.type,
+          time: secret.createTime.getTime(),
+          identityMac: secret.macs?.identity ?? null,
+          stateMac: secret.macs?.state ?? null,
+          versionMac: secret.macs?.version ?? null,
+        });
+        insertVersion(sql, tenantId, id, firstVersion);
+        const created = requireSecret(tenantId, id);
+        events.push(changeEvent(created, "CREATED", created.createTime));
+        return created;
+      });
+    },
+
+    async getSecret(tenantId: string, nameKey: string): Promise<SecretRecord | undefined> {
+      return db.run(() => {
+        const row = sql.secretByNameKey.get({ tenantId, nameKey });
+        return row && toSecret(row);
+      });
+    },
+
+    async getSecretsWithCiphertext(tenantId: string, nameKeys: readonly string[]): Promise<SecretWithCiphertext[]> {
+      if (nameKeys.length === 0) return [];
+      return db.run(() =>
+        sql.secretsWithCiphertext.all({ tenantId, nameKeys: JSON.stringify(nameKeys) }).map((row) => ({
+          secret: toSecret(row),
+          ciphertext: toBytes(row.ciphertext),
+          keyVersion: row.key_version,
+        })),
+      );
+    },
+
+    async listSecrets(tenantId: string, query: SecretListQuery): Promise<Page<SecretRecord>> {
+      const limit = checkLimit(query.limit);
+      const rows = db.run(() =>
+        sql.listSecrets.all({
+          tenantId,
+          after: query.cursor === undefined ? "" : decodeCursor(query.cursor),
+          prefix: query.nameKeyPrefix ?? "",
+          labels: JSON.stringify(query.labels ?? {}),
+          includeArchived: query.includeArchived ? 1 : 0,
+          limit: limit + 1,
+        }),
+      );
+      return toPage(rows.map(toSecret), limit, (secret) => encodeCursor(secret.nameKey));
+    },
+
+    async addSecretVersion(
+      tenantId: string,
+      secretId: string,
+      newVersion: NewSecretVersion,
+      keepVersions: number,
+    ): Promise<WriteResult<SecretRecord>> {
+      if (!Number.isInteger(keepVersions) || keepVersions < 1)
+        throw new RangeError("addSecretVersion: keepVersions must be a positive integer (the current value is kept)");
+      return db.transact((events): WriteResult<SecretRecord> => {
+        const current = findSecret(tenantId, secretId);
+        if (!current) return { outcome: "NOT_FOUND" };
+        if (current.version !== newVersion.version - 1) return { outcome: "CONFLICT", current };
+        insertVersion(sql, tenantId, secretId, newVersion);
+        sql.setCurrentVersion.run({
+          tenantId,
+          secretId,
+          version: newVersion.version,
+          versionMac: newVersion.currentVersionMac ?? null,
+          time: newVersion.createTime.getTime(),
+        });
+        pruneCiphertexts(sql, tenantId, secretId, newVersion.version - keepVersions);
+        const updated = requireSecret(tenantId, secretId);
+        events.push(changeEvent(updated, "VALUE_UPDATED", newVersion.createTime));
+        return { outcome: "OK", value: updated };
+      });
+    },
+
+    async updateSecretMetadata(
+      tenantId: string,
+      secretId: string,
+      expectedRevision: number | undefined,
+      patch: { displayName?: string; description?: string; labels?: Record<string, string> },
+      time: Date,
+    ): Promise<WriteResult<SecretRecord>> {
+      return db.transact((): WriteResult<SecretRecord> => {
+        const current = findSecret(tenantId, secretId);
+        if (!current) return { outcome: "NOT_FOUND" };
+        if (expectedRevision !== undefined && current.revision !== expectedRevision)
+          return { outcome: "CONFLICT", current };
+        sql.updateSecretMetadata.run({
+          tenantId,
+          secretId,
+          displayName: patch.displayName ?? current.displayName,
+          description: patch.description ?? current.description,
+          labels: JSON.stringify(patch.labels ?? current.labels),
+          time: time.getTime(),
+        });
+        return { outcome: "OK", value: requireSecret(tenantId, secretId) };
+      });
+    },
+
+    /** Setting the state a secret already has changes nothing (no revision, no event). */
+    async setSecretState(
+      tenantId: string,
+      secretId: string,
+      expectedRevision: number | undefined,
+      state: SecretState,
+      time: Date,
+      stateMac?: string,
+    ): Promise<WriteResult<SecretRecord>> {
+      return db.transact((events): WriteResult<SecretRecord> => {
+        const current = findSecret(tenantId, secretId);
+        if (!current) return { outcome: "NOT_FOUND" };
+        if (expectedRevision !== undefined && current.revision !== expectedRevision)
+          return { outcome: "CONFLICT", current };
+        if (current.state === state) return { outcome: "OK", value: current };
+        sql.updateSecretState.run({
+          tenantId,
+          secretId,
+          state,
+          stateMac: stateMac ?? null,
+          archiveTime: state === "ARCHIVED" ? time.getTime() : null,
+          time: time.getTime(),
+        });
+        const updated = requireSecret(tenantId, secretId);
+        events.push(changeEvent(updated, state === "ARCHIVED" ? "ARCHIVED" : "RESTORED", time));
+        return { outcome: "OK", value: updated };
+      });
+    },
+
+    async deleteSecret(tenantId: string, secretId: string, expectedRevision: number | undefined): Promise<DeleteSecretResult> {
+      return db.transact((events): DeleteSecretResult => {
+        const current = findSecret(tenantId, secretId);
+        if (!current) return { outcome: "NOT_FOUND" };
+        if (expectedRevision !== undefined && current.revision !== expectedRevision)
+          return { outcome: "CONFLICT", current };
+        // Read in the same transaction as the delete: no reference can slip in between.
+        const consumerIds = blockingConsumerIds(sql, tenantId, current.nameKey);
+        if (consumerIds.length > 0) return { outcome: "IN_USE", consumerIds, usageCount: current.usageCount };
+        sql.deleteSecret.run({ tenantId, secretId });
+        // The port gives a delete no time; the event carries the commit's.
+        events.push(changeEvent(current, "DELETED", new Date()));
+        return { outcome: "DELETED", secret: current };
+      });
+    },
+
+    async recordSecretAccess(tenantId: string, secretIds: readonly string[], time: Date): Promise<void> {
+      if (secretIds.length === 0) return;
+      db.run(() => sql.recordAccess.run({ tenantId, secretIds: JSON.stringify(secretIds), time: time.getTime() }));
+    },
+  };
+}
