@@ -5,13 +5,7 @@
  */
 import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { Command, CommanderError, Option } from "commander";
-import { registerAuditCommand } from "./commands/audit.js";
-import { registerContextCommands } from "./commands/contexts.js";
-import { registerImportCommand } from "./commands/import.js";
-import { registerKeyCommands } from "./commands/keys.js";
-import { registerSecretCommands } from "./commands/secrets.js";
-import { registerTenantCommands } from "./commands/tenants.js";
-import { registerTokenCommands } from "./commands/tokens.js";
+import { registerCommands } from "./commands/registry.js";
 import { reportError } from "./errors.js";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { OUTPUT_FORMATS } from "./output.js";
@@ -32,13 +26,7 @@ function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", `${CONNECTION_HELP}\n${EXIT_CODES_HELP}`);
-  registerContextCommands(program);
-  registerSecretCommands(program);
-  registerImportCommand(program);
-  registerTokenCommands(program);
-  registerAuditCommand(program);
-  registerTenantCommands(program);
-  registerKeyCommands(program);
+  registerCommands(program);
   return program;
 }
 

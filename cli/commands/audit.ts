@@ -12,6 +12,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListAuditEventsRequestSchema } from "../../gen/secrets/v1/admin_service_pb.js";
 import type { ServiceClients } from "../client.js";
 import { connect, outputFormat } from "../command-context.js";
+import type { CliCommand } from "./cli-command.js";
 import { positiveInt } from "../../kernel/int-flags.js";
 import { parsePastTime } from "../flag-parsers.js";
 import { formatTime, messageJson, printJson, printLine, printNotice, renderTable, type OutputFormat } from "../output.js";
@@ -66,41 +67,42 @@ async function newestEvents(clients: ServiceClients, filters: Filters, limit: nu
   return events.slice(0, limit);
 }
 
-export function registerAuditCommand(program: Command): void {
-  program
-    .command("audit")
-    .description("show the audit trail (oldest first), optionally following new events")
-    .option("--action <method>", "only this RPC, e.g. DeleteSecret or secrets.v1.SecretsService/DeleteSecret")
-    .option("--secret <name>", "only events involving this secret (case-insensitive)")
-    .option("--actor <token-id>", "only events by this token")
-    .addOption(new Option("--outcome <outcome>", "only this outcome").choices(Object.keys(OUTCOME_FLAG_VALUES)))
-    .option("--since <time>", "only events at or after: ISO 8601 time or a duration ago (15m, 2h, 7d)", parsePastTime)
-    .option("--until <time>", "only events before: ISO 8601 time or a duration ago", parsePastTime)
-    .option("--limit <n>", "at most this many of the newest events", positiveInt, 50)
-    .option("-f, --follow", "keep polling for new events until interrupted (JSON output: one event per line)")
-    .option("--interval <ms>", "polling interval for --follow", positiveInt, 2000)
-    .action(async (options: AuditOptions, command: Command) => {
-      const clients = await connect(command);
-      const filters: Filters = {
-        action: options.action ? fullActionName(options.action) : "",
-        resource: options.secret ?? "",
-        actorTokenId: options.actor ?? "",
-        outcome: options.outcome ? OUTCOME_FLAG_VALUES[options.outcome] : AuditOutcome.UNSPECIFIED,
-        ...(options.since && { startTime: timestampFromDate(options.since) }),
-        ...(options.until && { endTime: timestampFromDate(options.until) }),
-      };
-      const format = outputFormat(command);
-      const events = (await newestEvents(clients, filters, options.limit)).reverse();
-      if (!options.follow) {
-        if (format === "json") printJson(events.map((e) => messageJson(AuditEventSchema, e)));
-        else printLine(renderTable(AUDIT_COLUMNS, events.map(auditRow)));
-        return;
-      }
-      if (format === "table") printLine(renderTable(AUDIT_COLUMNS, events.map(auditRow)));
-      else events.forEach((e) => printLine(JSON.stringify(messageJson(AuditEventSchema, e))));
-      await follow(clients, filters, events, format, options.interval);
-    });
-}
+export const auditCommand: CliCommand = {
+  path: ["audit"],
+  define: (command) =>
+    command
+      .description("show the audit trail (oldest first), optionally following new events")
+      .option("--action <method>", "only this RPC, e.g. DeleteSecret or secrets.v1.SecretsService/DeleteSecret")
+      .option("--secret <name>", "only events involving this secret (case-insensitive)")
+      .option("--actor <token-id>", "only events by this token")
+      .addOption(new Option("--outcome <outcome>", "only this outcome").choices(Object.keys(OUTCOME_FLAG_VALUES)))
+      .option("--since <time>", "only events at or after: ISO 8601 time or a duration ago (15m, 2h, 7d)", parsePastTime)
+      .option("--until <time>", "only events before: ISO 8601 time or a duration ago", parsePastTime)
+      .option("--limit <n>", "at most this many of the newest events", positiveInt, 50)
+      .option("-f, --follow", "keep polling for new events until interrupted (JSON output: one event per line)")
+      .option("--interval <ms>", "polling interval for --follow", positiveInt, 2000)
+      .action(async (options: AuditOptions, command: Command) => {
+        const clients = await connect(command);
+        const filters: Filters = {
+          action: options.action ? fullActionName(options.action) : "",
+          resource: options.secret ?? "",
+          actorTokenId: options.actor ?? "",
+          outcome: options.outcome ? OUTCOME_FLAG_VALUES[options.outcome] : AuditOutcome.UNSPECIFIED,
+          ...(options.since && { startTime: timestampFromDate(options.since) }),
+          ...(options.until && { endTime: timestampFromDate(options.until) }),
+        };
+        const format = outputFormat(command);
+        const events = (await newestEvents(clients, filters, options.limit)).reverse();
+        if (!options.follow) {
+          if (format === "json") printJson(events.map((e) => messageJson(AuditEventSchema, e)));
+          else printLine(renderTable(AUDIT_COLUMNS, events.map(auditRow)));
+          return;
+        }
+        if (format === "table") printLine(renderTable(AUDIT_COLUMNS, events.map(auditRow)));
+        else events.forEach((e) => printLine(JSON.stringify(messageJson(AuditEventSchema, e))));
+        await follow(clients, filters, events, format, options.interval);
+      }),
+};
 
 /**
  * Polls for events at or after the newest one seen. Events sharing that
