@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Api } from "./api.js";
 import { WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
 
-export function useLiveChanges(api: Api, onChange: (name: string) => void): boolean {
+export function useLiveChanges(api: Api, onChange: (name: string, type: WatchEventType) => void): boolean {
   const [live, setLive] = useState(false);
   const callback = useRef(onChange);
   callback.current = onChange;
@@ -22,8 +22,8 @@ export function useLiveChanges(api: Api, onChange: (name: string) => void): bool
             if (message.type === WatchEventType.SUBSCRIBED) {
               setLive(true);
               delay = 500;
-              callback.current("");
-            } else callback.current(message.name);
+              callback.current("", message.type);
+            } else callback.current(message.name, message.type);
           }
         } catch {
           // Cancelled, or the service went away: retry below unless cancelled.

@@ -34,7 +34,7 @@ import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
 import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { consumerMessage, secretChangeMessage, secretStateToProto } from "../secrets/secret-messages.js";
-import { followChanges, type WatchHub } from "./watch-hub.js";
+import { followChanges, resolveChangesOnly, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies {
   store: Pick<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> &
@@ -216,7 +216,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const tenantId = ctx.caller.tenantId;
       const nameKeys = [...new Set(request.names.map(secretNameKey))];
       yield* followChanges<MessageInitShape<typeof WatchSecretsResponseSchema>>(
-        (listener) => deps.watchHub.subscribe(tenantId, nameKeys, listener),
+        (listener) => deps.watchHub.subscribe(tenantId, nameKeys, resolveChangesOnly(listener)),
         [ctx.signal, deps.shutdown],
         async () => {
           const current = new Map(

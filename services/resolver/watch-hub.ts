@@ -5,7 +5,7 @@
  * touched, so a thousand watchers cost a map lookup.
  */
 import { ServiceError } from "../domain/errors.js";
-import type { SecretChangeEvent, SecretChangeFeed } from "../ports/secret-change-feed.js";
+import type { SecretChangeEvent, SecretChangeFeed, SecretChangeKind } from "../ports/secret-change-feed.js";
 
 type Listener = (event: SecretChangeEvent) => void;
 
@@ -57,6 +57,16 @@ export class WatchHub {
       if (set) for (const listener of [...set]) listener(event);
     }
   }
+}
+
+/** The changes that can change what a resolve returns; metadata and usage changes cannot. */
+const RESOLVE_CHANGES: ReadonlySet<SecretChangeKind> = new Set(["CREATED", "VALUE_UPDATED", "ARCHIVED", "RESTORED", "DELETED"]);
+
+/** `listener`, called only for RESOLVE_CHANGES: a workload re-renders only when its values may have changed. */
+export function resolveChangesOnly(listener: Listener): Listener {
+  return (event) => {
+    if (RESOLVE_CHANGES.has(event.kind)) listener(event);
+  };
 }
 
 /** Not a valid secret name key, so it cannot collide with one. */

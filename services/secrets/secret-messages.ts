@@ -88,6 +88,8 @@ const CHANGE_EVENT_TYPES: Record<SecretChangeKind, WatchEventType> = {
   ARCHIVED: WatchEventType.ARCHIVED,
   RESTORED: WatchEventType.RESTORED,
   DELETED: WatchEventType.DELETED,
+  METADATA_UPDATED: WatchEventType.METADATA_UPDATED,
+  USAGE_UPDATED: WatchEventType.USAGE_UPDATED,
 };
 
 /** One change as a watch stream reports it (WatchSecrets and WatchSecretChanges share the shape). */

@@ -5,12 +5,18 @@
  * invalidate), with the cluster time a server reply reports.
  */
 import { EventEmitter } from "node:events";
-import { MongoNetworkError, MongoServerError, Timestamp } from "mongodb";
+import { MongoNetworkError, MongoServerError, Timestamp, type ChangeStreamDocument } from "mongodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MongoMetadataStore } from "../../services/adapters/mongodb/mongo-metadata-store.js";
 import type { SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
 import { BackendUnavailableError } from "../../services/domain/errors.js";
-import { SecretChangeFeed, type ChangeStreamLike, type StreamStart } from "../../services/adapters/mongodb/secret-change-feed.js";
+import {
+  SECRET_CHANGE_PIPELINE,
+  SecretChangeFeed,
+  secretChangeFromStreamEvent,
+  type ChangeStreamLike,
+  type StreamStart,
+} from "../../services/adapters/mongodb/secret-change-feed.js";
 import type { SecretChangeEvent } from "../../services/ports/metadata-store.js";
 
 /** An event emitter with the ChangeStream methods the feed uses; stands in for the driver's stream object only. */
@@ -202,5 +208,38 @@ describe("MongoMetadataStore's change feed", () => {
     expect(watches).toHaveLength(2);
     expect(health).toEqual([false, true]);
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe("secretChangeFromStreamEvent", () => {
+  const update = (updatedFields: Record<string, unknown>, after: Partial<SecretDoc> = {}) =>
+    ({
+      _id: { _data: "t" },
+      operationType: "update",
+      wallTime: new Date(1_700_000_009_000),
+      fullDocument: { ...secretDoc(), ...after },
+      updateDescription: { updatedFields, removedFields: [] },
+    }) as unknown as ChangeStreamDocument<SecretDoc>;
+
+  it("tells metadata edits, usage-count and last-access changes apart from value and state changes", () => {
+    const accessed = new Date(1_700_000_060_000);
+    const kinds = [
+      update({ version: 2, revision: 2, updateTime: new Date() }),
+      update({ state: "ARCHIVED", revision: 2 }, { state: "ARCHIVED" }),
+      update({ description: "x", revision: 2, updateTime: new Date() }),
+      update({ labels: [], revision: 2 }),
+      update({ usageCount: 1 }),
+      update({ lastAccessTime: accessed }, { lastAccessTime: accessed }),
+    ].map((change) => secretChangeFromStreamEvent(change)?.kind);
+    expect(kinds).toEqual(["VALUE_UPDATED", "ARCHIVED", "METADATA_UPDATED", "METADATA_UPDATED", "USAGE_UPDATED", "USAGE_UPDATED"]);
+    expect(secretChangeFromStreamEvent(update({ lastAccessTime: accessed }, { lastAccessTime: accessed }))?.time).toEqual(accessed);
+  });
+
+  it("lets the server-side filter pass exactly the updates it maps", () => {
+    const filtered = JSON.stringify(SECRET_CHANGE_PIPELINE);
+    for (const field of ["version", "state", "revision", "usageCount", "lastAccessTime"])
+      expect(filtered).toContain(`updateDescription.updatedFields.${field}`);
+    // A rewrap or a MAC refresh touches none of those: nothing to tell.
+    expect(secretChangeFromStreamEvent(update({ versionMac: "m" }))).toBeUndefined();
   });
 });

@@ -7,7 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients } from "../support/service.js";
-import { expectNoSeriousAxeViolations, pageText, screenshot, startConsole, UI_TEST_TIMEOUT_MS, type ConsoleHarness } from "./support/console-browser.js";
+import {
+  expectNoSeriousAxeViolations,
+  pageText,
+  screenshot,
+  startConsole,
+  UI_TEST_TIMEOUT_MS,
+  UI_TIMEOUT_MS,
+  type ConsoleHarness,
+} from "./support/console-browser.js";
 
 let h: ConsoleHarness;
 
@@ -91,7 +99,7 @@ describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await page.context().close();
   });
 
-  it("lists name, type, state, updated, last accessed and usage, and updates live after a change made elsewhere", async () => {
+  it("lists name, type, state, updated, last accessed and usage, and updates live after changes made elsewhere (metadata and usage too)", async () => {
     const admin = connectClients(h.svc.address, h.svc.adminToken);
     const page = await h.open(h.svc.adminToken);
     await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
@@ -102,6 +110,16 @@ describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await row.waitFor();
     expect((await row.locator("td").allTextContents()).slice(1, 3)).toEqual(["Token", "Active"]);
     expect(await row.locator("td").nth(4).textContent()).toBe("never");
+
+    // Metadata edits, usage and last access from a second client show too, without a reload.
+    await admin.secrets.updateSecretMetadata({ name: "MADE_ELSEWHERE", displayName: "Made elsewhere", updateMask: { paths: ["display_name"] } });
+    await row.getByText("Made elsewhere").waitFor();
+    const { tokenSecret } = await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["MADE_*"] });
+    const workload = connectClients(h.svc.address, tokenSecret);
+    await workload.resolver.setConsumerReferences({ consumerId: "svc/elsewhere", references: ["$<secret.MADE_ELSEWHERE>"] });
+    await expect.poll(() => row.locator("td").nth(5).textContent(), { timeout: UI_TIMEOUT_MS }).toBe("1");
+    await workload.resolver.resolveSecrets({ references: ["$<secret.MADE_ELSEWHERE>"] });
+    await expect.poll(() => row.locator("td").nth(4).textContent(), { timeout: UI_TIMEOUT_MS }).not.toBe("never");
     await expectNoSeriousAxeViolations(page, "the secrets list");
     await screenshot(page, "secrets-list");
     await page.context().close();

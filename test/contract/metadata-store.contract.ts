@@ -871,14 +871,42 @@ export function describeMetadataStoreContract(
         feed.unsubscribe();
 
         const base = { tenantId: tenant, nameKey: "watched", name: "Watched" };
-        expect(feed.events.slice(0, 4)).toEqual([
+        expect(feed.events.slice(0, 5)).toEqual([
           { ...base, kind: "CREATED", version: 1, time: at(1) },
           { ...base, kind: "VALUE_UPDATED", version: 2, time: at(2000) },
+          { ...base, kind: "METADATA_UPDATED", version: 2, time: at(2500) },
           { ...base, kind: "ARCHIVED", version: 2, time: at(3000) },
           { ...base, kind: "RESTORED", version: 2, time: at(4000) },
         ]);
-        expect(feed.events.slice(4)).toEqual([{ ...base, kind: "DELETED", version: 2, time: expect.any(Date) }]);
-        expect(feed.events[4]!.time.getTime()).toBeGreaterThanOrEqual(beforeDelete);
+        // The usage count moves when the consumer starts and stops referencing it.
+        expect(feed.events.slice(5)).toEqual([
+          { ...base, kind: "USAGE_UPDATED", version: 2, time: expect.any(Date) },
+          { ...base, kind: "USAGE_UPDATED", version: 2, time: expect.any(Date) },
+          { ...base, kind: "DELETED", version: 2, time: expect.any(Date) },
+        ]);
+        expect(feed.events[7]!.time.getTime()).toBeGreaterThanOrEqual(beforeDelete);
+      });
+
+      it("reports a later last access, and a consumer's reference change only for the secrets whose usage moved", async () => {
+        const tenant = newTenantId();
+        const kept = await create(tenant, "KEPT");
+        await create(tenant, "DROPPED");
+        await create(tenant, "ADDED");
+        await store.setConsumerReferences(tenant, "svc", [ref("KEPT"), ref("DROPPED")], at(1));
+        const feed = recordChanges(tenant);
+        await store.setConsumerReferences(tenant, "svc", [ref("KEPT"), ref("ADDED")], at(2));
+        await store.recordSecretAccess(tenant, [kept.id], at(60_000));
+        await store.recordSecretAccess(tenant, [kept.id], at(60_000)); // not later: no change
+        await feed.settle();
+        feed.unsubscribe();
+        const usage = feed.events.map((e) => [e.kind, e.name]);
+        expect(usage.slice(0, 2).sort()).toEqual([
+          ["USAGE_UPDATED", "ADDED"],
+          ["USAGE_UPDATED", "DROPPED"],
+        ]);
+        expect(feed.events.slice(2)).toEqual([
+          { tenantId: tenant, nameKey: "kept", name: "KEPT", kind: "USAGE_UPDATED", version: 1, time: at(60_000) },
+        ]);
       });
 
       it("keeps working when a listener throws, and stops calling an unsubscribed one", async () => {

@@ -53,6 +53,40 @@ describe("WatchSecretChanges", () => {
   });
 });
 
+describe("metadata and usage changes", () => {
+  it("are reported to WatchSecretChanges, and never to a workload's WatchSecrets", async () => {
+    const admin = connectClients(svc.address, svc.adminToken);
+    await admin.secrets.createSecret({ name: "W_META", type: SecretType.TOKEN, value: token("v-meta-1") });
+    const workloadToken = await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["W_META"] });
+    const workload = connectClients(svc.address, workloadToken.tokenSecret);
+    const stop = new AbortController();
+    const changes = admin.secrets.watchSecretChanges({}, { signal: stop.signal })[Symbol.asyncIterator]();
+    const watched = workload.resolver.watchSecrets({ names: ["W_META"] }, { signal: stop.signal })[Symbol.asyncIterator]();
+    expect((await changes.next()).value?.type).toBe(WatchEventType.SUBSCRIBED);
+    expect((await watched.next()).value?.type).toBe(WatchEventType.SUBSCRIBED);
+
+    await admin.secrets.updateSecretMetadata({ name: "W_META", description: "edited", updateMask: { paths: ["description"] } });
+    await workload.resolver.setConsumerReferences({ consumerId: "svc/meta", references: ["$<secret.W_META>"] });
+    await workload.resolver.resolveSecrets({ references: ["$<secret.W_META>"] });
+    await admin.secrets.updateSecretValue({ name: "W_META", value: token("v-meta-2") });
+
+    const seen: [WatchEventType, string][] = [];
+    for (let i = 0; i < 4; i++) {
+      const { value } = await changes.next();
+      seen.push([value!.type, value!.name]);
+    }
+    expect(seen).toEqual([
+      [WatchEventType.METADATA_UPDATED, "W_META"],
+      [WatchEventType.USAGE_UPDATED, "W_META"],
+      [WatchEventType.USAGE_UPDATED, "W_META"],
+      [WatchEventType.VALUE_UPDATED, "W_META"],
+    ]);
+    // The workload's first event after SUBSCRIBED is the value change: a re-render only when a value may have changed.
+    expect((await watched.next()).value).toMatchObject({ type: WatchEventType.VALUE_UPDATED, version: 2n });
+    stop.abort();
+  });
+});
+
 describe("GetCaller", () => {
   it("says the caller's token id, tenant, role and patterns", async () => {
     const admin = connectClients(svc.address, svc.adminToken);

@@ -4,6 +4,7 @@
  * the page, by any column; refreshed live when anyone changes a secret.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { WatchEventType } from "../../../gen/secrets/v1/resolver_service_pb.js";
 import type { Secret } from "../../../gen/secrets/v1/types_pb.js";
 import type { PageProps } from "../app.js";
 import { describeError } from "../errors.js";
@@ -62,9 +63,13 @@ export function SecretsList({ api, tenant }: PageProps) {
     return () => stop.abort();
   }, [api, pageSize, pageToken, prefix, archived, reloads]);
 
-  // Many changes in a burst cost one reload.
+  // Many changes in a burst cost one reload. Usage and last-access changes (every resolve may
+  // make one) reload only when they concern a secret on this page.
   const pending = useRef<ReturnType<typeof setTimeout>>();
-  const live = useLiveChanges(api, () => {
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(secrets?.map((s) => s.name));
+  const live = useLiveChanges(api, (name, type) => {
+    if (type === WatchEventType.USAGE_UPDATED && !shown.current.has(name)) return;
     clearTimeout(pending.current);
     pending.current = setTimeout(() => setReloads((n) => n + 1), 200);
   });

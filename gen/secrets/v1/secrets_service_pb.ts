@@ -769,9 +769,11 @@ export const SecretsService: GenService<{
   },
   /**
    * Streams a note whenever any secret of the caller's tenant is created, gets
-   * a new version, is archived, restored or deleted, so an operator's view
-   * (the web console's list) stays current. Names and versions only, never a
-   * value. The first message (WATCH_EVENT_TYPE_SUBSCRIBED) confirms the
+   * a new version, is archived, restored or deleted, has its metadata edited
+   * (METADATA_UPDATED), or its usage count or last access time change
+   * (USAGE_UPDATED; last access moves at most once a minute), so an
+   * operator's view (the web console's list) stays current. Names and
+   * versions only, never a value. The first message (WATCH_EVENT_TYPE_SUBSCRIBED) confirms the
    * subscription: every change after it is reported.
    * Who: admin, viewer. Errors: RESOURCE_EXHAUSTED (the client fell too far
    * behind; subscribe again and re-read).

@@ -19,10 +19,13 @@ import type { SecretChangeEvent } from "../../ports/metadata-store.js";
 import type { SecretDoc } from "./mongo-schema.js";
 
 /**
- * Server-side filter: inserts, deletes, and updates that change the version or
- * the state. Access-time, metadata and usage-count updates are not changes
- * watchers care about, and are never sent.
+ * Fields whose update is a change watchers are told of: the revision moves
+ * with every version, state and metadata change; usage and access changes do
+ * not move it. Anything else (a key-rotation rewrap, say) is never sent.
  */
+const WATCHED_FIELDS = ["version", "state", "revision", "usageCount", "lastAccessTime"];
+
+/** Server-side filter: inserts, deletes, and updates of a WATCHED_FIELDS field. */
 export const SECRET_CHANGE_PIPELINE: Document[] = [
   {
     $match: {
@@ -30,10 +33,7 @@ export const SECRET_CHANGE_PIPELINE: Document[] = [
         { operationType: { $in: ["insert", "delete"] } },
         {
           operationType: "update",
-          $or: [
-            { "updateDescription.updatedFields.version": { $exists: true } },
-            { "updateDescription.updatedFields.state": { $exists: true } },
-          ],
+          $or: WATCHED_FIELDS.map((field) => ({ [`updateDescription.updatedFields.${field}`]: { $exists: true } })),
         },
       ],
     },
@@ -68,6 +68,9 @@ export function secretChangeFromStreamEvent(change: ChangeStreamDocument<SecretD
           ? event(after, "ARCHIVED", after.archiveTime ?? after.updateTime)
           : event(after, "RESTORED", after.updateTime);
       if ("version" in updated) return event(after, "VALUE_UPDATED", after.updateTime);
+      if ("revision" in updated) return event(after, "METADATA_UPDATED", after.updateTime);
+      if ("usageCount" in updated) return event(after, "USAGE_UPDATED", change.wallTime ?? new Date());
+      if ("lastAccessTime" in updated) return event(after, "USAGE_UPDATED", after.lastAccessTime ?? new Date());
       return undefined;
     }
     case "delete": {

@@ -8,7 +8,7 @@ import { BackendUnavailableError } from "../../domain/errors.js";
 import type { SecretChangeEvent, SecretChangeFeed, SecretChangeKind } from "../../ports/secret-change-feed.js";
 import type { SecretRecord } from "../../ports/secret-store.js";
 import type { StoreLifecycle } from "../../ports/metadata-store.js";
-import { prepareStatements, type Statements } from "./statements.js";
+import { prepareStatements, type ChangedSecretRow, type Statements } from "./statements.js";
 
 const BACKEND = "metadata store (SQLite)";
 
@@ -100,6 +100,11 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
 export function changeEvent(secret: SecretRecord, kind: SecretChangeKind, time: Date): SecretChangeEvent {
   return { tenantId: secret.tenantId, nameKey: secret.nameKey, name: secret.name, kind, version: secret.version, time };
+}
+
+/** The event for a row a statement reports it changed (RETURNING CHANGED_SECRET_COLUMNS). */
+export function changedRowEvent(row: ChangedSecretRow, kind: SecretChangeKind, time: Date): SecretChangeEvent {
+  return { tenantId: row.tenant_id, nameKey: row.name_key, name: row.name, kind, version: row.version, time };
 }
 
 function toStoreError(error: unknown): unknown {

@@ -7,7 +7,8 @@
 import type { ConsumerRecord, ConsumerReference, ConsumerStore, SetReferencesResult } from "../../ports/consumer-store.js";
 import type { Page, PageQuery } from "../../ports/pages.js";
 import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
-import type { SqliteConnection } from "./connection.js";
+import type { SecretChangeEvent } from "../../ports/secret-change-feed.js";
+import { changedRowEvent, type SqliteConnection } from "./connection.js";
 import type { ConsumerReferenceRow } from "./rows.js";
 import type { Statements } from "./statements.js";
 
@@ -23,11 +24,12 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
       references: readonly ConsumerReference[],
       time: Date,
     ): Promise<SetReferencesResult> {
-      return db.transact((): SetReferencesResult => {
+      return db.transact((events): SetReferencesResult => {
         // Checked in the same transaction as the writes: no secret can be deleted in between.
         const nameKeys = JSON.stringify(references.map((r) => r.nameKey));
         const missing = sql.missingNameKeys.all({ tenantId, nameKeys }).map((row) => row.name_key);
         if (missing.length > 0) return { outcome: "MISSING", nameKeys: missing };
+        events.push(...usageChanges(sql, tenantId, consumerId, new Set(references.map((r) => r.nameKey)), time));
         const consumer: ConsumerRecord = {
           tenantId,
           id: consumerId,
@@ -52,8 +54,11 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
     },
 
     async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
-      // Its references go with it (ON DELETE CASCADE).
-      return db.run(() => sql.deleteConsumer.run({ tenantId, consumerId }).changes > 0);
+      // Its references go with it (ON DELETE CASCADE). The port gives a delete no time; the events carry the commit's.
+      return db.transact((events) => {
+        events.push(...usageChanges(sql, tenantId, consumerId, new Set(), new Date()));
+        return sql.deleteConsumer.run({ tenantId, consumerId }).changes > 0;
+      });
     },
 
     async listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>> {
@@ -74,6 +79,16 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
 /** Ids of the consumers referencing a name key (sorted, at most 100); run inside the delete's transaction. */
 export function blockingConsumerIds(sql: Statements, tenantId: string, nameKey: string): string[] {
   return sql.referencingConsumerIds.all({ tenantId, nameKey, limit: MAX_BLOCKING_CONSUMERS }).map((row) => row.consumer_id);
+}
+
+/** USAGE_UPDATED for the secrets the consumer starts or stops referencing; run before its references change. */
+function usageChanges(sql: Statements, tenantId: string, consumerId: string, after: ReadonlySet<string>, time: Date): SecretChangeEvent[] {
+  const before = new Set(sql.consumerReferences.all({ tenantId, consumerId }).map((row) => row.name_key));
+  const moved = [...new Set([...before, ...after])].filter((key) => before.has(key) !== after.has(key));
+  if (moved.length === 0) return [];
+  return sql.changedSecretsByNameKey
+    .all({ tenantId, nameKeys: JSON.stringify(moved) })
+    .map((row) => changedRowEvent(row, "USAGE_UPDATED", time));
 }
 
 /** Folds reference rows, ordered by consumer, into consumer records. */

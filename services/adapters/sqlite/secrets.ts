@@ -17,7 +17,7 @@ import type {
   WriteResult,
 } from "../../ports/secret-store.js";
 import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
-import { changeEvent, type SqliteConnection } from "./connection.js";
+import { changedRowEvent, changeEvent, type SqliteConnection } from "./connection.js";
 import { blockingConsumerIds } from "./consumers.js";
 import { toBytes, toSecret } from "./rows.js";
 import { insertVersion, pruneCiphertexts } from "./secret-versions.js";
@@ -134,7 +134,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       patch: { displayName?: string; description?: string; labels?: Record<string, string> },
       time: Date,
     ): Promise<WriteResult<SecretRecord>> {
-      return db.transact((): WriteResult<SecretRecord> => {
+      return db.transact((events): WriteResult<SecretRecord> => {
         const current = findSecret(tenantId, secretId);
         if (!current) return { outcome: "NOT_FOUND" };
         if (expectedRevision !== undefined && current.revision !== expectedRevision)
@@ -147,7 +147,9 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
           labels: JSON.stringify(patch.labels ?? current.labels),
           time: time.getTime(),
         });
-        return { outcome: "OK", value: requireSecret(tenantId, secretId) };
+        const updated = requireSecret(tenantId, secretId);
+        events.push(changeEvent(updated, "METADATA_UPDATED", time));
+        return { outcome: "OK", value: updated };
       });
     },
 
@@ -198,7 +200,11 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
 
     async recordSecretAccess(tenantId: string, secretIds: readonly string[], time: Date): Promise<void> {
       if (secretIds.length === 0) return;
-      db.run(() => sql.recordAccess.run({ tenantId, secretIds: JSON.stringify(secretIds), time: time.getTime() }));
+      // A transaction only so the change feed hears of the secrets it moved (at most once a minute each).
+      db.transact((events) => {
+        for (const row of sql.recordAccess.all({ tenantId, secretIds: JSON.stringify(secretIds), time: time.getTime() }))
+          events.push(changedRowEvent(row, "USAGE_UPDATED", time));
+      });
     },
   };
 }

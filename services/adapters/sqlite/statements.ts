@@ -26,6 +26,10 @@ const SECRET_COLUMNS = `
   (SELECT count(DISTINCT r.consumer_id) FROM consumer_references r
     WHERE r.tenant_id = s.tenant_id AND r.name_key = s.name_key) AS usage_count`;
 
+/** What a change event says of a secret. */
+const CHANGED_SECRET_COLUMNS = "tenant_id, name_key, name, version";
+export type ChangedSecretRow = { tenant_id: string; name_key: string; name: string; version: number };
+
 type TenantKey = { tenantId: string };
 type SecretKey = { tenantId: string; secretId: string };
 
@@ -184,10 +188,16 @@ export function prepareStatements(db: Database.Database) {
        WHERE tenant_id = @tenantId AND secret_id = @secretId AND version < @before
        ORDER BY version DESC LIMIT @limit`,
     ),
-    recordAccess: db.prepare<TenantKey & { secretIds: string; time: number }>(
+    // Returns the secrets it changed, for the change feed.
+    recordAccess: db.prepare<TenantKey & { secretIds: string; time: number }, ChangedSecretRow>(
       `UPDATE secrets SET last_access_time = @time
        WHERE tenant_id = @tenantId AND id IN (SELECT value FROM json_each(@secretIds))
-         AND (last_access_time IS NULL OR last_access_time < @time)`,
+         AND (last_access_time IS NULL OR last_access_time < @time)
+       RETURNING ${CHANGED_SECRET_COLUMNS}`,
+    ),
+    changedSecretsByNameKey: db.prepare<TenantKey & { nameKeys: string }, ChangedSecretRow>(
+      `SELECT ${CHANGED_SECRET_COLUMNS} FROM secrets
+       WHERE tenant_id = @tenantId AND name_key IN (SELECT value FROM json_each(@nameKeys))`,
     ),
 
     missingNameKeys: db.prepare<TenantKey & { nameKeys: string }, { name_key: string }>(
