@@ -5,7 +5,7 @@
  * invalidate), with the cluster time a server reply reports.
  */
 import { EventEmitter } from "node:events";
-import { MongoNetworkError, MongoServerError, Timestamp, type ChangeStreamDocument } from "mongodb";
+import { MongoNetworkError, MongoServerError, Timestamp, type ChangeStreamDocument, type Db, type MongoClient } from "mongodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MongoMetadataStore } from "../../services/adapters/mongodb/mongo-metadata-store.js";
 import type { SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
@@ -181,9 +181,12 @@ describe("MongoMetadataStore's change feed", () => {
       command: async () => ({ ok: 1, operationTime: new Timestamp({ t: CLUSTER_SECONDS, i: 3 }) }),
     };
     const client = { db: () => ({ command: async () => ({ ok: 1 }) }), close: async () => undefined };
-    const Store = MongoMetadataStore as unknown as new (client: unknown, db: unknown, options: unknown) => MongoMetadataStore;
     const health: boolean[] = [];
-    const store = new Store(client, db, { uri: "mongodb://unused", database: "unused", onChangeFeedHealth: (up: boolean) => health.push(up) });
+    const store = MongoMetadataStore.over(client as unknown as MongoClient, db as unknown as Db, {
+      uri: "mongodb://unused",
+      database: "unused",
+      onChangeFeedHealth: (up: boolean) => health.push(up),
+    });
     return { store, watches, health };
   }
 

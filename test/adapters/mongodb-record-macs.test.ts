@@ -7,6 +7,7 @@
  * database. The full contract runs in test/contract when MONGODB_URI is set.
  */
 import { randomBytes } from "node:crypto";
+import type { Db, MongoClient } from "mongodb";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,9 +47,8 @@ function recordingMongo() {
     );
   const session = { startTransaction: () => undefined, commitTransaction: async () => undefined, abortTransaction: async () => undefined };
   const client = { withSession: async (work: any) => work(session) };
-  // The constructor is private: connect() would need a server. Only the collections are stood in.
-  const Store = MongoMetadataStore as unknown as new (client: unknown, db: unknown, options: unknown) => MongoMetadataStore;
-  const store = new Store(client, { collection }, { uri: "mongodb://unused", database: "unused" });
+  // connect() would need a server: the store goes over stand-ins of the collections instead.
+  const store = MongoMetadataStore.over(client as unknown as MongoClient, { collection } as unknown as Db, { uri: "mongodb://unused", database: "unused" });
   const last = (name: string, method: string) => calls.filter((c) => c.collection === name && c.method === method).at(-1)!;
   return { store, calls, last, reply: (key: string, value: unknown) => replies.set(key, value) };
 }
