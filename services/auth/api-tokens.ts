@@ -4,7 +4,7 @@
  * brute-force), and turned back into a caller on every call.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { unauthenticated } from "../domain/errors.js";
+import { unauthenticated, type ServiceError } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
 import type { Role } from "../domain/permissions.js";
 import type { ApiTokenRecord, ApiTokenStore } from "../ports/api-token-store.js";
@@ -58,9 +58,13 @@ export async function authenticate(
   authorization: string | undefined,
   now: Date,
 ): Promise<Caller> {
-  const token = await store.findApiTokenByHash(hashApiToken(bearerToken(authorization)));
+  return callerOf(await store.findApiTokenByHash(hashApiToken(bearerToken(authorization))), now);
+}
+
+/** The caller a stored token stands for, or UNAUTHENTICATED when there is none or it is no longer active. */
+export function callerOf(token: ApiTokenRecord | undefined, now: Date): Caller {
   // One message for unknown, revoked and expired: a probe learns nothing.
-  if (!token || !isTokenActive(token, now)) throw unauthenticated("the token is not valid (unknown, expired or revoked)");
+  if (!token || !isTokenActive(token, now)) throw tokenNotValid();
   return {
     tenantId: token.tenantId,
     tokenId: token.id,
@@ -68,4 +72,8 @@ export async function authenticate(
     allowedSecretPatterns: token.allowedSecretPatterns,
     ...(token.expireTime && { expireTime: token.expireTime }),
   };
+}
+
+export function tokenNotValid(): ServiceError {
+  return unauthenticated("the token is not valid (unknown, expired or revoked)");
 }

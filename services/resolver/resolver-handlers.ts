@@ -25,7 +25,7 @@ import {
 import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
 import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin } from "../../kernel/reference-filters.js";
-import { parseReference, type Reference } from "../../kernel/references.js";
+import type { Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ConsumerStore } from "../ports/consumer-store.js";
@@ -34,6 +34,7 @@ import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
 import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { consumerMessage, secretChangeMessage, secretStateToProto } from "../secrets/secret-messages.js";
+import { ParsedReferences } from "./parsed-references.js";
 import { followChanges, resolveChangesOnly, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies {
@@ -80,6 +81,7 @@ interface ParsedReference {
 
 export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<typeof ResolverService> {
   const { store, cipher } = deps;
+  const references = new ParsedReferences();
 
   /** Parses and grant-checks a batch; every failure is collected, none stops the others. */
   function parseBatch(ctx: CallContext, texts: readonly string[], field: string) {
@@ -90,7 +92,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
     const parsed: ParsedReference[] = [];
     const failures: ReferenceFailure[] = [];
     texts.forEach((text, index) => {
-      const result = parseReference(text);
+      const result = references.parse(text);
       if (!("nameKey" in result)) failures.push({ index, reference: text, reason: "MALFORMED", message: result.message });
       else if (!callerMayAccessSecret(ctx.caller, result.name))
         failures.push({ index, reference: text, reason: "NOT_GRANTED", message: REASON_WORDS.NOT_GRANTED });

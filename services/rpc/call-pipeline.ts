@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { AuditLog, type AuditNote } from "../audit/audit-log.js";
-import { authenticate, type Caller } from "../auth/api-tokens.js";
+import type { Caller } from "../auth/api-tokens.js";
+import { CallerCache } from "../auth/caller-cache.js";
 import { ServiceError, unauthenticated, type StatusCodeName } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { ApiTokenStore } from "../ports/api-token-store.js";
@@ -30,7 +31,11 @@ export interface PipelineOptions {
   streamLimits: StreamLimitConfig;
   /** Failed authentications per second per peer address (burst twice that); 0 for no limit. */
   authFailuresPerPeer: number;
-  /** How often open streams re-read their token, so a revocation through another replica ends them too. */
+  /**
+   * How often open streams re-read their token, and how long an authenticated
+   * token is remembered: a revocation through another replica ends its streams
+   * and its calls within this time.
+   */
   tokenRecheckMs: number;
   /** Unary calls taking longer end with DEADLINE_EXCEEDED; 0 for no limit. */
   callTimeoutMs: number;
@@ -53,16 +58,18 @@ export class CallPipeline {
   private readonly rateLimiter: RateLimiter;
   private readonly streamSlots = new StreamSlots();
   private readonly tokenWatch: TokenWatch;
+  private readonly callers: CallerCache;
   private readonly peerFailures: RateLimiter<"failed-authentication">;
 
   constructor(
-    private readonly store: Pick<ApiTokenStore, "findApiTokenByHash"> & Pick<AuditStore, "appendAuditEvents">,
+    store: Pick<ApiTokenStore, "findApiTokenByHash"> & Pick<AuditStore, "appendAuditEvents">,
     private readonly logger: Logger,
     private readonly options: PipelineOptions,
   ) {
     this.auditLog = new AuditLog(store);
     this.rateLimiter = new RateLimiter(options.rateLimits);
     this.tokenWatch = new TokenWatch(store, logger, options.tokenRecheckMs);
+    this.callers = new CallerCache(store, options.tokenRecheckMs);
     this.peerFailures = new RateLimiter({ "failed-authentication": options.authFailuresPerPeer }, undefined, "address");
   }
 
@@ -143,8 +150,9 @@ export class CallPipeline {
     }
   }
 
-  /** Told by RevokeApiToken: that token's open streams end now. */
+  /** Told by RevokeApiToken: that token's calls are refused and its open streams end, now. */
   tokenRevoked(tokenId: string): void {
+    this.callers.revoked(tokenId);
     this.tokenWatch.revoked(tokenId);
   }
 
@@ -157,7 +165,7 @@ export class CallPipeline {
     const peer = addressOf(start.peer);
     this.peerFailures.take(peer, "failed-authentication", false);
     try {
-      return await authenticate(this.store, start.authorization, new Date());
+      return await this.callers.authenticate(start.authorization, new Date());
     } catch (error) {
       if (error instanceof ServiceError && error.code === "UNAUTHENTICATED") this.peerFailures.take(peer, "failed-authentication");
       throw error;
