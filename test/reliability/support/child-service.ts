@@ -12,6 +12,8 @@ import { BOOTSTRAP_TOKEN_FILE } from "../../../services/admin/tenant-setup.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const START_TIMEOUT_MS = 20_000;
+const HEAP_PROBE = fileURLToPath(new URL("./heap-probe.mjs", import.meta.url));
+const HEAP_PROBE_LINE = /^heap-probe (\{.*\})$/gm;
 
 export interface ChildServiceOptions {
   dataDir: string;
@@ -21,6 +23,17 @@ export interface ChildServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Serve /metrics on a loopback port chosen by the OS. */
   metrics?: boolean;
+  /** Load the heap probe (support/heap-probe.mjs), for liveHeap(). */
+  heapProbe?: boolean;
+}
+
+/** The child's memory right after a forced full garbage collection, in bytes. */
+export interface LiveHeap {
+  heapUsed: number;
+  /** Memory of C++ objects bound to JavaScript ones, buffers included. */
+  external: number;
+  arrayBuffers: number;
+  rss: number;
 }
 
 export interface ChildService {
@@ -30,6 +43,8 @@ export interface ChildService {
   metricsPort?: number;
   adminToken: string;
   output(): string;
+  /** Forces a full garbage collection in the child and reads its memory (needs `heapProbe`). */
+  liveHeap(): Promise<LiveHeap>;
   /** SIGKILL, then wait for the exit. */
   kill9(): Promise<void>;
   /** SIGTERM (graceful shutdown), then wait for the exit. */
@@ -44,6 +59,7 @@ export interface ChildExit {
 
 function spawnService(options: ChildServiceOptions): { child: ChildProcess; output: () => string; exited: Promise<ChildExit> } {
   const args = [
+    ...(options.heapProbe ? ["--expose-gc", "--import", HEAP_PROBE] : []),
     "--import",
     "tsx",
     "services/main.ts",
@@ -110,6 +126,21 @@ export async function startChildService(options: ChildServiceOptions): Promise<C
     ...(listening.metricsPort !== undefined && { metricsPort: listening.metricsPort }),
     adminToken,
     output,
+    async liveHeap() {
+      if (!options.heapProbe) throw new Error("liveHeap() needs the service started with heapProbe");
+      const seen = [...output().matchAll(HEAP_PROBE_LINE)].length;
+      return new Promise<LiveHeap>((resolve, reject) => {
+        const onData = () => {
+          const lines = [...output().matchAll(HEAP_PROBE_LINE)];
+          if (lines.length <= seen) return;
+          child.stderr!.off("data", onData);
+          resolve(JSON.parse(lines[seen]![1]!) as LiveHeap);
+        };
+        child.stderr!.on("data", onData);
+        void exited.then((exit) => reject(new Error(`the service exited before reporting its heap:\n${exit.output}`)));
+        child.kill("SIGUSR2");
+      });
+    },
     async kill9() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
