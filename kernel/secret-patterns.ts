@@ -33,7 +33,7 @@ export function patternsGrantSecret(patterns: readonly string[], name: string): 
  * order, the first at the start and the last at the end; taking each at its
  * earliest place is always right, since a later star can absorb anything.
  */
-function globMatches(pattern: string, text: string): boolean {
+export function globMatches(pattern: string, text: string): boolean {
   const parts = pattern.split("*");
   const first = parts[0]!;
   if (parts.length === 1) return pattern === text;

@@ -5,6 +5,7 @@
  * placeholder is written. Nothing here ever sees a value.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { ReferenceErrorsSchema } from "../gen/secrets/v1/resolver_service_pb.js";
 import { formatWhere, type LoadedConfig, type Occurrence } from "./configs.js";
 
@@ -38,6 +39,18 @@ export function callProblems(error: unknown, requested: readonly string[], occur
   return failing.flatMap(([text, reason]) =>
     (occurrences.get(text) ?? [{ where: "?", text }]).map((place) => problemLine(place.where, place.text, reason)),
   );
+}
+
+/**
+ * One line when the service refused the consumer id itself (another token owns
+ * it, or this token may not register it): the service's message says whose it
+ * is and what an admin can do; every reference would only repeat it.
+ */
+export function consumerIdProblem(error: unknown, consumerId: string, displayPath: string): string | undefined {
+  const connectError = ConnectError.from(error);
+  const reason = connectError.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+  if (!reason.startsWith("CONSUMER_")) return undefined;
+  return `${displayPath}: consumer "${consumerId}" — ${describeCallFailure(connectError)}`;
 }
 
 export const WORKLOAD_TOKEN_HINT =

@@ -16,7 +16,7 @@ import {
   type LoadOptions,
 } from "./configs.js";
 import { LocalFault } from "./local-files.js";
-import { callProblems, roleHint, sortProblems, templateProblems } from "./reference-problems.js";
+import { callProblems, consumerIdProblem, roleHint, sortProblems, templateProblems } from "./reference-problems.js";
 import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
 import type { ResolverClient } from "./resolver-client.js";
 import { sensitiveTexts, type ResolvedReference } from "./sensitive-texts.js";
@@ -102,7 +102,9 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
       await client.setConsumerReferences(config.consumerId, references, signal);
     } catch (error) {
       if (error instanceof LocalFault) return { ok: false, problems: [error.message] };
-      problems.push(...callProblems(error, references, occurrences));
+      const consumerProblem = consumerIdProblem(error, config.consumerId, config.displayPath);
+      if (consumerProblem !== undefined) problems.push(consumerProblem);
+      else problems.push(...callProblems(error, references, occurrences));
     }
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };

@@ -2,24 +2,31 @@
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
-import { mintApiToken } from "../auth/api-tokens.js";
+import { isTokenActive, mintApiToken } from "../auth/api-tokens.js";
+import { consumerPatternProblem } from "../../kernel/consumer-patterns.js";
 import { ServiceError, throwIfInvalid } from "../domain/errors.js";
-import { checkTenantId } from "../../kernel/names.js";
+import { checkConsumerId, checkTenantId } from "../../kernel/names.js";
 import { encodePageToken, requestedPage } from "../domain/pagination.js";
-import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole } from "../domain/permissions.js";
+import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole, type Role } from "../domain/permissions.js";
 import { secretPatternProblem } from "../../kernel/secret-patterns.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ApiTokenRecord, ApiTokenStore } from "../ports/api-token-store.js";
 import type { AuditStore } from "../ports/audit-store.js";
+import type { ConsumerStore } from "../ports/consumer-store.js";
 import type { RewrapStore } from "../ports/rewrap-store.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
+import { consumerMessage } from "../secrets/secret-messages.js";
 import { apiTokenMessage, auditEventMessage, auditOutcomeFromProto, roleFromProto, roleToProto, tenantMessage } from "./admin-messages.js";
 import { rotateTenantKey } from "./key-rotation.js";
 import { createTenant, type TenantSetupStore } from "./tenant-setup.js";
 
 export interface AdminDependencies {
-  store: TenantSetupStore & ApiTokenStore & Pick<AuditStore, "listAuditEvents"> & RewrapStore;
+  store: TenantSetupStore &
+    ApiTokenStore &
+    Pick<AuditStore, "listAuditEvents"> &
+    RewrapStore &
+    Pick<ConsumerStore, "setConsumerOwner">;
   cipher: Cipher;
   /** Told of each revocation, so the token's open streams end at once. */
   onTokenRevoked?: (tokenId: string) => void;
@@ -78,6 +85,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         const problem = secretPatternProblem(pattern);
         if (problem) violations.push({ field: `allowed_secret_patterns[${i}]`, ...problem });
       });
+      checkConsumerPatterns(role, request.allowedConsumerPatterns, violations);
       const now = new Date();
       const expireTime = request.expireTime && timestampDate(request.expireTime);
       if (expireTime && expireTime <= now)
@@ -92,6 +100,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         displayName: request.displayName,
         role: role!,
         allowedSecretPatterns: [...patterns],
+        ...(request.allowedConsumerPatterns.length > 0 && { allowedConsumerPatterns: [...request.allowedConsumerPatterns] }),
         createTime: now,
         ...(expireTime && { expireTime }),
         createdBy: ctx.caller.tokenId,
@@ -151,8 +160,32 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
     },
 
     async getCaller(_request, ctx) {
-      const { tokenId, tenantId, role, allowedSecretPatterns } = ctx.caller;
-      return { tokenId, tenantId, role: roleToProto(role), allowedSecretPatterns: [...allowedSecretPatterns] };
+      const { tokenId, tenantId, role, allowedSecretPatterns, allowedConsumerPatterns = [] } = ctx.caller;
+      return {
+        tokenId,
+        tenantId,
+        role: roleToProto(role),
+        allowedSecretPatterns: [...allowedSecretPatterns],
+        allowedConsumerPatterns: [...allowedConsumerPatterns],
+      };
+    },
+
+    async reassignConsumer(request, ctx) {
+      const violations: FieldViolation[] = [];
+      checkConsumerId("consumer_id", request.consumerId, violations);
+      if (request.ownerTokenId === "")
+        violations.push({ field: "owner_token_id", description: "owner_token_id is required", reason: "TOKEN_REQUIRED" });
+      throwIfInvalid(violations);
+      ctx.audit.consumerId = request.consumerId;
+      ctx.audit.resources = [request.ownerTokenId];
+      const now = new Date();
+      const owner = await findApiToken(store, ctx.caller.tenantId, request.ownerTokenId);
+      if (!owner || !isTokenActive(owner, now))
+        throw new ServiceError("NOT_FOUND", `no active API token "${request.ownerTokenId}" in this tenant`, { reason: "TOKEN_NOT_FOUND" });
+      const consumer = await store.setConsumerOwner(ctx.caller.tenantId, request.consumerId, { tokenId: owner.id }, now);
+      if (!consumer)
+        throw new ServiceError("NOT_FOUND", `consumer "${request.consumerId}" not found`, { reason: "CONSUMER_NOT_FOUND" });
+      return { consumer: consumerMessage(consumer) };
     },
 
     async *rotateTenantKey(_request, ctx) {
@@ -169,6 +202,22 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
       }
     },
   };
+}
+
+/** Consumer patterns: only for workloads, bounded like secret patterns. */
+function checkConsumerPatterns(role: Role | undefined, patterns: readonly string[], violations: FieldViolation[]): void {
+  if (role && role !== "WORKLOAD" && patterns.length > 0)
+    violations.push({
+      field: "allowed_consumer_patterns",
+      description: "only WORKLOAD tokens are limited by consumer patterns",
+      reason: "PATTERNS_NOT_ALLOWED",
+    });
+  if (patterns.length > MAX_PATTERNS_PER_TOKEN)
+    violations.push({ field: "allowed_consumer_patterns", description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`, reason: "TOO_MANY_PATTERNS" });
+  patterns.forEach((pattern, i) => {
+    const problem = consumerPatternProblem(pattern);
+    if (problem) violations.push({ field: `allowed_consumer_patterns[${i}]`, ...problem });
+  });
 }
 
 /** A tenant's token by id (the store looks tokens up by hash only; a tenant holds few tokens). */

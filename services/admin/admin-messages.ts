@@ -42,6 +42,7 @@ export function apiTokenMessage(token: ApiTokenRecord): MessageInitShape<typeof 
     displayName: token.displayName,
     role: roleToProto(token.role),
     allowedSecretPatterns: token.allowedSecretPatterns,
+    allowedConsumerPatterns: token.allowedConsumerPatterns ?? [],
     createTime: timestampFromDate(token.createTime),
     expireTime: token.expireTime && timestampFromDate(token.expireTime),
     revokeTime: token.revokeTime && timestampFromDate(token.revokeTime),

@@ -35,6 +35,8 @@ export interface Caller {
   tokenId: string;
   role: Role;
   allowedSecretPatterns: readonly string[];
+  /** Consumer ids a workload may register; absent when made without. */
+  allowedConsumerPatterns?: readonly string[];
   /** When the token stops being valid, if it expires: open streams end then. */
   expireTime?: Date;
 }
@@ -70,6 +72,7 @@ export function callerOf(token: ApiTokenRecord | undefined, now: Date): Caller {
     tokenId: token.id,
     role: token.role,
     allowedSecretPatterns: token.allowedSecretPatterns,
+    ...(token.allowedConsumerPatterns && { allowedConsumerPatterns: token.allowedConsumerPatterns }),
     ...(token.expireTime && { expireTime: token.expireTime }),
   };
 }

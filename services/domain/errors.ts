@@ -106,10 +106,8 @@ export function secretNotFound(name: string): ServiceError {
  * The one answer to any call the caller may not make. It is the same whether
  * or not the resource exists, so a denial reveals nothing.
  */
-export function permissionDenied(action: string): ServiceError {
-  return new ServiceError("PERMISSION_DENIED", `the caller's token may not ${action}`, {
-    reason: "PERMISSION_DENIED",
-  });
+export function permissionDenied(action: string, init: ServiceErrorInit = { reason: "PERMISSION_DENIED" }): ServiceError {
+  return new ServiceError("PERMISSION_DENIED", `the caller's token may not ${action}`, init);
 }
 
 export function unauthenticated(message: string): ServiceError {

@@ -15,6 +15,8 @@ export type Permission =
   | "secret.resolve"
   | "secret.watch"
   | "consumer.write"
+  /** Giving a consumer to another token (admins: the way out of a squatted id). */
+  | "consumer.reassign"
   | "token.manage"
   | "audit.read"
   | "key.rotate"
@@ -31,6 +33,7 @@ const TENANT_ADMIN: readonly Permission[] = [
   "secret.read",
   "secret.watch",
   "consumer.write",
+  "consumer.reassign",
   "token.manage",
   "audit.read",
   "key.rotate",

@@ -23,6 +23,7 @@ export interface TokenIdentity {
   hash: string;
   role: Role;
   allowedSecretPatterns: readonly string[];
+  allowedConsumerPatterns?: readonly string[];
   expireTime?: Date;
 }
 
@@ -48,6 +49,7 @@ export function secretVersionMessage(tenantId: string, secretId: string, version
 }
 
 export function tokenIdentityMessage(token: TokenIdentity): string {
+  const consumerPatterns = token.allowedConsumerPatterns ?? [];
   return message([
     "secrets.v1/token-identity",
     token.tenantId,
@@ -56,7 +58,13 @@ export function tokenIdentityMessage(token: TokenIdentity): string {
     token.role,
     token.allowedSecretPatterns,
     token.expireTime?.getTime() ?? null,
+    // Only when set, so that tokens made before consumer patterns keep their MACs.
+    ...(consumerPatterns.length > 0 ? [consumerPatterns] : []),
   ]);
+}
+
+export function consumerOwnerMessage(tenantId: string, consumerId: string, ownerTokenId: string): string {
+  return message(["secrets.v1/consumer-owner", tenantId, consumerId, ownerTokenId]);
 }
 
 export function tokenRevocationMessage(tenantId: string, tokenId: string, revokeTime: Date | undefined): string {

@@ -4,8 +4,9 @@
  * a row inserted or altered by someone with write access to the database
  * alone (a token, a renamed or rewound secret, an un-archived or un-revoked
  * one) is refused, reported, and never acted on. A tampered secret fails its
- * call with DATA_LOSS; a tampered token authenticates no one. Reads that
- * decide nothing (versions' metadata, consumers, audit) pass through, and
+ * call with DATA_LOSS; a tampered token authenticates no one; a consumer
+ * whose owner was rewritten is refused. Reads that decide nothing (versions'
+ * metadata, consumers' references, audit) pass through, and
  * ciphertexts need no MAC: their associated data binds them to their record.
  */
 import { ServiceError } from "../domain/errors.js";
@@ -15,6 +16,9 @@ import type {
   AuditEventRecord,
   AuditQuery,
   Ciphertext,
+  ConsumerOwner,
+  ConsumerOwnership,
+  ConsumerRecord,
   ConsumerReference,
   DeleteSecretResult,
   MetadataStore,
@@ -27,6 +31,7 @@ import type {
   SecretRecord,
   SecretState,
   SecretWithCiphertext,
+  SetReferencesResult,
   TenantRecord,
   TokenListQuery,
   WriteResult,
@@ -34,7 +39,7 @@ import type {
 import type { MacFailure, RecordMacs } from "./record-macs.js";
 
 export interface TamperReport {
-  kind: "tenant" | "secret" | "api token";
+  kind: "tenant" | "secret" | "api token" | "consumer";
   tenantId: string;
   id: string;
   failure: MacFailure | "unknown tenant";
@@ -137,22 +142,38 @@ export class AuthenticatedStore implements MetadataStore {
     return this.store.recordSecretAccess(tenantId, secretIds, time);
   }
 
-  // Consumers
+  // Consumers: who owns one decides who may change it.
 
-  setConsumerReferences(tenantId: string, consumerId: string, references: readonly ConsumerReference[], time: Date) {
-    return this.store.setConsumerReferences(tenantId, consumerId, references, time);
+  async setConsumerReferences(
+    tenantId: string,
+    consumerId: string,
+    references: readonly ConsumerReference[],
+    time: Date,
+    ownership?: ConsumerOwnership,
+  ): Promise<SetReferencesResult> {
+    const macked = ownership && { ...ownership, owner: await this.ownerWithMac(tenantId, consumerId, ownership.owner.tokenId) };
+    const result = await this.store.setConsumerReferences(tenantId, consumerId, references, time, macked);
+    if (result.outcome === "OK") await this.checkConsumers(tenantId, [result.consumer]);
+    return result;
   }
 
-  getConsumer(tenantId: string, consumerId: string) {
-    return this.store.getConsumer(tenantId, consumerId);
+  async setConsumerOwner(tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): Promise<ConsumerRecord | undefined> {
+    const macked = await this.ownerWithMac(tenantId, consumerId, owner.tokenId);
+    return this.checkedConsumer(tenantId, await this.store.setConsumerOwner(tenantId, consumerId, macked, time));
+  }
+
+  async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
+    return this.checkedConsumer(tenantId, await this.store.getConsumer(tenantId, consumerId));
   }
 
   deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
     return this.store.deleteConsumer(tenantId, consumerId);
   }
 
-  listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery) {
-    return this.store.listSecretConsumers(tenantId, nameKey, query);
+  async listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>> {
+    const page = await this.store.listSecretConsumers(tenantId, nameKey, query);
+    await this.checkConsumers(tenantId, page.items);
+    return page;
   }
 
   // API tokens
@@ -233,6 +254,21 @@ export class AuthenticatedStore implements MetadataStore {
     const failures = await this.macs.checkSecrets(tenantId, secrets);
     const index = failures.findIndex((failure) => failure !== undefined);
     if (index >= 0) throw this.refuse({ kind: "secret", tenantId, id: secrets[index]!.id, failure: failures[index]! });
+  }
+
+  private async ownerWithMac(tenantId: string, consumerId: string, tokenId: string): Promise<ConsumerOwner> {
+    return { tokenId, mac: await this.macs.consumerOwner(tenantId, consumerId, tokenId) };
+  }
+
+  private async checkedConsumer(tenantId: string, consumer: ConsumerRecord | undefined): Promise<ConsumerRecord | undefined> {
+    if (consumer) await this.checkConsumers(tenantId, [consumer]);
+    return consumer;
+  }
+
+  private async checkConsumers(tenantId: string, consumers: readonly ConsumerRecord[]): Promise<void> {
+    const failures = await this.macs.checkConsumerOwners(tenantId, consumers);
+    const index = failures.findIndex((failure) => failure !== undefined);
+    if (index >= 0) throw this.refuse({ kind: "consumer", tenantId, id: consumers[index]!.id, failure: failures[index]! });
   }
 
   private async checkTokens(tenantId: string, tokens: readonly ApiTokenRecord[]): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import {
+  consumerOwnerMessage,
   secretIdentityMessage,
   secretStateMessage,
   secretVersionMessage,
@@ -21,10 +22,18 @@ import {
   type TokenIdentity,
 } from "../domain/record-authentication.js";
 import type { Cipher } from "../ports/cipher.js";
-import type { ApiTokenMacs, ApiTokenRecord, SecretMacs, SecretRecord, SecretState, TenantRecord } from "../ports/metadata-store.js";
+import type {
+  ApiTokenMacs,
+  ApiTokenRecord,
+  ConsumerRecord,
+  SecretMacs,
+  SecretRecord,
+  SecretState,
+  TenantRecord,
+} from "../ports/metadata-store.js";
 
 /** Which MAC of a record failed, for the log (never a value: records hold none). */
-export type MacFailure = "missing" | "identity" | "state" | "version" | "revocation" | "tenant";
+export type MacFailure = "missing" | "identity" | "state" | "version" | "revocation" | "tenant" | "owner";
 
 const MAX_REMEMBERED = 10_000;
 
@@ -64,6 +73,20 @@ export class RecordMacs {
 
   async tokenRevocation(tenantId: string, tokenId: string, revokeTime: Date): Promise<string> {
     return (await this.macs(tenantId, [tokenRevocationMessage(tenantId, tokenId, revokeTime)]))[0]!;
+  }
+
+  async consumerOwner(tenantId: string, consumerId: string, ownerTokenId: string): Promise<string> {
+    return (await this.macs(tenantId, [consumerOwnerMessage(tenantId, consumerId, ownerTokenId)]))[0]!;
+  }
+
+  /** Checks the owners of consumers of one tenant; undefined where it holds or there is no owner (registered before owners). */
+  async checkConsumerOwners(tenantId: string, consumers: readonly ConsumerRecord[]): Promise<(MacFailure | undefined)[]> {
+    const owned = consumers.filter((c) => c.owner !== undefined);
+    const holds = await this.verify(
+      tenantId,
+      owned.map((c): [string, string] => [consumerOwnerMessage(c.tenantId, c.id, c.owner!.tokenId), c.owner!.mac ?? ""]),
+    );
+    return consumers.map((c) => (c.owner === undefined || holds[owned.indexOf(c)] ? undefined : "owner"));
   }
 
   /** Checks a tenant record; undefined where it holds. */

@@ -18,6 +18,8 @@ export interface ApiTokenRecord {
   displayName: string;
   role: Role;
   allowedSecretPatterns: string[];
+  /** Consumer ids a workload may register (globs); absent on tokens made without. */
+  allowedConsumerPatterns?: string[];
   createTime: Date;
   expireTime?: Date;
   revokeTime?: Date;

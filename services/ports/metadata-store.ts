@@ -11,7 +11,7 @@
  * failures throw, and an unreachable backend throws BackendUnavailableError.
  *
  * Rows that carry authority (tenants, secrets' identity, state and current
- * version, API tokens and their revocation) carry MACs made by the service
+ * version, API tokens and their revocation, consumers' owners) carry MACs made by the service
  * (`services/integrity`) with a key the store does not hold. Adapters keep
  * each MAC exactly as given, write it in the same atomic step as the fields
  * it covers, and return it on every read; they never compute or check one.

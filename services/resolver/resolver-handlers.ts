@@ -23,6 +23,7 @@ import {
   type StatusCodeName,
 } from "../domain/errors.js";
 import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
+import { consumerWriteRefusal, ownerAfterWrite, type ConsumerRefusal } from "../domain/consumer-ownership.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
 import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin } from "../../kernel/reference-filters.js";
 import type { Reference } from "../../kernel/references.js";
@@ -53,6 +54,8 @@ export interface ResolverDependencies {
  * when the stored one is older, so a busy secret costs no write per resolve.
  */
 export const ACCESS_TIME_RESOLUTION_MS = 60_000;
+/** A consumer write whose owner changed under it this many times in a row gives up (ABORTED). */
+const MAX_OWNER_RACES = 3;
 /**
  * The status of a failed batch is its most fundamental failure: a malformed
  * request first, then a denial, then what is missing, then what is archived.
@@ -102,14 +105,19 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
   }
 
   /**
-   * A workload may replace or delete only a consumer whose current references
-   * it could have made itself; otherwise one workload could unprotect another's
-   * secrets by emptying its consumer.
+   * The consumer as it stands, if the caller may replace or delete it
+   * (services/domain/consumer-ownership.ts); PERMISSION_DENIED naming its
+   * owner otherwise, so that a squatted id is plain to see and to fix.
    */
-  async function authorizeConsumerChange(ctx: CallContext, consumerId: string): Promise<void> {
-    const existing = await store.getConsumer(ctx.caller.tenantId, consumerId);
-    if (existing?.references.some((r) => !callerMayAccessSecret(ctx.caller, r.nameKey)))
-      throw permissionDenied("change a consumer holding references outside its granted names");
+  async function authorizeConsumerChange(ctx: CallContext, consumerId: string) {
+    const record = await store.getConsumer(ctx.caller.tenantId, consumerId);
+    const existing = record && {
+      ...(record.owner && { ownerTokenId: record.owner.tokenId }),
+      referencedNameKeys: record.references.map((r) => r.nameKey),
+    };
+    const refusal = consumerWriteRefusal(ctx.caller, consumerId, existing);
+    if (refusal) throw consumerRefused(consumerId, ctx.caller.tokenId, refusal);
+    return { existing, expectedOwnerTokenId: record ? (record.owner?.tokenId ?? "") : null };
   }
 
   return {
@@ -119,23 +127,32 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const { parsed, failures } = parseBatch(ctx, request.references, "references");
       ctx.audit.resources = [...new Set(parsed.map((p) => p.reference.name))];
       throwIfFailed(failures);
-      await authorizeConsumerChange(ctx, request.consumerId);
       const unique = [...new Map(parsed.map((p) => [p.text, p])).values()];
-      const result = await store.setConsumerReferences(
-        ctx.caller.tenantId,
-        request.consumerId,
-        unique.map((p) => ({ reference: p.text, nameKey: p.reference.nameKey })),
-        new Date(),
-      );
-      if (result.outcome === "MISSING") {
-        const missing = new Set(result.nameKeys);
-        throw referencesFailed(
-          parsed
-            .filter((p) => missing.has(p.reference.nameKey))
-            .map((p) => ({ index: p.index, reference: p.text, reason: "NOT_FOUND" as const, message: REASON_WORDS.NOT_FOUND })),
+      // The owner is checked again where the write commits: if it changed since it was read, decide afresh.
+      for (let attempt = 1; ; attempt++) {
+        const { existing, expectedOwnerTokenId } = await authorizeConsumerChange(ctx, request.consumerId);
+        const owner = ownerAfterWrite(ctx.caller, existing);
+        const result = await store.setConsumerReferences(
+          ctx.caller.tenantId,
+          request.consumerId,
+          unique.map((p) => ({ reference: p.text, nameKey: p.reference.nameKey })),
+          new Date(),
+          owner === undefined ? undefined : { owner: { tokenId: owner }, expectedOwnerTokenId },
         );
+        if (result.outcome === "OK") return { consumer: consumerMessage(result.consumer) };
+        if (result.outcome === "MISSING") {
+          const missing = new Set(result.nameKeys);
+          throw referencesFailed(
+            parsed
+              .filter((p) => missing.has(p.reference.nameKey))
+              .map((p) => ({ index: p.index, reference: p.text, reason: "NOT_FOUND" as const, message: REASON_WORDS.NOT_FOUND })),
+          );
+        }
+        if (attempt >= MAX_OWNER_RACES)
+          throw new ServiceError("ABORTED", `consumer "${request.consumerId}" kept changing owner meanwhile; retry`, {
+            reason: "CONSUMER_OWNER_CHANGED",
+          });
       }
-      return { consumer: consumerMessage(result.consumer) };
     },
 
     async deleteConsumer(request, ctx) {
@@ -239,6 +256,32 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       );
     },
   };
+}
+
+/** PERMISSION_DENIED for a consumer the caller may not change: whose it is, and what an admin can do. */
+function consumerRefused(consumerId: string, callerTokenId: string, refusal: ConsumerRefusal): ServiceError {
+  const adminCan =
+    `an admin can give it to this token (secretsctl consumers reassign ${consumerId} --to-token ${callerTokenId}) ` +
+    `or delete it (secretsctl consumers delete ${consumerId})`;
+  switch (refusal.reason) {
+    case "CONSUMER_ID_NOT_ALLOWED":
+      return permissionDenied(
+        `register consumer "${consumerId}": this token's consumer patterns do not cover that id ` +
+          "(an admin sets them with secretsctl tokens create --consumers PATTERN)",
+        { reason: refusal.reason, metadata: { consumer_id: consumerId } },
+      );
+    case "CONSUMER_OWNED":
+      return permissionDenied(
+        `change consumer "${consumerId}": it belongs to API token ${refusal.ownerTokenId}, and this token may not take it ` +
+          `over (that needs consumer patterns covering the id and a grant covering every secret it references); ${adminCan}`,
+        { reason: refusal.reason, metadata: { consumer_id: consumerId, owner_token_id: refusal.ownerTokenId } },
+      );
+    case "CONSUMER_REFERENCES_NOT_GRANTED":
+      return permissionDenied(
+        `change consumer "${consumerId}": it holds references outside this token's granted names; ${adminCan}`,
+        { reason: refusal.reason, metadata: { consumer_id: consumerId } },
+      );
+  }
 }
 
 /** Checks a consumer id and records it for the audit. */

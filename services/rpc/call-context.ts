@@ -33,6 +33,7 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   "secret.resolve": "resolve secrets",
   "secret.watch": "watch secrets",
   "consumer.write": "register consumers",
+  "consumer.reassign": "reassign consumers",
   "token.manage": "manage API tokens",
   "audit.read": "read the audit trail",
   "key.rotate": "rotate keys",

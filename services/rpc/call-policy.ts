@@ -23,7 +23,7 @@ export type RateLimitClass = "read" | "write" | "resolve" | "stream";
 export type ResourceCheck =
   /** Workloads only reach the secret names their token's patterns grant. */
   | "granted-names"
-  /** A consumer belongs to the token that registered it (an admin may take it over). */
+  /** A consumer belongs to the token that created it (services/domain/consumer-ownership.ts; an admin may reassign it). */
   | "consumer-owner"
   /** A caller manages only tokens of roles it could create. */
   | "manageable-role";
@@ -133,6 +133,7 @@ const ADMIN: ServicePolicy<typeof AdminService> = {
   rotateTenantKey: { permission: "key.rotate", rateLimit: "write", audit: changes, stream: { maxOpenPerToken: { fixed: 1 } } },
   // A client's sign-in (the console) asks who its token is.
   getCaller: { permission: "caller.read", rateLimit: "read", audit: reads },
+  reassignConsumer: { permission: "consumer.reassign", rateLimit: "write", audit: changes },
 };
 
 function byFullName<S extends DescService>(service: S, policies: ServicePolicy<S>): [string, MethodPolicy][] {

@@ -66,6 +66,7 @@ export function consumerMessage(consumer: ConsumerRecord): MessageInitShape<type
     id: consumer.id,
     references: consumer.references.map((r) => r.reference),
     updateTime: timestampFromDate(consumer.updateTime),
+    ownerTokenId: consumer.owner?.tokenId ?? "",
   };
 }
 

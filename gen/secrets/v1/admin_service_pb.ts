@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { ApiToken, AuditEvent, AuditOutcome, Role, Tenant } from "./types_pb.js";
+import type { ApiToken, AuditEvent, AuditOutcome, Consumer, Role, Tenant } from "./types_pb.js";
 import { file_secrets_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file secrets/v1/admin_service.proto.
  */
 export const file_secrets_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zZWNyZXRzL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEiPgoTQ3JlYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIoEBChRDcmVhdGVUZW5hbnRSZXNwb25zZRIiCgZ0ZW5hbnQYASABKAsyEi5zZWNyZXRzLnYxLlRlbmFudBIpCgthZG1pbl90b2tlbhgCIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SGgoSYWRtaW5fdG9rZW5fc2VjcmV0GAMgASgJIp8BChVDcmVhdGVBcGlUb2tlblJlcXVlc3QSFAoMZGlzcGxheV9uYW1lGAEgASgJEh4KBHJvbGUYAiABKA4yEC5zZWNyZXRzLnYxLlJvbGUSHwoXYWxsb3dlZF9zZWNyZXRfcGF0dGVybnMYAyADKAkSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKFkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USJwoJYXBpX3Rva2VuGAEgASgLMhQuc2VjcmV0cy52MS5BcGlUb2tlbhIUCgx0b2tlbl9zZWNyZXQYAiABKAkiVwoUTGlzdEFwaVRva2Vuc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSGAoQaW5jbHVkZV9pbmFjdGl2ZRgDIAEoCCJaChVMaXN0QXBpVG9rZW5zUmVzcG9uc2USKAoKYXBpX3Rva2VucxgBIAMoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIikKFVJldm9rZUFwaVRva2VuUmVxdWVzdBIQCgh0b2tlbl9pZBgBIAEoCSJBChZSZXZva2VBcGlUb2tlblJlc3BvbnNlEicKCWFwaV90b2tlbhgBIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4iggIKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSDgoGYWN0aW9uGAMgASgJEhAKCHJlc291cmNlGAQgASgJEhYKDmFjdG9yX3Rva2VuX2lkGAUgASgJEikKB291dGNvbWUYBiABKA4yGC5zZWNyZXRzLnYxLkF1ZGl0T3V0Y29tZRIuCgpzdGFydF90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoXTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYuc2VjcmV0cy52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIYChZSb3RhdGVUZW5hbnRLZXlSZXF1ZXN0IpEBChdSb3RhdGVUZW5hbnRLZXlSZXNwb25zZRITCgtrZXlfdmVyc2lvbhgBIAEoBRIRCglyZXdyYXBwZWQYAiABKAMSDQoFdG90YWwYAyABKAMSDAoEZG9uZRgEIAEoCBIeChZtaW5fZGVjcnlwdGlvbl92ZXJzaW9uGAUgASgFEhEKCXJlbWFpbmluZxgGIAEoAyISChBHZXRDYWxsZXJSZXF1ZXN0InkKEUdldENhbGxlclJlc3BvbnNlEhAKCHRva2VuX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIeCgRyb2xlGAMgASgOMhAuc2VjcmV0cy52MS5Sb2xlEh8KF2FsbG93ZWRfc2VjcmV0X3BhdHRlcm5zGAQgAygJMu0ECgxBZG1pblNlcnZpY2USUQoMQ3JlYXRlVGVuYW50Eh8uc2VjcmV0cy52MS5DcmVhdGVUZW5hbnRSZXF1ZXN0GiAuc2VjcmV0cy52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJXCg5DcmVhdGVBcGlUb2tlbhIhLnNlY3JldHMudjEuQ3JlYXRlQXBpVG9rZW5SZXF1ZXN0GiIuc2VjcmV0cy52MS5DcmVhdGVBcGlUb2tlblJlc3BvbnNlElQKDUxpc3RBcGlUb2tlbnMSIC5zZWNyZXRzLnYxLkxpc3RBcGlUb2tlbnNSZXF1ZXN0GiEuc2VjcmV0cy52MS5MaXN0QXBpVG9rZW5zUmVzcG9uc2USVwoOUmV2b2tlQXBpVG9rZW4SIS5zZWNyZXRzLnYxLlJldm9rZUFwaVRva2VuUmVxdWVzdBoiLnNlY3JldHMudjEuUmV2b2tlQXBpVG9rZW5SZXNwb25zZRJaCg9MaXN0QXVkaXRFdmVudHMSIi5zZWNyZXRzLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaIy5zZWNyZXRzLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlElwKD1JvdGF0ZVRlbmFudEtleRIiLnNlY3JldHMudjEuUm90YXRlVGVuYW50S2V5UmVxdWVzdBojLnNlY3JldHMudjEuUm90YXRlVGVuYW50S2V5UmVzcG9uc2UwARJICglHZXRDYWxsZXISHC5zZWNyZXRzLnYxLkdldENhbGxlclJlcXVlc3QaHS5zZWNyZXRzLnYxLkdldENhbGxlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_secrets_v1_types]);
+  fileDesc("Ch5zZWNyZXRzL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEiPgoTQ3JlYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIoEBChRDcmVhdGVUZW5hbnRSZXNwb25zZRIiCgZ0ZW5hbnQYASABKAsyEi5zZWNyZXRzLnYxLlRlbmFudBIpCgthZG1pbl90b2tlbhgCIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SGgoSYWRtaW5fdG9rZW5fc2VjcmV0GAMgASgJIsIBChVDcmVhdGVBcGlUb2tlblJlcXVlc3QSFAoMZGlzcGxheV9uYW1lGAEgASgJEh4KBHJvbGUYAiABKA4yEC5zZWNyZXRzLnYxLlJvbGUSHwoXYWxsb3dlZF9zZWNyZXRfcGF0dGVybnMYAyADKAkSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiEKGWFsbG93ZWRfY29uc3VtZXJfcGF0dGVybnMYBSADKAkiVwoWQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRInCglhcGlfdG9rZW4YASABKAsyFC5zZWNyZXRzLnYxLkFwaVRva2VuEhQKDHRva2VuX3NlY3JldBgCIAEoCSJXChRMaXN0QXBpVG9rZW5zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIYChBpbmNsdWRlX2luYWN0aXZlGAMgASgIIloKFUxpc3RBcGlUb2tlbnNSZXNwb25zZRIoCgphcGlfdG9rZW5zGAEgAygLMhQuc2VjcmV0cy52MS5BcGlUb2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoVUmV2b2tlQXBpVG9rZW5SZXF1ZXN0EhAKCHRva2VuX2lkGAEgASgJIkEKFlJldm9rZUFwaVRva2VuUmVzcG9uc2USJwoJYXBpX3Rva2VuGAEgASgLMhQuc2VjcmV0cy52MS5BcGlUb2tlbiKCAgoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZhY3Rpb24YAyABKAkSEAoIcmVzb3VyY2UYBCABKAkSFgoOYWN0b3JfdG9rZW5faWQYBSABKAkSKQoHb3V0Y29tZRgGIAEoDjIYLnNlY3JldHMudjEuQXVkaXRPdXRjb21lEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRImCgZldmVudHMYASADKAsyFi5zZWNyZXRzLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhgKFlJvdGF0ZVRlbmFudEtleVJlcXVlc3QikQEKF1JvdGF0ZVRlbmFudEtleVJlc3BvbnNlEhMKC2tleV92ZXJzaW9uGAEgASgFEhEKCXJld3JhcHBlZBgCIAEoAxINCgV0b3RhbBgDIAEoAxIMCgRkb25lGAQgASgIEh4KFm1pbl9kZWNyeXB0aW9uX3ZlcnNpb24YBSABKAUSEQoJcmVtYWluaW5nGAYgASgDIhIKEEdldENhbGxlclJlcXVlc3QinAEKEUdldENhbGxlclJlc3BvbnNlEhAKCHRva2VuX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIeCgRyb2xlGAMgASgOMhAuc2VjcmV0cy52MS5Sb2xlEh8KF2FsbG93ZWRfc2VjcmV0X3BhdHRlcm5zGAQgAygJEiEKGWFsbG93ZWRfY29uc3VtZXJfcGF0dGVybnMYBSADKAkiRgoXUmVhc3NpZ25Db25zdW1lclJlcXVlc3QSEwoLY29uc3VtZXJfaWQYASABKAkSFgoOb3duZXJfdG9rZW5faWQYAiABKAkiQgoYUmVhc3NpZ25Db25zdW1lclJlc3BvbnNlEiYKCGNvbnN1bWVyGAEgASgLMhQuc2VjcmV0cy52MS5Db25zdW1lcjLMBQoMQWRtaW5TZXJ2aWNlElEKDENyZWF0ZVRlbmFudBIfLnNlY3JldHMudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBogLnNlY3JldHMudjEuQ3JlYXRlVGVuYW50UmVzcG9uc2USVwoOQ3JlYXRlQXBpVG9rZW4SIS5zZWNyZXRzLnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBoiLnNlY3JldHMudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRJUCg1MaXN0QXBpVG9rZW5zEiAuc2VjcmV0cy52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBohLnNlY3JldHMudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlElcKDlJldm9rZUFwaVRva2VuEiEuc2VjcmV0cy52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIi5zZWNyZXRzLnYxLlJldm9rZUFwaVRva2VuUmVzcG9uc2USWgoPTGlzdEF1ZGl0RXZlbnRzEiIuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiMuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZRJcCg9Sb3RhdGVUZW5hbnRLZXkSIi5zZWNyZXRzLnYxLlJvdGF0ZVRlbmFudEtleVJlcXVlc3QaIy5zZWNyZXRzLnYxLlJvdGF0ZVRlbmFudEtleVJlc3BvbnNlMAESSAoJR2V0Q2FsbGVyEhwuc2VjcmV0cy52MS5HZXRDYWxsZXJSZXF1ZXN0Gh0uc2VjcmV0cy52MS5HZXRDYWxsZXJSZXNwb25zZRJdChBSZWFzc2lnbkNvbnN1bWVyEiMuc2VjcmV0cy52MS5SZWFzc2lnbkNvbnN1bWVyUmVxdWVzdBokLnNlY3JldHMudjEuUmVhc3NpZ25Db25zdW1lclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_secrets_v1_types]);
 
 /**
  * @generated from message secrets.v1.CreateTenantRequest
@@ -100,6 +100,15 @@ export type CreateApiTokenRequest = Message<"secrets.v1.CreateApiTokenRequest"> 
    * @generated from field: google.protobuf.Timestamp expire_time = 4;
    */
   expireTime?: Timestamp | undefined;
+
+  /**
+   * Only for ROLE_WORKLOAD, optional: the consumer ids (configs) it may
+   * register, `*` matching any run of characters, matched as written. Without,
+   * it may register any id no other token owns.
+   *
+   * @generated from field: repeated string allowed_consumer_patterns = 5;
+   */
+  allowedConsumerPatterns: string[];
 };
 
 /**
@@ -411,6 +420,13 @@ export type GetCallerResponse = Message<"secrets.v1.GetCallerResponse"> & {
    * @generated from field: repeated string allowed_secret_patterns = 4;
    */
   allowedSecretPatterns: string[];
+
+  /**
+   * For ROLE_WORKLOAD: the consumer ids it may register (empty: any id no other token owns).
+   *
+   * @generated from field: repeated string allowed_consumer_patterns = 5;
+   */
+  allowedConsumerPatterns: string[];
 };
 
 /**
@@ -419,6 +435,47 @@ export type GetCallerResponse = Message<"secrets.v1.GetCallerResponse"> & {
  */
 export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE__*/
   messageDesc(file_secrets_v1_admin_service, 13);
+
+/**
+ * @generated from message secrets.v1.ReassignConsumerRequest
+ */
+export type ReassignConsumerRequest = Message<"secrets.v1.ReassignConsumerRequest"> & {
+  /**
+   * @generated from field: string consumer_id = 1;
+   */
+  consumerId: string;
+
+  /**
+   * The API token that is to own the consumer.
+   *
+   * @generated from field: string owner_token_id = 2;
+   */
+  ownerTokenId: string;
+};
+
+/**
+ * Describes the message secrets.v1.ReassignConsumerRequest.
+ * Use `create(ReassignConsumerRequestSchema)` to create a new message.
+ */
+export const ReassignConsumerRequestSchema: GenMessage<ReassignConsumerRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_admin_service, 14);
+
+/**
+ * @generated from message secrets.v1.ReassignConsumerResponse
+ */
+export type ReassignConsumerResponse = Message<"secrets.v1.ReassignConsumerResponse"> & {
+  /**
+   * @generated from field: secrets.v1.Consumer consumer = 1;
+   */
+  consumer?: Consumer | undefined;
+};
+
+/**
+ * Describes the message secrets.v1.ReassignConsumerResponse.
+ * Use `create(ReassignConsumerResponseSchema)` to create a new message.
+ */
+export const ReassignConsumerResponseSchema: GenMessage<ReassignConsumerResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_admin_service, 15);
 
 /**
  * Tenants, API tokens, the audit trail and key rotation.
@@ -507,6 +564,19 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetCallerRequestSchema;
     output: typeof GetCallerResponseSchema;
+  },
+  /**
+   * Gives a consumer (a registered config) to another API token of the
+   * tenant, which then owns it: the way out when a consumer id was squatted,
+   * or when a workload's token was replaced. Who: admin.
+   * Errors: NOT_FOUND (no such consumer, or no such active token).
+   *
+   * @generated from rpc secrets.v1.AdminService.ReassignConsumer
+   */
+  reassignConsumer: {
+    methodKind: "unary";
+    input: typeof ReassignConsumerRequestSchema;
+    output: typeof ReassignConsumerResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_secrets_v1_admin_service, 0);

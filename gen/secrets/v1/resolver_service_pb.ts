@@ -485,11 +485,17 @@ export const ResolverService: GenService<{
    * Replaces the full set of references a consumer holds (idempotent). Every
    * referenced secret must exist (active or archived), so a secret in use can
    * never be deleted from under a consumer.
-   * Who: workload (only names its token grants, and only a consumer whose
-   * current references it is granted too), admin.
+   * A new consumer belongs to the caller's token.
+   * Who: workload (only names its token grants; only consumer ids its consumer
+   * patterns cover; only a consumer it owns, one another token owns when its
+   * patterns cover the id and its grant covers every reference the consumer
+   * holds, or one without owner whose references it is granted), admin.
    * Errors: INVALID_ARGUMENT (malformed reference or consumer id),
    * NOT_FOUND (a referenced secret does not exist), PERMISSION_DENIED (a name
-   * not granted); each failing reference is listed in a ReferenceErrors detail.
+   * not granted: each failing reference is listed in a ReferenceErrors detail;
+   * or the consumer id is not the caller's: an ErrorInfo with reason
+   * CONSUMER_OWNED names the owner token in `owner_token_id`, or
+   * CONSUMER_ID_NOT_ALLOWED), ABORTED (the owner changed meanwhile; retry).
    *
    * @generated from rpc secrets.v1.ResolverService.SetConsumerReferences
    */
@@ -500,7 +506,7 @@ export const ResolverService: GenService<{
   },
   /**
    * Forgets a consumer and its references. Idempotent.
-   * Who: workload (only a consumer whose references it is granted), admin.
+   * Who: workload (only a consumer it could replace, as above), admin.
    * Errors: PERMISSION_DENIED.
    *
    * @generated from rpc secrets.v1.ResolverService.DeleteConsumer

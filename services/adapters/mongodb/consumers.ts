@@ -3,10 +3,18 @@
  * they name (indexed) so usage is found without reading every reference.
  */
 import type { ClientSession } from "mongodb";
-import type { ConsumerRecord, ConsumerReference, ConsumerStore, SetReferencesResult } from "../../ports/consumer-store.js";
+import type {
+  ConsumerOwner,
+  ConsumerOwnership,
+  ConsumerRecord,
+  ConsumerReference,
+  ConsumerStore,
+  SetReferencesResult,
+} from "../../ports/consumer-store.js";
 import type { Page, PageQuery } from "../../ports/pages.js";
 import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
 import type { MongoConnection } from "./mongo-connection.js";
+import { toConsumerRecord } from "./mongo-documents.js";
 import { adjustUsage, missingNameKeys } from "./secret-usage.js";
 
 /** The most consumer ids an IN_USE outcome names. */
@@ -20,6 +28,7 @@ export function mongoConsumers(db: MongoConnection): ConsumerStore {
       consumerId: string,
       references: readonly ConsumerReference[],
       time: Date,
+      ownership?: ConsumerOwnership,
     ): Promise<SetReferencesResult> {
       const nameKeys = [...new Set(references.map((r) => r.nameKey))];
       const consumer: ConsumerRecord = {
@@ -29,30 +38,44 @@ export function mongoConsumers(db: MongoConnection): ConsumerStore {
         updateTime: time,
       };
       return db.transaction(async (session): Promise<SetReferencesResult> => {
+        // Read in the transaction: of two concurrent owner changes one conflicts, retries and sees the other.
+        const previous = await consumers.findOne({ tenantId, consumerId }, { session });
+        if (ownership) {
+          const currentOwner = previous === null ? null : (previous.owner?.tokenId ?? "");
+          if (currentOwner !== ownership.expectedOwnerTokenId) return { outcome: "OWNER_CHANGED" };
+        }
         const missing = await missingNameKeys(db, tenantId, nameKeys, session);
         if (missing.length > 0) return { outcome: "MISSING", nameKeys: missing };
 
-        const previous = await consumers.findOne({ tenantId, consumerId }, { session });
         const before = new Set(previous?.nameKeys ?? []);
         const after = new Set(nameKeys);
         const added = nameKeys.filter((k) => !before.has(k));
         const removed = [...before].filter((k) => !after.has(k));
         await adjustUsage(db, tenantId, added, 1, session);
         await adjustUsage(db, tenantId, removed, -1, session);
+        const owner = ownership?.owner ?? previous?.owner;
+        if (owner) consumer.owner = owner;
         if (nameKeys.length === 0) await consumers.deleteOne({ tenantId, consumerId }, { session });
         else
           await consumers.replaceOne(
             { tenantId, consumerId },
-            { tenantId, consumerId, references: consumer.references, nameKeys, updateTime: time },
+            { tenantId, consumerId, references: consumer.references, nameKeys, updateTime: time, ...(owner && { owner }) },
             { session, upsert: true },
           );
         return { outcome: "OK", consumer };
       });
     },
 
+    async setConsumerOwner(tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): Promise<ConsumerRecord | undefined> {
+      const doc = await db.run(() =>
+        consumers.findOneAndUpdate({ tenantId, consumerId }, { $set: { owner, updateTime: time } }, { returnDocument: "after" }),
+      );
+      return doc ? toConsumerRecord(doc) : undefined;
+    },
+
     async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
       const doc = await db.run(() => consumers.findOne({ tenantId, consumerId }));
-      return doc ? { tenantId, id: doc.consumerId, references: doc.references, updateTime: doc.updateTime } : undefined;
+      return doc ? toConsumerRecord(doc) : undefined;
     },
 
     async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
@@ -74,14 +97,7 @@ export function mongoConsumers(db: MongoConnection): ConsumerStore {
           .limit(limit + 1)
           .toArray(),
       );
-      const found = docs.map(
-        (doc): ConsumerRecord => ({
-          tenantId,
-          id: doc.consumerId,
-          references: doc.references.filter((r) => r.nameKey === nameKey),
-          updateTime: doc.updateTime,
-        }),
-      );
+      const found = docs.map((doc) => toConsumerRecord({ ...doc, references: doc.references.filter((r) => r.nameKey === nameKey) }));
       return toPage(found, limit, (consumer) => encodeCursor(consumer.id));
     },
   };

@@ -7,13 +7,14 @@ import type {
   ApiTokenRecord,
   AuditEventRecord,
   AuditQuery,
+  ConsumerRecord,
   SecretListQuery,
   SecretRecord,
   SecretVersionInfo,
   TokenListQuery,
 } from "../../ports/metadata-store.js";
 import { decodeCursor, decodeTimeIdCursor } from "../keyset-pages.js";
-import type { AuditDoc, LabelDoc, SecretDoc, TokenDoc, VersionDoc } from "./mongo-schema.js";
+import type { AuditDoc, ConsumerDoc, LabelDoc, SecretDoc, TokenDoc, VersionDoc } from "./mongo-schema.js";
 
 export function labelsToDoc(labels: Record<string, string>): LabelDoc[] {
   return Object.entries(labels)
@@ -59,6 +60,12 @@ export function toVersionInfo(doc: VersionDoc): SecretVersionInfo {
   };
 }
 
+export function toConsumerRecord(doc: ConsumerDoc): ConsumerRecord {
+  const record: ConsumerRecord = { tenantId: doc.tenantId, id: doc.consumerId, references: doc.references, updateTime: doc.updateTime };
+  if (doc.owner) record.owner = doc.owner.mac === undefined ? { tokenId: doc.owner.tokenId } : { tokenId: doc.owner.tokenId, mac: doc.owner.mac };
+  return record;
+}
+
 export function toApiTokenRecord(doc: TokenDoc): ApiTokenRecord {
   const record: ApiTokenRecord = {
     tenantId: doc.tenantId,
@@ -70,6 +77,7 @@ export function toApiTokenRecord(doc: TokenDoc): ApiTokenRecord {
     createTime: doc.createTime,
     createdBy: doc.createdBy,
   };
+  if (doc.allowedConsumerPatterns) record.allowedConsumerPatterns = doc.allowedConsumerPatterns;
   if (doc.expireTime) record.expireTime = doc.expireTime;
   if (doc.revokeTime) record.revokeTime = doc.revokeTime;
   if (doc.macs) record.macs = { identity: doc.macs.identity, revocation: doc.macs.revocation };

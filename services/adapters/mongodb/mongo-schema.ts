@@ -61,6 +61,8 @@ export interface ConsumerDoc {
   /** The distinct name keys of `references`: what usage counts and lookups go by. */
   nameKeys: string[];
   updateTime: Date;
+  /** Absent on consumers registered before ownership was recorded. */
+  owner?: { tokenId: string; mac?: string };
 }
 
 /** Tokens are stored as their records. */

@@ -17,6 +17,7 @@ export function sqliteApiTokens(db: SqliteConnection): ApiTokenStore {
           displayName: token.displayName,
           role: token.role,
           allowedSecretPatterns: JSON.stringify(token.allowedSecretPatterns),
+          allowedConsumerPatterns: token.allowedConsumerPatterns ? JSON.stringify(token.allowedConsumerPatterns) : null,
           createTime: token.createTime.getTime(),
           expireTime: token.expireTime?.getTime() ?? null,
           revokeTime: token.revokeTime?.getTime() ?? null,

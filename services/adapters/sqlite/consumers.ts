@@ -4,12 +4,19 @@
  * secret reads `blockingConsumerIds` in its own: one of two concurrent calls
  * wins and the other sees it.
  */
-import type { ConsumerRecord, ConsumerReference, ConsumerStore, SetReferencesResult } from "../../ports/consumer-store.js";
+import type {
+  ConsumerOwner,
+  ConsumerOwnership,
+  ConsumerRecord,
+  ConsumerReference,
+  ConsumerStore,
+  SetReferencesResult,
+} from "../../ports/consumer-store.js";
 import type { Page, PageQuery } from "../../ports/pages.js";
 import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
 import type { SecretChangeEvent } from "../../ports/secret-change-feed.js";
 import { changedRowEvent, type SqliteConnection } from "./connection.js";
-import type { ConsumerReferenceRow } from "./rows.js";
+import { toConsumerOwner, type ConsumerReferenceRow } from "./rows.js";
 import type { Statements } from "./statements.js";
 
 /** The most consumer ids an IN_USE outcome names. */
@@ -17,15 +24,24 @@ const MAX_BLOCKING_CONSUMERS = 100;
 
 export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
   const { sql } = db;
+  const writeOwner = (tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): boolean =>
+    sql.setConsumerOwner.run({ tenantId, consumerId, ownerTokenId: owner.tokenId, ownerMac: owner.mac ?? null, time: time.getTime() })
+      .changes > 0;
   return {
     async setConsumerReferences(
       tenantId: string,
       consumerId: string,
       references: readonly ConsumerReference[],
       time: Date,
+      ownership?: ConsumerOwnership,
     ): Promise<SetReferencesResult> {
       return db.transact((events): SetReferencesResult => {
-        // Checked in the same transaction as the writes: no secret can be deleted in between.
+        // Checked in the same transaction as the writes: no secret can be deleted, nor the owner change, in between.
+        if (ownership) {
+          const current = sql.consumerOwnerRow.get({ tenantId, consumerId });
+          const currentOwner = current === undefined ? null : (current.owner_token_id ?? "");
+          if (currentOwner !== ownership.expectedOwnerTokenId) return { outcome: "OWNER_CHANGED" };
+        }
         const nameKeys = JSON.stringify(references.map((r) => r.nameKey));
         const missing = sql.missingNameKeys.all({ tenantId, nameKeys }).map((row) => row.name_key);
         if (missing.length > 0) return { outcome: "MISSING", nameKeys: missing };
@@ -41,11 +57,21 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
           return { outcome: "OK", consumer };
         }
         sql.upsertConsumer.run({ tenantId, consumerId, time: time.getTime() });
+        if (ownership) writeOwner(tenantId, consumerId, ownership.owner, time);
+        const owner = ownership?.owner ?? toConsumerOwner(sql.consumerOwnerRow.get({ tenantId, consumerId }));
+        if (owner) consumer.owner = owner;
         sql.deleteConsumerReferences.run({ tenantId, consumerId });
         references.forEach(({ reference, nameKey }, position) =>
           sql.insertReference.run({ tenantId, consumerId, position, reference, nameKey }),
         );
         return { outcome: "OK", consumer };
+      });
+    },
+
+    async setConsumerOwner(tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): Promise<ConsumerRecord | undefined> {
+      return db.transact(() => {
+        if (!writeOwner(tenantId, consumerId, owner, time)) return undefined;
+        return groupConsumers(tenantId, sql.consumerReferences.all({ tenantId, consumerId }))[0];
       });
     },
 
@@ -98,6 +124,8 @@ function groupConsumers(tenantId: string, rows: readonly ConsumerReferenceRow[])
     let consumer = consumers.at(-1);
     if (consumer === undefined || consumer.id !== row.consumer_id) {
       consumer = { tenantId, id: row.consumer_id, references: [], updateTime: new Date(row.update_time) };
+      const owner = toConsumerOwner(row);
+      if (owner) consumer.owner = owner;
       consumers.push(consumer);
     }
     consumer.references.push({ reference: row.reference, nameKey: row.name_key });

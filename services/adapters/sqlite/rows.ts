@@ -8,6 +8,7 @@ import type {
   ApiTokenRecord,
   AuditEventRecord,
   AuditOutcome,
+  ConsumerOwner,
   SecretRecord,
   SecretState,
   SecretVersionInfo,
@@ -64,7 +65,12 @@ export interface StoredCiphertextRow {
   key_version: number;
 }
 
-export interface ConsumerReferenceRow {
+export interface ConsumerOwnerRow {
+  owner_token_id: string | null;
+  owner_mac: string | null;
+}
+
+export interface ConsumerReferenceRow extends ConsumerOwnerRow {
   consumer_id: string;
   update_time: number;
   reference: string;
@@ -78,6 +84,7 @@ export interface ApiTokenRow {
   display_name: string;
   role: Role;
   allowed_secret_patterns: string;
+  allowed_consumer_patterns: string | null;
   create_time: number;
   expire_time: number | null;
   revoke_time: number | null;
@@ -139,6 +146,11 @@ export function toVersionInfo(row: SecretVersionRow): SecretVersionInfo {
   };
 }
 
+export function toConsumerOwner(row: ConsumerOwnerRow | undefined): ConsumerOwner | undefined {
+  if (!row || row.owner_token_id === null) return undefined;
+  return row.owner_mac === null ? { tokenId: row.owner_token_id } : { tokenId: row.owner_token_id, mac: row.owner_mac };
+}
+
 export function toApiToken(row: ApiTokenRow): ApiTokenRecord {
   const token: ApiTokenRecord = {
     tenantId: row.tenant_id,
@@ -150,6 +162,8 @@ export function toApiToken(row: ApiTokenRow): ApiTokenRecord {
     createTime: new Date(row.create_time),
     createdBy: row.created_by,
   };
+  if (row.allowed_consumer_patterns !== null)
+    token.allowedConsumerPatterns = JSON.parse(row.allowed_consumer_patterns) as string[];
   if (row.expire_time !== null) token.expireTime = new Date(row.expire_time);
   if (row.revoke_time !== null) token.revokeTime = new Date(row.revoke_time);
   if (row.identity_mac !== null && row.revocation_mac !== null)

@@ -123,6 +123,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens ADD COLUMN identity_mac TEXT;
   ALTER TABLE api_tokens ADD COLUMN revocation_mac TEXT;
   `,
+  // 4: consumer ownership. NULL owner: registered by an earlier release; NULL consumer patterns:
+  // a token made before them (see the README's Security section for what each may do).
+  `
+  ALTER TABLE consumers ADD COLUMN owner_token_id TEXT;
+  ALTER TABLE consumers ADD COLUMN owner_mac TEXT;
+  ALTER TABLE api_tokens ADD COLUMN allowed_consumer_patterns TEXT
+    CHECK (allowed_consumer_patterns IS NULL OR json_type(allowed_consumer_patterns) = 'array');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import type {
   ApiTokenRow,
   AuditEventRow,
+  ConsumerOwnerRow,
   ConsumerReferenceRow,
   SecretRow,
   SecretVersionRow,
@@ -63,6 +64,7 @@ export interface ApiTokenInsert {
   displayName: string;
   role: string;
   allowedSecretPatterns: string;
+  allowedConsumerPatterns: string | null;
   createTime: number;
   expireTime: number | null;
   revokeTime: number | null;
@@ -209,6 +211,13 @@ export function prepareStatements(db: Database.Database) {
       `INSERT INTO consumers (tenant_id, id, update_time) VALUES (@tenantId, @consumerId, @time)
        ON CONFLICT (tenant_id, id) DO UPDATE SET update_time = excluded.update_time`,
     ),
+    consumerOwnerRow: db.prepare<TenantKey & { consumerId: string }, ConsumerOwnerRow>(
+      "SELECT owner_token_id, owner_mac FROM consumers WHERE tenant_id = @tenantId AND id = @consumerId",
+    ),
+    setConsumerOwner: db.prepare<TenantKey & { consumerId: string; ownerTokenId: string; ownerMac: string | null; time: number }>(
+      `UPDATE consumers SET owner_token_id = @ownerTokenId, owner_mac = @ownerMac, update_time = @time
+       WHERE tenant_id = @tenantId AND id = @consumerId`,
+    ),
     deleteConsumerReferences: db.prepare<TenantKey & { consumerId: string }>(
       "DELETE FROM consumer_references WHERE tenant_id = @tenantId AND consumer_id = @consumerId",
     ),
@@ -222,7 +231,7 @@ export function prepareStatements(db: Database.Database) {
       "DELETE FROM consumers WHERE tenant_id = @tenantId AND id = @consumerId",
     ),
     consumerReferences: db.prepare<TenantKey & { consumerId: string }, ConsumerReferenceRow>(
-      `SELECT c.id AS consumer_id, c.update_time, r.reference, r.name_key
+      `SELECT c.id AS consumer_id, c.update_time, c.owner_token_id, c.owner_mac, r.reference, r.name_key
        FROM consumers c
        JOIN consumer_references r ON r.tenant_id = c.tenant_id AND r.consumer_id = c.id
        WHERE c.tenant_id = @tenantId AND c.id = @consumerId
@@ -234,7 +243,7 @@ export function prepareStatements(db: Database.Database) {
          SELECT DISTINCT consumer_id FROM consumer_references
          WHERE tenant_id = @tenantId AND name_key = @nameKey AND consumer_id > @after
          ORDER BY consumer_id LIMIT @limit)
-       SELECT c.id AS consumer_id, c.update_time, r.reference, r.name_key
+       SELECT c.id AS consumer_id, c.update_time, c.owner_token_id, c.owner_mac, r.reference, r.name_key
        FROM page
        JOIN consumers c ON c.tenant_id = @tenantId AND c.id = page.consumer_id
        JOIN consumer_references r
@@ -247,9 +256,9 @@ export function prepareStatements(db: Database.Database) {
       `DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE time < @before LIMIT @limit)`,
     ),
     insertApiToken: db.prepare<ApiTokenInsert>(
-      `INSERT INTO api_tokens (tenant_id, id, hash, display_name, role, allowed_secret_patterns,
+      `INSERT INTO api_tokens (tenant_id, id, hash, display_name, role, allowed_secret_patterns, allowed_consumer_patterns,
                                create_time, expire_time, revoke_time, created_by, identity_mac, revocation_mac)
-       VALUES (@tenantId, @id, @hash, @displayName, @role, @allowedSecretPatterns,
+       VALUES (@tenantId, @id, @hash, @displayName, @role, @allowedSecretPatterns, @allowedConsumerPatterns,
                @createTime, @expireTime, @revokeTime, @createdBy, @identityMac, @revocationMac)`,
     ),
     apiTokenByHash: db.prepare<{ hash: string }, ApiTokenRow>("SELECT * FROM api_tokens WHERE hash = @hash"),

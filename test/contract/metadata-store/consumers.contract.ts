@@ -84,6 +84,35 @@ export function describeConsumersContract(contract: StoreContract): void {
       expect((await store.setConsumerReferences(tenant, "svc", [ref("OLD")], at(30))).outcome).toBe("OK");
     });
 
+    it("keeps a consumer's owner, changing it only from the expected one", async () => {
+      const tenant = newTenantId();
+      await create(tenant, "DB");
+      const owner = (tokenId: string) => ({ owner: { tokenId, mac: `mac-${tokenId}` } });
+      const first = await store.setConsumerReferences(tenant, "svc", [ref("DB")], at(1), { ...owner("t1"), expectedOwnerTokenId: null });
+      expect(first.outcome === "OK" && first.consumer.owner).toEqual({ tokenId: "t1", mac: "mac-t1" });
+      // Someone registered it meanwhile: expecting none (or another owner) writes nothing.
+      expect(await store.setConsumerReferences(tenant, "svc", [], at(2), { ...owner("t2"), expectedOwnerTokenId: null })).toEqual({
+        outcome: "OWNER_CHANGED",
+      });
+      const wrongOwner = await store.setConsumerReferences(tenant, "svc", [], at(2), { ...owner("t2"), expectedOwnerTokenId: "t9" });
+      expect(wrongOwner.outcome).toBe("OWNER_CHANGED");
+      // Without ownership, the owner stays.
+      await store.setConsumerReferences(tenant, "svc", [ref("DB", ".x")], at(3));
+      expect((await store.getConsumer(tenant, "svc"))?.owner).toEqual({ tokenId: "t1", mac: "mac-t1" });
+      const taken = await store.setConsumerReferences(tenant, "svc", [ref("DB")], at(4), { ...owner("t2"), expectedOwnerTokenId: "t1" });
+      expect(taken.outcome).toBe("OK");
+      expect((await store.listSecretConsumers(tenant, "db", { limit: 10 })).items[0]?.owner).toEqual({ tokenId: "t2", mac: "mac-t2" });
+
+      const reassigned = await store.setConsumerOwner(tenant, "svc", { tokenId: "t3", mac: "mac-t3" }, at(5));
+      expect(reassigned?.owner).toEqual({ tokenId: "t3", mac: "mac-t3" });
+      expect(await store.setConsumerOwner(tenant, "missing", { tokenId: "t3" }, at(5))).toBeUndefined();
+      // A consumer without owner (an earlier release's) is expected as "".
+      await store.setConsumerReferences(tenant, "legacy", [ref("DB")], at(6));
+      expect((await store.getConsumer(tenant, "legacy"))?.owner).toBeUndefined();
+      const claimed = await store.setConsumerReferences(tenant, "legacy", [ref("DB")], at(7), { ...owner("t4"), expectedOwnerTokenId: "" });
+      expect(claimed.outcome).toBe("OK");
+    });
+
     it("deletes a consumer by an empty set or by id", async () => {
       const tenant = newTenantId();
       await create(tenant, "DB");
