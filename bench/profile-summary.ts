@@ -35,7 +35,10 @@ export function summarizeProfile(profile: CpuProfile): { total: number; function
   const times = new Map<string, FunctionTime>();
   const entry = (name: string) => {
     let time = times.get(name);
-    if (!time) times.set(name, (time = { name, self: 0, inclusive: 0 }));
+    if (!time) {
+      time = { name, self: 0, inclusive: 0 };
+      times.set(name, time);
+    }
     return time;
   };
   let total = 0;

@@ -82,7 +82,10 @@ export function occurrencesByText(configs: readonly LoadedConfig[], env: readonl
   const byText = new Map<string, Occurrence[]>();
   const add = (text: string, where: string) => {
     let list = byText.get(text);
-    if (!list) byText.set(text, (list = []));
+    if (!list) {
+      list = [];
+      byText.set(text, list);
+    }
     list.push({ where, text });
   };
   for (const config of configs)

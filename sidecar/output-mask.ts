@@ -28,7 +28,7 @@ export const MIN_MASKED_LENGTH = 4;
 
 const urlSafe = (base64: string) => base64.replace(/\+/g, "-").replace(/\//g, "_");
 const hexByte = (char: string) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
-const lowerHex = (percent: string) => percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+const lowerHex = (percent: string) => percent.replace(/%[0-9A-F]{2}/g, (hexEscape) => hexEscape.toLowerCase());
 /** The encoders throw on a lone surrogate; its UTF-8 form is U+FFFD's. */
 const wellFormed = (text: string) => text.replace(/\p{Surrogate}/gu, "\uFFFD");
 /** A string's UTF-8 bytes as a latin1 string: the unit the mask matches in. */

@@ -36,7 +36,9 @@ function verdictOf(secret: WatchedSecret | undefined): NameVerdict {
 async function checkNames(client: ResolverClient, names: string[], verdicts: Map<string, NameVerdict>): Promise<void> {
   try {
     const snapshot = await client.snapshot(names);
-    names.forEach((name, i) => verdicts.set(name, verdictOf(snapshot[i])));
+    names.forEach((name, i) => {
+      verdicts.set(name, verdictOf(snapshot[i]));
+    });
   } catch (error) {
     if (error instanceof LocalFault) throw error; // reported once, not per name
     const connectError = ConnectError.from(error);
@@ -85,7 +87,9 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
       }
     }
     if (lines.length === 0) out.write("  no references\n");
-    lines.sort((a, b) => a.line - b.line || a.column - b.column).forEach((entry) => out.write(`  ${entry.text}\n`));
+    lines.sort((a, b) => a.line - b.line || a.column - b.column).forEach((entry) => {
+      out.write(`  ${entry.text}\n`);
+    });
   }
   if (role !== undefined && role !== Role.WORKLOAD) {
     allOk = false;

@@ -86,7 +86,9 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
   for (const batch of chunks(texts, MAX_REFERENCES_PER_CALL)) {
     try {
       const response = await client.resolveSecrets(batch, auditConsumer, signal);
-      response.values.forEach((value, i) => values.set(batch[i]!, value));
+      response.values.forEach((value, i) => {
+        values.set(batch[i]!, value);
+      });
     } catch (error) {
       if (error instanceof LocalFault) return { ok: false, problems: [error.message] };
       problems.push(...callProblems(error, batch, occurrences));
@@ -109,8 +111,8 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
-  const valueOf = (text: string): ResolvedValue => values.get(text)!;
-  const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, valueOf) }));
+  const resolvedValue = (text: string): ResolvedValue => values.get(text)!;
+  const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, resolvedValue) }));
   let written: RenderedFile[];
   try {
     written = await writeFiles(settings.outputDir, rendered);
@@ -121,6 +123,6 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
 
   const versions = new Map<string, { name: string; version: bigint }>();
   for (const value of values.values()) versions.set(secretNameKey(value.secretName), { name: value.secretName, version: value.version });
-  const env = Object.fromEntries(settings.env.map((entry) => [entry.variable, valueOf(entry.reference.source).value]));
+  const env = Object.fromEntries(settings.env.map((entry) => [entry.variable, resolvedValue(entry.reference.source).value]));
   return { ok: true, files: written, sensitive: sensitiveTexts(resolvedReferences(values, configs, settings.env)), env, versions };
 }

@@ -182,7 +182,9 @@ function watchInputs(inputs: readonly string[], onChange: () => void, log: Sidec
       log.info(`cannot watch ${input} for edits (${(error as Error).message}); secret changes still re-render`);
     }
   }
-  return () => watchers.forEach((watcher) => watcher.close());
+  return () => {
+    for (const watcher of watchers) watcher.close();
+  };
 }
 
 /** Runs `command` through the shell with inherited output; resolves with its exit status. */

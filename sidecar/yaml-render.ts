@@ -126,15 +126,15 @@ function reportQuotableFlowPlaceholder(
 }
 
 /**
- * The rendered text. `valueOf` gives the resolved value of a placeholder by its text;
+ * The rendered text. `resolvedValue` gives the resolved value of a placeholder by its text;
  * the template must have no problems.
  */
-export function renderYamlTemplate(template: YamlTemplate, valueOf: (referenceText: string) => ValueForRender): string {
+export function renderYamlTemplate(template: YamlTemplate, resolvedValue: (referenceText: string) => ValueForRender): string {
   let out = "";
   let copiedUntil = 0;
   for (const substitution of [...template.substitutions].sort((a, b) => a.start - b.start)) {
     const original = template.source.slice(substitution.start, substitution.end);
-    out += template.source.slice(copiedUntil, substitution.start) + renderScalar(substitution, valueOf);
+    out += template.source.slice(copiedUntil, substitution.start) + renderScalar(substitution, resolvedValue);
     // A block scalar becomes one line: its header's comment goes after it, and the last line break it took goes
     // back, as it was written (CRLF in a CRLF file).
     const headerComment = /^[|>][^\r\n]*?\s(#[^\r\n]*)/.exec(original)?.[1];
@@ -145,12 +145,12 @@ export function renderYamlTemplate(template: YamlTemplate, valueOf: (referenceTe
   return out + template.source.slice(copiedUntil);
 }
 
-function renderScalar(substitution: Substitution, valueOf: (referenceText: string) => ValueForRender): string {
+function renderScalar(substitution: Substitution, resolvedValue: (referenceText: string) => ValueForRender): string {
   const [only] = substitution.parts;
   if (substitution.parts.length === 1 && only?.kind === "reference") {
-    const resolved = valueOf(only.reference.source);
+    const resolved = resolvedValue(only.reference.source);
     if (resolved.kind === ValueKind.JSON) return yamlFlowNode(resolved.value);
   }
-  const text = substitution.parts.map((part) => (part.kind === "text" ? part.text : valueOf(part.reference.source).value)).join("");
+  const text = substitution.parts.map((part) => (part.kind === "text" ? part.text : resolvedValue(part.reference.source).value)).join("");
   return yamlStringScalar(text, substitution.plainAllowed);
 }

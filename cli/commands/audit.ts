@@ -99,7 +99,7 @@ export const auditCommand: CliCommand = {
           return;
         }
         if (format === "table") printLine(renderTable(AUDIT_COLUMNS, events.map(auditRow)));
-        else events.forEach((e) => printLine(JSON.stringify(messageJson(AuditEventSchema, e))));
+        else for (const e of events) printLine(JSON.stringify(messageJson(AuditEventSchema, e)));
         await follow(clients, filters, events, format, options.interval);
       }),
 };

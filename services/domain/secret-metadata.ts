@@ -7,6 +7,7 @@ export const MAX_LABELS = 64;
 const LABEL_KEY = /^[a-z][a-z0-9_.-]{0,62}$/;
 const MAX_LABEL_VALUE_LENGTH = 256;
 // Control characters would corrupt log lines and tables where metadata is shown.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job.
 const CONTROL = /[\x00-\x1f\x7f]/;
 
 export function checkDisplayName(field: string, text: string, into: FieldViolation[]): void {

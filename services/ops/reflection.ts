@@ -35,10 +35,10 @@ class DescriptorIndex {
     const addMessage = (message: DescMessage) => {
       this.fileBySymbol.set(message.typeName, file);
       message.nestedMessages.forEach(addMessage);
-      message.nestedEnums.forEach((e) => this.fileBySymbol.set(e.typeName, file));
+      for (const e of message.nestedEnums) this.fileBySymbol.set(e.typeName, file);
     };
     file.messages.forEach(addMessage);
-    file.enums.forEach((e) => this.fileBySymbol.set(e.typeName, file));
+    for (const e of file.enums) this.fileBySymbol.set(e.typeName, file);
     for (const service of file.services) {
       this.fileBySymbol.set(service.typeName, file);
       for (const method of service.methods) this.fileBySymbol.set(`${service.typeName}.${method.name}`, file);
@@ -67,7 +67,10 @@ class DescriptorIndex {
 
   private bytes(file: DescFile): Uint8Array {
     let bytes = this.encoded.get(file);
-    if (!bytes) this.encoded.set(file, (bytes = toBinary(FileDescriptorProtoSchema, file.proto)));
+    if (!bytes) {
+      bytes = toBinary(FileDescriptorProtoSchema, file.proto);
+      this.encoded.set(file, bytes);
+    }
     return bytes;
   }
 }

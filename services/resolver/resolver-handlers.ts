@@ -227,7 +227,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const maxNames = ctx.streamLimits?.maxNames ?? MAX_REFERENCES_PER_CALL;
       if (request.names.length === 0 || request.names.length > maxNames)
         violations.push({ field: "names", description: `watch 1 to ${maxNames} names`, reason: "INVALID_NAME_COUNT" });
-      request.names.forEach((name, i) => checkSecretName(`names[${i}]`, name, violations));
+      for (const [i, name] of request.names.entries()) checkSecretName(`names[${i}]`, name, violations);
       throwIfInvalid(violations);
       ctx.audit.resources = [...request.names];
       authorizeSecretNames(ctx, request.names);

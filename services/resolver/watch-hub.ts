@@ -21,7 +21,10 @@ export class WatchHub {
     const keys = nameKeys.map((nameKey) => watchKey(tenantId, nameKey));
     for (const key of keys) {
       let set = this.listeners.get(key);
-      if (!set) this.listeners.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.listeners.set(key, set);
+      }
       set.add(listener);
     }
     return () => {

@@ -43,7 +43,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       const sealed = await cipher.encrypt(tenant, plaintexts.map((plaintext) => ({ plaintext, associatedData: aad })));
       const opened = await cipher.decrypt(tenant, sealed.map(({ ciphertext }) => ({ ciphertext, associatedData: aad })));
       expect(opened).toHaveLength(plaintexts.length);
-      plaintexts.forEach((plaintext, index) => expectSameBytes(opened[index], plaintext));
+      plaintexts.forEach((plaintext, index) => {
+        expectSameBytes(opened[index], plaintext);
+      });
     });
 
     it("keeps the order of a batch, each item with its own associated data", async () => {
@@ -58,7 +60,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
         tenant,
         sealed.map(({ ciphertext }, index) => ({ ciphertext, associatedData: items[index]!.associatedData })),
       );
-      items.forEach((item, index) => expectSameBytes(opened[index], item.plaintext));
+      items.forEach((item, index) => {
+        expectSameBytes(opened[index], item.plaintext);
+      });
     });
 
     it("returns an empty result for an empty batch", async () => {
@@ -172,7 +176,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
         tenant,
         rewrapped.map(({ ciphertext }, i) => ({ ciphertext, associatedData: aads[i]! })),
       );
-      plaintexts.forEach((plaintext, i) => expectSameBytes(opened[i], plaintext));
+      plaintexts.forEach((plaintext, i) => {
+        expectSameBytes(opened[i], plaintext);
+      });
       await expect(
         cipher.decrypt(tenant, [{ ciphertext: rewrapped[0]!.ciphertext, associatedData: aads[1]! }]),
       ).rejects.toBeInstanceOf(DecryptionFailedError);

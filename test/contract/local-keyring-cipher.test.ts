@@ -193,7 +193,9 @@ describe("LocalKeyringCipher", () => {
       "acme",
       sealed.map(({ ciphertext }) => ({ ciphertext, associatedData: aad })),
     );
-    opened.forEach((plaintext, i) => expectSameBytes(plaintext, Buffer.from(`value ${i}`)));
+    opened.forEach((plaintext, i) => {
+      expectSameBytes(plaintext, Buffer.from(`value ${i}`));
+    });
     await reopened.close();
   });
 

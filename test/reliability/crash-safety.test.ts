@@ -154,7 +154,9 @@ describe("crash safety under kill -9", () => {
     for (let round = 1; round <= ROUNDS; round++) {
       const clients = connectClients(running.address, adminToken);
       const owners: string[][] = Array.from({ length: WORKERS }, () => []);
-      [...known.keys()].forEach((name, i) => owners[i % WORKERS]!.push(name));
+      [...known.keys()].forEach((name, i) => {
+        owners[i % WORKERS]!.push(name);
+      });
       const counts = { acked: 0, lost: 0 };
       const workers = owners.map((owned, index) => worker(clients, round, index, owned, counts));
       // A random moment: sometimes almost at once, sometimes after hundreds of writes.

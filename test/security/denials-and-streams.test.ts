@@ -95,7 +95,7 @@ describe("streams", () => {
     others.close();
     // The server frees the slot when it sees the cancel: wait for that.
     open.pop()!.close();
-    let again;
+    let again: Awaited<ReturnType<typeof openPatiently>>;
     do again = await openPatiently(viewer.clients, ["ANY"]);
     while (again.reason === "TOO_MANY_STREAMS");
     expect(again.status).toBe("OK");

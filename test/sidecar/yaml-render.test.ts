@@ -24,10 +24,10 @@ const TRICKY_VALUES = [
 const string = (value: string): ValueForRender => ({ kind: ValueKind.STRING, value });
 
 /** Renders `source` with every placeholder resolved to `value`. */
-function renderAll(source: string, valueOf: (text: string) => ValueForRender): string {
+function renderAll(source: string, resolvedValue: (text: string) => ValueForRender): string {
   const template = parseYamlTemplate(source);
   expect(template.problems).toEqual([]);
-  return renderYamlTemplate(template, valueOf);
+  return renderYamlTemplate(template, resolvedValue);
 }
 
 const CONTEXTS: [string, (ref: string) => string, (doc: any) => unknown][] = [

@@ -11,7 +11,7 @@ export interface ShownOnceProps {
 
 export function ShownOnce({ title, value, onDone, children }: ShownOnceProps) {
   return (
-    <div class="panel shown-once" role="region" aria-label={title}>
+    <section class="panel shown-once" aria-label={title}>
       <h2>{title}</h2>
       <p>{children}</p>
       <p>
@@ -20,6 +20,6 @@ export function ShownOnce({ title, value, onDone, children }: ShownOnceProps) {
       <button type="button" class="primary" onClick={onDone}>
         I have stored it
       </button>
-    </div>
+    </section>
   );
 }

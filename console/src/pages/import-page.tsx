@@ -58,6 +58,7 @@ export function ImportPage({ api }: PageProps) {
     <section>
       <h1>Import secrets</h1>
       <ProblemBanner message={problem} />
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: dropping a file is a shortcut; the file input inside is the keyboard path. */}
       <div
         class="dropzone"
         onDragOver={(e) => e.preventDefault()}

@@ -61,9 +61,8 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
         const owner = ownership?.owner ?? toConsumerOwner(sql.consumerOwnerRow.get({ tenantId, consumerId }));
         if (owner) consumer.owner = owner;
         sql.deleteConsumerReferences.run({ tenantId, consumerId });
-        references.forEach(({ reference, nameKey }, position) =>
-          sql.insertReference.run({ tenantId, consumerId, position, reference, nameKey }),
-        );
+        for (const [position, { reference, nameKey }] of references.entries())
+          sql.insertReference.run({ tenantId, consumerId, position, reference, nameKey });
         return { outcome: "OK", consumer };
       });
     },
