@@ -36,6 +36,26 @@ function ourImports(file: string): string[] {
   return targets;
 }
 
+/** The packages a file imports (node: builtins left out). */
+function packageImports(file: string): string[] {
+  const text = readFileSync(join(root, file), "utf8");
+  return [...text.matchAll(SPECIFIER)].map((match) => match[1]!).filter((s) => !s.startsWith(".") && !s.startsWith("node:"));
+}
+
+/** Packages that carry a transport or its messages: a service module never needs them. */
+const TRANSPORT_PACKAGES = /^(@bufbuild\/|@connectrpc\/|@grpc\/)/;
+
+/** The rules free of any transport: each feature's `*-service.ts`, and the modules of rules kept apart before them. */
+function serviceModules(): string[] {
+  return [
+    // rpc/ holds the transports (grpc-service.ts is one), not features.
+    ...sourcesUnder("services").filter((file) => /^services\/[^/]+\/[^/]+-service\.ts$/.test(file) && !within(file, "services/rpc")),
+    "services/secrets/secret-requests.ts",
+    "services/admin/key-rotation.ts",
+    "services/resolver/watch-hub.ts",
+  ];
+}
+
 interface Wall {
   /** Files this wall applies to, as repository-relative folders. */
   from: string[];
@@ -83,7 +103,38 @@ describe("the walls between parts of the code", () => {
     });
   }
 
+  it("a feature's service module imports ports, the domain, the kernel and other service modules only", () => {
+    const modules = serviceModules();
+    const breaches = modules.flatMap((file) => [
+      ...ourImports(file)
+        .filter((target) => !["services/ports", "services/domain", "kernel", ...modules].some((allowed) => within(target, allowed)))
+        .map((target) => `${file} imports ${target}`),
+      ...packageImports(file)
+        .filter((name) => TRANSPORT_PACKAGES.test(name))
+        .map((name) => `${file} imports ${name}`),
+    ]);
+    expect(breaches).toEqual([]);
+  });
+
+  it("only rpc/, ops/, the server and the features' wire mappings import generated code", () => {
+    const mayImportGenerated = (file: string) =>
+      ["services/rpc", "services/ops", "services/server.ts"].some((allowed) => within(file, allowed)) ||
+      /-(handlers|messages)\.ts$/.test(file);
+    const breaches = sourcesUnder("services")
+      .filter((file) => !mayImportGenerated(file))
+      .flatMap((file) => [
+        ...ourImports(file)
+          .filter((target) => within(target, "gen"))
+          .map((target) => `${file} imports ${target}`),
+        ...packageImports(file)
+          .filter((name) => name.startsWith("@bufbuild/"))
+          .map((name) => `${file} imports ${name}`),
+      ]);
+    expect(breaches).toEqual([]);
+  });
+
   it("finds the imports it checks (the scan is not empty)", () => {
+    expect(serviceModules()).toContain("services/secrets/secrets-service.ts");
     expect(sourcesUnder("kernel").length).toBeGreaterThan(3);
     expect(ourImports("sidecar/main.ts").length).toBeGreaterThan(0);
   });
