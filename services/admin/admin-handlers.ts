@@ -56,6 +56,11 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
       };
     },
 
+    async listTenants(request) {
+      const page = await store.listTenants(requestedPage(request, {}));
+      return { tenants: page.items.map(tenantMessage), nextPageToken: encodePageToken(page.nextCursor, {}) };
+    },
+
     async createApiToken(request, ctx) {
       const violations: FieldViolation[] = [];
       checkDisplayName("display_name", request.displayName, violations);

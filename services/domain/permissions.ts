@@ -21,6 +21,8 @@ export type Permission =
   | "audit.read"
   | "key.rotate"
   | "tenant.create"
+  /** Listing every tenant (ListTenants): the platform admin only. */
+  | "tenant.list"
   /** Reading one's own token's identity (GetCaller): every role. */
   | "caller.read";
 
@@ -44,7 +46,7 @@ const TENANT_ADMIN: readonly Permission[] = [
  * (an admin who needs one must mint a workload token, which is audited).
  */
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
-  PLATFORM_ADMIN: new Set<Permission>([...TENANT_ADMIN, "tenant.create"]),
+  PLATFORM_ADMIN: new Set<Permission>([...TENANT_ADMIN, "tenant.create", "tenant.list"]),
   ADMIN: new Set(TENANT_ADMIN),
   VIEWER: new Set<Permission>(["caller.read", "secret.read", "secret.watch"]),
   WORKLOAD: new Set<Permission>(["caller.read", "secret.resolve", "secret.watch", "consumer.write"]),

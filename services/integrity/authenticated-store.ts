@@ -67,6 +67,14 @@ export class AuthenticatedStore implements MetadataStore {
     return tenant;
   }
 
+  /** Only tenants whose record passes its check; the others are reported and left out (a listing grants nothing). */
+  async listTenants(query: PageQuery): Promise<Page<TenantRecord>> {
+    const page = await this.store.listTenants(query);
+    const failures = await Promise.all(page.items.map((tenant) => this.macs.checkTenant(tenant).catch(unknownTenantAs)));
+    failures.forEach((failure, i) => failure && this.onTampered({ kind: "tenant", tenantId: page.items[i]!.id, id: page.items[i]!.id, failure }));
+    return { ...page, items: page.items.filter((_tenant, i) => !failures[i]) };
+  }
+
   // Secrets
 
   async createSecret(secret: NewSecret, firstVersion: NewSecretVersion): Promise<SecretRecord | undefined> {

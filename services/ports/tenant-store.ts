@@ -1,4 +1,5 @@
 /** Tenants: the root of every other record; each has its own key in the cipher backend. */
+import type { Page, PageQuery } from "./pages.js";
 
 export interface TenantRecord {
   id: string;
@@ -12,4 +13,6 @@ export interface TenantStore {
   /** Returns false if the id is taken. */
   createTenant(tenant: TenantRecord): Promise<boolean>;
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
+  /** Every tenant, ordered by id. */
+  listTenants(query: PageQuery): Promise<Page<TenantRecord>>;
 }

@@ -38,6 +38,7 @@ const PERMISSION_WORDS: Record<Permission, string> = {
   "audit.read": "read the audit trail",
   "key.rotate": "rotate keys",
   "tenant.create": "create tenants",
+  "tenant.list": "list tenants",
   "caller.read": "read its own identity",
 };
 

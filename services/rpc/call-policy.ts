@@ -125,6 +125,7 @@ const RESOLVER: ServicePolicy<typeof ResolverService> = {
 
 const ADMIN: ServicePolicy<typeof AdminService> = {
   createTenant: { permission: "tenant.create", rateLimit: "write", audit: changes },
+  listTenants: { permission: "tenant.list", rateLimit: "read", audit: reads },
   createApiToken: { permission: "token.manage", resourceChecks: ["manageable-role"], rateLimit: "write", audit: changes },
   listApiTokens: { permission: "token.manage", resourceChecks: ["manageable-role"], rateLimit: "read", audit: reads },
   revokeApiToken: { permission: "token.manage", resourceChecks: ["manageable-role"], rateLimit: "write", audit: changes },

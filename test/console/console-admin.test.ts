@@ -87,6 +87,25 @@ describe("the web console: admin pages", { timeout: UI_TEST_TIMEOUT_MS }, () => 
     await page.context().close();
   });
 
+  it("lists every tenant for a platform admin (ListTenants), and switches to one once its token is added", async () => {
+    const red = await admin.admin.createTenant({ tenantId: "team-red", displayName: "Team <b>Red</b>" });
+    const page = await h.open(h.svc.adminToken);
+    await page.getByRole("link", { name: "Tenants" }).click();
+    const row = page.locator('tr[data-tenant="team-red"]');
+    expect(await row.locator("td").nth(1).textContent()).toBe("Team <b>Red</b>");
+    expect(await page.locator('tr[data-tenant="default"] td').last().textContent()).toBe("Current");
+    await row.getByRole("button", { name: "Add a token for team-red" }).click();
+    await page.getByLabel("Token for team-red").fill(h.svc.adminToken);
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await page.getByText("That token belongs to tenant default, not team-red.").waitFor();
+    await expectNoSeriousAxeViolations(page, "the tenants page adding a token");
+    await page.getByLabel("Token for team-red").fill(red.adminTokenSecret);
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await expect.poll(() => page.locator("#tenant-switch").inputValue()).toBe("team-red");
+    expect(await pageText(page)).not.toContain(red.adminTokenSecret);
+    await page.context().close();
+  });
+
   it("imports pasted KEY=VALUE lines: preview of new and existing, one result per row, text cleared", async () => {
     const page = await h.open(h.svc.adminToken);
     await page.getByRole("link", { name: "Import" }).click();

@@ -45,6 +45,7 @@ type RpcName =
   | "ResolveSecrets"
   | "WatchSecrets"
   | "CreateTenant"
+  | "ListTenants"
   | "CreateApiToken"
   | "ListApiTokens"
   | "RevokeApiToken"
@@ -86,6 +87,8 @@ const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   // The other tenant's admin gets its own (empty) view: a snapshot of a secret that does not exist there.
   WatchSecrets:          [OK,      OK,    OK,    OK,      PD,       UA,  UA,     UA,     UA,     OK],
   CreateTenant:          [OK,      PD,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     PD],
+  // Every tenant's id: the platform admin's alone.
+  ListTenants:           [OK,      PD,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     PD],
   CreateApiToken:        [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
   ListApiTokens:         [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
   RevokeApiToken:        [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
@@ -214,6 +217,7 @@ const RPCS: Record<RpcName, RpcSpec> = {
     call: (c, _f, name) => firstMessage(c.resolver.watchSecrets({ names: [name] })),
   },
   CreateTenant: { service: "AdminService", namesSecret: false, call: (c, f) => c.admin.createTenant({ tenantId: f.tenantId }) },
+  ListTenants: { service: "AdminService", namesSecret: false, call: (c) => c.admin.listTenants({}) },
   CreateApiToken: {
     service: "AdminService",
     namesSecret: false,

@@ -4,11 +4,10 @@
  * must not. The field is emptied whatever happens.
  */
 import { useState } from "preact/hooks";
-import { apiFor } from "../api.js";
 import { describeError } from "../errors.js";
 import { describedBy, Field, ProblemBanner } from "../components/field.js";
 import { withTenant, type Session } from "../session.js";
-import { Role } from "../../../gen/secrets/v1/types_pb.js";
+import { checkToken, WORKLOAD_REFUSAL } from "../token-check.js";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
   const [token, setToken] = useState("");
@@ -22,14 +21,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
     setBusy(true);
     setProblem(undefined);
     try {
-      const caller = await apiFor(entered).admin.getCaller({});
-      if (caller.role === Role.WORKLOAD) {
-        setProblem("This is a workload token: it is for services that resolve secrets, not for people. Sign in with an admin or viewer token.");
-        return;
-      }
-      onSignedIn(withTenant(undefined, { tenantId: caller.tenantId, tokenId: caller.tokenId, role: caller.role, token: entered }));
+      onSignedIn(withTenant(undefined, await checkToken(entered)));
     } catch (error) {
-      setProblem(describeError(error).message);
+      setProblem(error instanceof Error && error.message === WORKLOAD_REFUSAL ? WORKLOAD_REFUSAL : describeError(error).message);
     } finally {
       setBusy(false);
     }

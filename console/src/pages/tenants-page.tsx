@@ -1,7 +1,8 @@
 /**
- * For a platform admin: create tenants, and switch between the tenants this
- * session holds a token for (the new tenant's admin token is added to the
- * session, and shown once so it can be stored).
+ * For a platform admin: every tenant (ListTenants), switching to those this
+ * session holds a token for or adding one's token, and creating tenants (the
+ * new tenant's admin token is added to the session, and shown once so it can
+ * be stored).
  */
 import { useState } from "preact/hooks";
 import type { PageProps } from "../app.js";
@@ -9,6 +10,7 @@ import { describedBy, Field, ProblemBanner } from "../components/field.js";
 import { ShownOnce } from "../components/shown-once.js";
 import { describeError, type Problem } from "../errors.js";
 import { withTenant, type Session } from "../session.js";
+import { TenantList } from "./tenant-list.js";
 import { Role } from "../../../gen/secrets/v1/types_pb.js";
 
 export function TenantsPage({ api, session, onSessionChange }: PageProps & { session: Session; onSessionChange: (s: Session) => void }) {
@@ -16,12 +18,14 @@ export function TenantsPage({ api, session, onSessionChange }: PageProps & { ses
   const [displayName, setDisplayName] = useState("");
   const [problem, setProblem] = useState<Problem>();
   const [created, setCreated] = useState<{ tenantId: string; tokenId: string; token: string }>();
+  const [creations, setCreations] = useState(0);
 
   async function create(event: Event) {
     event.preventDefault();
     try {
       const response = await api.admin.createTenant({ tenantId: id, displayName });
       setCreated({ tenantId: response.tenant!.id, tokenId: response.adminToken!.id, token: response.adminTokenSecret });
+      setCreations((n) => n + 1);
       setId("");
       setDisplayName("");
       setProblem(undefined);
@@ -43,7 +47,8 @@ export function TenantsPage({ api, session, onSessionChange }: PageProps & { ses
   return (
     <section>
       <h1>Tenants</h1>
-      <p>This session holds tokens for: {session.tenants.map((t) => t.tenantId).join(", ")}. Switch with the tenant menu at the top.</p>
+      <p>This session holds tokens for: {session.tenants.map((t) => t.tenantId).join(", ")}. Switch with the tenant menu at the top, or below.</p>
+      <TenantList api={api} session={session} onSessionChange={onSessionChange} reloadKey={creations} />
       {created ? (
         <ShownOnce title="New tenant's admin token" value={created.token} onDone={keep}>
           Tenant {created.tenantId} was created with its own key. This is its admin token: store it now, it is not shown again.

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file secrets/v1/admin_service.proto.
  */
 export const file_secrets_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5zZWNyZXRzL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEiPgoTQ3JlYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIoEBChRDcmVhdGVUZW5hbnRSZXNwb25zZRIiCgZ0ZW5hbnQYASABKAsyEi5zZWNyZXRzLnYxLlRlbmFudBIpCgthZG1pbl90b2tlbhgCIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SGgoSYWRtaW5fdG9rZW5fc2VjcmV0GAMgASgJIsIBChVDcmVhdGVBcGlUb2tlblJlcXVlc3QSFAoMZGlzcGxheV9uYW1lGAEgASgJEh4KBHJvbGUYAiABKA4yEC5zZWNyZXRzLnYxLlJvbGUSHwoXYWxsb3dlZF9zZWNyZXRfcGF0dGVybnMYAyADKAkSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiEKGWFsbG93ZWRfY29uc3VtZXJfcGF0dGVybnMYBSADKAkiVwoWQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRInCglhcGlfdG9rZW4YASABKAsyFC5zZWNyZXRzLnYxLkFwaVRva2VuEhQKDHRva2VuX3NlY3JldBgCIAEoCSJXChRMaXN0QXBpVG9rZW5zUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIYChBpbmNsdWRlX2luYWN0aXZlGAMgASgIIloKFUxpc3RBcGlUb2tlbnNSZXNwb25zZRIoCgphcGlfdG9rZW5zGAEgAygLMhQuc2VjcmV0cy52MS5BcGlUb2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoVUmV2b2tlQXBpVG9rZW5SZXF1ZXN0EhAKCHRva2VuX2lkGAEgASgJIkEKFlJldm9rZUFwaVRva2VuUmVzcG9uc2USJwoJYXBpX3Rva2VuGAEgASgLMhQuc2VjcmV0cy52MS5BcGlUb2tlbiKCAgoWTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZhY3Rpb24YAyABKAkSEAoIcmVzb3VyY2UYBCABKAkSFgoOYWN0b3JfdG9rZW5faWQYBSABKAkSKQoHb3V0Y29tZRgGIAEoDjIYLnNlY3JldHMudjEuQXVkaXRPdXRjb21lEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRImCgZldmVudHMYASADKAsyFi5zZWNyZXRzLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhgKFlJvdGF0ZVRlbmFudEtleVJlcXVlc3QikQEKF1JvdGF0ZVRlbmFudEtleVJlc3BvbnNlEhMKC2tleV92ZXJzaW9uGAEgASgFEhEKCXJld3JhcHBlZBgCIAEoAxINCgV0b3RhbBgDIAEoAxIMCgRkb25lGAQgASgIEh4KFm1pbl9kZWNyeXB0aW9uX3ZlcnNpb24YBSABKAUSEQoJcmVtYWluaW5nGAYgASgDIhIKEEdldENhbGxlclJlcXVlc3QinAEKEUdldENhbGxlclJlc3BvbnNlEhAKCHRva2VuX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIeCgRyb2xlGAMgASgOMhAuc2VjcmV0cy52MS5Sb2xlEh8KF2FsbG93ZWRfc2VjcmV0X3BhdHRlcm5zGAQgAygJEiEKGWFsbG93ZWRfY29uc3VtZXJfcGF0dGVybnMYBSADKAkiRgoXUmVhc3NpZ25Db25zdW1lclJlcXVlc3QSEwoLY29uc3VtZXJfaWQYASABKAkSFgoOb3duZXJfdG9rZW5faWQYAiABKAkiQgoYUmVhc3NpZ25Db25zdW1lclJlc3BvbnNlEiYKCGNvbnN1bWVyGAEgASgLMhQuc2VjcmV0cy52MS5Db25zdW1lcjLMBQoMQWRtaW5TZXJ2aWNlElEKDENyZWF0ZVRlbmFudBIfLnNlY3JldHMudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBogLnNlY3JldHMudjEuQ3JlYXRlVGVuYW50UmVzcG9uc2USVwoOQ3JlYXRlQXBpVG9rZW4SIS5zZWNyZXRzLnYxLkNyZWF0ZUFwaVRva2VuUmVxdWVzdBoiLnNlY3JldHMudjEuQ3JlYXRlQXBpVG9rZW5SZXNwb25zZRJUCg1MaXN0QXBpVG9rZW5zEiAuc2VjcmV0cy52MS5MaXN0QXBpVG9rZW5zUmVxdWVzdBohLnNlY3JldHMudjEuTGlzdEFwaVRva2Vuc1Jlc3BvbnNlElcKDlJldm9rZUFwaVRva2VuEiEuc2VjcmV0cy52MS5SZXZva2VBcGlUb2tlblJlcXVlc3QaIi5zZWNyZXRzLnYxLlJldm9rZUFwaVRva2VuUmVzcG9uc2USWgoPTGlzdEF1ZGl0RXZlbnRzEiIuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiMuc2VjcmV0cy52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZRJcCg9Sb3RhdGVUZW5hbnRLZXkSIi5zZWNyZXRzLnYxLlJvdGF0ZVRlbmFudEtleVJlcXVlc3QaIy5zZWNyZXRzLnYxLlJvdGF0ZVRlbmFudEtleVJlc3BvbnNlMAESSAoJR2V0Q2FsbGVyEhwuc2VjcmV0cy52MS5HZXRDYWxsZXJSZXF1ZXN0Gh0uc2VjcmV0cy52MS5HZXRDYWxsZXJSZXNwb25zZRJdChBSZWFzc2lnbkNvbnN1bWVyEiMuc2VjcmV0cy52MS5SZWFzc2lnbkNvbnN1bWVyUmVxdWVzdBokLnNlY3JldHMudjEuUmVhc3NpZ25Db25zdW1lclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_secrets_v1_types]);
+  fileDesc("Ch5zZWNyZXRzL3YxL2FkbWluX3NlcnZpY2UucHJvdG8SCnNlY3JldHMudjEiPgoTQ3JlYXRlVGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIoEBChRDcmVhdGVUZW5hbnRSZXNwb25zZRIiCgZ0ZW5hbnQYASABKAsyEi5zZWNyZXRzLnYxLlRlbmFudBIpCgthZG1pbl90b2tlbhgCIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SGgoSYWRtaW5fdG9rZW5fc2VjcmV0GAMgASgJIjsKEkxpc3RUZW5hbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJTChNMaXN0VGVuYW50c1Jlc3BvbnNlEiMKB3RlbmFudHMYASADKAsyEi5zZWNyZXRzLnYxLlRlbmFudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiwgEKFUNyZWF0ZUFwaVRva2VuUmVxdWVzdBIUCgxkaXNwbGF5X25hbWUYASABKAkSHgoEcm9sZRgCIAEoDjIQLnNlY3JldHMudjEuUm9sZRIfChdhbGxvd2VkX3NlY3JldF9wYXR0ZXJucxgDIAMoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIQoZYWxsb3dlZF9jb25zdW1lcl9wYXR0ZXJucxgFIAMoCSJXChZDcmVhdGVBcGlUb2tlblJlc3BvbnNlEicKCWFwaV90b2tlbhgBIAEoCzIULnNlY3JldHMudjEuQXBpVG9rZW4SFAoMdG9rZW5fc2VjcmV0GAIgASgJIlcKFExpc3RBcGlUb2tlbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhgKEGluY2x1ZGVfaW5hY3RpdmUYAyABKAgiWgoVTGlzdEFwaVRva2Vuc1Jlc3BvbnNlEigKCmFwaV90b2tlbnMYASADKAsyFC5zZWNyZXRzLnYxLkFwaVRva2VuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIpChVSZXZva2VBcGlUb2tlblJlcXVlc3QSEAoIdG9rZW5faWQYASABKAkiQQoWUmV2b2tlQXBpVG9rZW5SZXNwb25zZRInCglhcGlfdG9rZW4YASABKAsyFC5zZWNyZXRzLnYxLkFwaVRva2VuIoICChZMaXN0QXVkaXRFdmVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEg4KBmFjdGlvbhgDIAEoCRIQCghyZXNvdXJjZRgEIAEoCRIWCg5hY3Rvcl90b2tlbl9pZBgFIAEoCRIpCgdvdXRjb21lGAYgASgOMhguc2VjcmV0cy52MS5BdWRpdE91dGNvbWUSLgoKc3RhcnRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKF0xpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlEiYKBmV2ZW50cxgBIAMoCzIWLnNlY3JldHMudjEuQXVkaXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiGAoWUm90YXRlVGVuYW50S2V5UmVxdWVzdCKRAQoXUm90YXRlVGVuYW50S2V5UmVzcG9uc2USEwoLa2V5X3ZlcnNpb24YASABKAUSEQoJcmV3cmFwcGVkGAIgASgDEg0KBXRvdGFsGAMgASgDEgwKBGRvbmUYBCABKAgSHgoWbWluX2RlY3J5cHRpb25fdmVyc2lvbhgFIAEoBRIRCglyZW1haW5pbmcYBiABKAMiEgoQR2V0Q2FsbGVyUmVxdWVzdCKcAQoRR2V0Q2FsbGVyUmVzcG9uc2USEAoIdG9rZW5faWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEh4KBHJvbGUYAyABKA4yEC5zZWNyZXRzLnYxLlJvbGUSHwoXYWxsb3dlZF9zZWNyZXRfcGF0dGVybnMYBCADKAkSIQoZYWxsb3dlZF9jb25zdW1lcl9wYXR0ZXJucxgFIAMoCSJGChdSZWFzc2lnbkNvbnN1bWVyUmVxdWVzdBITCgtjb25zdW1lcl9pZBgBIAEoCRIWCg5vd25lcl90b2tlbl9pZBgCIAEoCSJCChhSZWFzc2lnbkNvbnN1bWVyUmVzcG9uc2USJgoIY29uc3VtZXIYASABKAsyFC5zZWNyZXRzLnYxLkNvbnN1bWVyMpwGCgxBZG1pblNlcnZpY2USUQoMQ3JlYXRlVGVuYW50Eh8uc2VjcmV0cy52MS5DcmVhdGVUZW5hbnRSZXF1ZXN0GiAuc2VjcmV0cy52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJOCgtMaXN0VGVuYW50cxIeLnNlY3JldHMudjEuTGlzdFRlbmFudHNSZXF1ZXN0Gh8uc2VjcmV0cy52MS5MaXN0VGVuYW50c1Jlc3BvbnNlElcKDkNyZWF0ZUFwaVRva2VuEiEuc2VjcmV0cy52MS5DcmVhdGVBcGlUb2tlblJlcXVlc3QaIi5zZWNyZXRzLnYxLkNyZWF0ZUFwaVRva2VuUmVzcG9uc2USVAoNTGlzdEFwaVRva2VucxIgLnNlY3JldHMudjEuTGlzdEFwaVRva2Vuc1JlcXVlc3QaIS5zZWNyZXRzLnYxLkxpc3RBcGlUb2tlbnNSZXNwb25zZRJXCg5SZXZva2VBcGlUb2tlbhIhLnNlY3JldHMudjEuUmV2b2tlQXBpVG9rZW5SZXF1ZXN0GiIuc2VjcmV0cy52MS5SZXZva2VBcGlUb2tlblJlc3BvbnNlEloKD0xpc3RBdWRpdEV2ZW50cxIiLnNlY3JldHMudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBojLnNlY3JldHMudjEuTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USXAoPUm90YXRlVGVuYW50S2V5EiIuc2VjcmV0cy52MS5Sb3RhdGVUZW5hbnRLZXlSZXF1ZXN0GiMuc2VjcmV0cy52MS5Sb3RhdGVUZW5hbnRLZXlSZXNwb25zZTABEkgKCUdldENhbGxlchIcLnNlY3JldHMudjEuR2V0Q2FsbGVyUmVxdWVzdBodLnNlY3JldHMudjEuR2V0Q2FsbGVyUmVzcG9uc2USXQoQUmVhc3NpZ25Db25zdW1lchIjLnNlY3JldHMudjEuUmVhc3NpZ25Db25zdW1lclJlcXVlc3QaJC5zZWNyZXRzLnYxLlJlYXNzaWduQ29uc3VtZXJSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_secrets_v1_types]);
 
 /**
  * @generated from message secrets.v1.CreateTenantRequest
@@ -71,6 +71,54 @@ export const CreateTenantResponseSchema: GenMessage<CreateTenantResponse> = /*@_
   messageDesc(file_secrets_v1_admin_service, 1);
 
 /**
+ * @generated from message secrets.v1.ListTenantsRequest
+ */
+export type ListTenantsRequest = Message<"secrets.v1.ListTenantsRequest"> & {
+  /**
+   * At most 1000; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message secrets.v1.ListTenantsRequest.
+ * Use `create(ListTenantsRequestSchema)` to create a new message.
+ */
+export const ListTenantsRequestSchema: GenMessage<ListTenantsRequest> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_admin_service, 2);
+
+/**
+ * @generated from message secrets.v1.ListTenantsResponse
+ */
+export type ListTenantsResponse = Message<"secrets.v1.ListTenantsResponse"> & {
+  /**
+   * @generated from field: repeated secrets.v1.Tenant tenants = 1;
+   */
+  tenants: Tenant[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message secrets.v1.ListTenantsResponse.
+ * Use `create(ListTenantsResponseSchema)` to create a new message.
+ */
+export const ListTenantsResponseSchema: GenMessage<ListTenantsResponse> = /*@__PURE__*/
+  messageDesc(file_secrets_v1_admin_service, 3);
+
+/**
  * @generated from message secrets.v1.CreateApiTokenRequest
  */
 export type CreateApiTokenRequest = Message<"secrets.v1.CreateApiTokenRequest"> & {
@@ -116,7 +164,7 @@ export type CreateApiTokenRequest = Message<"secrets.v1.CreateApiTokenRequest"> 
  * Use `create(CreateApiTokenRequestSchema)` to create a new message.
  */
 export const CreateApiTokenRequestSchema: GenMessage<CreateApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 2);
+  messageDesc(file_secrets_v1_admin_service, 4);
 
 /**
  * @generated from message secrets.v1.CreateApiTokenResponse
@@ -140,7 +188,7 @@ export type CreateApiTokenResponse = Message<"secrets.v1.CreateApiTokenResponse"
  * Use `create(CreateApiTokenResponseSchema)` to create a new message.
  */
 export const CreateApiTokenResponseSchema: GenMessage<CreateApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 3);
+  messageDesc(file_secrets_v1_admin_service, 5);
 
 /**
  * @generated from message secrets.v1.ListApiTokensRequest
@@ -169,7 +217,7 @@ export type ListApiTokensRequest = Message<"secrets.v1.ListApiTokensRequest"> & 
  * Use `create(ListApiTokensRequestSchema)` to create a new message.
  */
 export const ListApiTokensRequestSchema: GenMessage<ListApiTokensRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 4);
+  messageDesc(file_secrets_v1_admin_service, 6);
 
 /**
  * @generated from message secrets.v1.ListApiTokensResponse
@@ -191,7 +239,7 @@ export type ListApiTokensResponse = Message<"secrets.v1.ListApiTokensResponse"> 
  * Use `create(ListApiTokensResponseSchema)` to create a new message.
  */
 export const ListApiTokensResponseSchema: GenMessage<ListApiTokensResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 5);
+  messageDesc(file_secrets_v1_admin_service, 7);
 
 /**
  * @generated from message secrets.v1.RevokeApiTokenRequest
@@ -208,7 +256,7 @@ export type RevokeApiTokenRequest = Message<"secrets.v1.RevokeApiTokenRequest"> 
  * Use `create(RevokeApiTokenRequestSchema)` to create a new message.
  */
 export const RevokeApiTokenRequestSchema: GenMessage<RevokeApiTokenRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 6);
+  messageDesc(file_secrets_v1_admin_service, 8);
 
 /**
  * @generated from message secrets.v1.RevokeApiTokenResponse
@@ -225,7 +273,7 @@ export type RevokeApiTokenResponse = Message<"secrets.v1.RevokeApiTokenResponse"
  * Use `create(RevokeApiTokenResponseSchema)` to create a new message.
  */
 export const RevokeApiTokenResponseSchema: GenMessage<RevokeApiTokenResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 7);
+  messageDesc(file_secrets_v1_admin_service, 9);
 
 /**
  * @generated from message secrets.v1.ListAuditEventsRequest
@@ -289,7 +337,7 @@ export type ListAuditEventsRequest = Message<"secrets.v1.ListAuditEventsRequest"
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 8);
+  messageDesc(file_secrets_v1_admin_service, 10);
 
 /**
  * @generated from message secrets.v1.ListAuditEventsResponse
@@ -311,7 +359,7 @@ export type ListAuditEventsResponse = Message<"secrets.v1.ListAuditEventsRespons
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 9);
+  messageDesc(file_secrets_v1_admin_service, 11);
 
 /**
  * @generated from message secrets.v1.RotateTenantKeyRequest
@@ -324,7 +372,7 @@ export type RotateTenantKeyRequest = Message<"secrets.v1.RotateTenantKeyRequest"
  * Use `create(RotateTenantKeyRequestSchema)` to create a new message.
  */
 export const RotateTenantKeyRequestSchema: GenMessage<RotateTenantKeyRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 10);
+  messageDesc(file_secrets_v1_admin_service, 12);
 
 /**
  * @generated from message secrets.v1.RotateTenantKeyResponse
@@ -380,7 +428,7 @@ export type RotateTenantKeyResponse = Message<"secrets.v1.RotateTenantKeyRespons
  * Use `create(RotateTenantKeyResponseSchema)` to create a new message.
  */
 export const RotateTenantKeyResponseSchema: GenMessage<RotateTenantKeyResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 11);
+  messageDesc(file_secrets_v1_admin_service, 13);
 
 /**
  * @generated from message secrets.v1.GetCallerRequest
@@ -393,7 +441,7 @@ export type GetCallerRequest = Message<"secrets.v1.GetCallerRequest"> & {
  * Use `create(GetCallerRequestSchema)` to create a new message.
  */
 export const GetCallerRequestSchema: GenMessage<GetCallerRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 12);
+  messageDesc(file_secrets_v1_admin_service, 14);
 
 /**
  * @generated from message secrets.v1.GetCallerResponse
@@ -434,7 +482,7 @@ export type GetCallerResponse = Message<"secrets.v1.GetCallerResponse"> & {
  * Use `create(GetCallerResponseSchema)` to create a new message.
  */
 export const GetCallerResponseSchema: GenMessage<GetCallerResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 13);
+  messageDesc(file_secrets_v1_admin_service, 15);
 
 /**
  * @generated from message secrets.v1.ReassignConsumerRequest
@@ -458,7 +506,7 @@ export type ReassignConsumerRequest = Message<"secrets.v1.ReassignConsumerReques
  * Use `create(ReassignConsumerRequestSchema)` to create a new message.
  */
 export const ReassignConsumerRequestSchema: GenMessage<ReassignConsumerRequest> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 14);
+  messageDesc(file_secrets_v1_admin_service, 16);
 
 /**
  * @generated from message secrets.v1.ReassignConsumerResponse
@@ -475,7 +523,7 @@ export type ReassignConsumerResponse = Message<"secrets.v1.ReassignConsumerRespo
  * Use `create(ReassignConsumerResponseSchema)` to create a new message.
  */
 export const ReassignConsumerResponseSchema: GenMessage<ReassignConsumerResponse> = /*@__PURE__*/
-  messageDesc(file_secrets_v1_admin_service, 15);
+  messageDesc(file_secrets_v1_admin_service, 17);
 
 /**
  * Tenants, API tokens, the audit trail and key rotation.
@@ -495,6 +543,18 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CreateTenantRequestSchema;
     output: typeof CreateTenantResponseSchema;
+  },
+  /**
+   * Lists every tenant (id, display name, creation time), by id, paged
+   * (AIP-158): what a platform admin may switch to. Who: platform admin.
+   * Errors: INVALID_ARGUMENT (bad page token).
+   *
+   * @generated from rpc secrets.v1.AdminService.ListTenants
+   */
+  listTenants: {
+    methodKind: "unary";
+    input: typeof ListTenantsRequestSchema;
+    output: typeof ListTenantsResponseSchema;
   },
   /**
    * Creates an API token in the caller's tenant. The token is returned once

@@ -106,6 +106,9 @@ export function prepareStatements(db: Database.Database) {
        ON CONFLICT (id) DO NOTHING`,
     ),
     tenantById: db.prepare<{ id: string }, TenantRow>("SELECT * FROM tenants WHERE id = @id"),
+    listTenants: db.prepare<{ after: string; limit: number }, TenantRow>(
+      "SELECT * FROM tenants WHERE id > @after ORDER BY id LIMIT @limit",
+    ),
 
     secretByNameKey: db.prepare<TenantKey & { nameKey: string }, SecretRow>(
       `SELECT ${SECRET_COLUMNS} FROM secrets s WHERE s.tenant_id = @tenantId AND s.name_key = @nameKey`,
