@@ -11,6 +11,7 @@ export const COMMAND_GROUPS = {
   tokens: "create, list and revoke API tokens",
   tenants: "create tenants (platform admins only)",
   keys: "manage the tenant's encryption key",
+  consumer: "reassign or delete a registered consumer (config)",
 } as const;
 
 export type CommandGroup = keyof typeof COMMAND_GROUPS;

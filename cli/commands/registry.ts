@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { auditCommand } from "./audit.js";
 import { COMMAND_GROUPS, type CliCommand, type CommandGroup } from "./cli-command.js";
+import { consumerDeleteCommand } from "./consumer/delete.js";
+import { consumerReassignCommand } from "./consumer/reassign.js";
 import { contextListCommand } from "./context/list.js";
 import { loginCommand } from "./context/login.js";
 import { contextUseCommand } from "./context/use.js";
@@ -35,6 +37,8 @@ export const COMMANDS: readonly CliCommand[] = [
   listSecretsCommand,
   secretVersionsCommand,
   secretConsumersCommand,
+  consumerReassignCommand,
+  consumerDeleteCommand,
   archiveSecretCommand,
   restoreSecretCommand,
   deleteSecretCommand,

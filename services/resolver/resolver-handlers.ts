@@ -261,8 +261,8 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
 /** PERMISSION_DENIED for a consumer the caller may not change: whose it is, and what an admin can do. */
 function consumerRefused(consumerId: string, callerTokenId: string, refusal: ConsumerRefusal): ServiceError {
   const adminCan =
-    `an admin can give it to this token (secretsctl consumers reassign ${consumerId} --to-token ${callerTokenId}) ` +
-    `or delete it (secretsctl consumers delete ${consumerId})`;
+    `an admin can give it to this token (secretsctl consumer reassign ${consumerId} --to-token ${callerTokenId}) ` +
+    `or delete it (secretsctl consumer delete ${consumerId})`;
   switch (refusal.reason) {
     case "CONSUMER_ID_NOT_ALLOWED":
       return permissionDenied(

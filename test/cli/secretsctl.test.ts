@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Role } from "../../gen/secrets/v1/types_pb.js";
+import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
 import { cliRunner, type CliRunner } from "./run-secretsctl.js";
 
@@ -337,6 +337,30 @@ describe("tokens", () => {
     expect(refused.stderr).toMatch(/^error: allowed_secret_patterns: [^\n]+\n$/);
   });
 
+  it("tokens create --consumers limits the consumer ids; consumer reassign and delete fix a squatted id", async () => {
+    const created = json(
+      (await cli.run(["tokens", "create", "--role", "workload", "--allow", "WEB_*", "--consumers", "service/web*", "-o", "json"])).stdout,
+    );
+    expect(created.apiToken.allowedConsumerPatterns).toEqual(["service/web*"]);
+    for (const name of ["WEB_KEY", "ZZ_KEY"])
+      await clients.secrets.createSecret({ name, type: SecretType.TOKEN, value: { kind: { case: "token", value: TOKEN_VALUE } } });
+    const real = connectClients(svc.address, created.token);
+    const squatter = (await clients.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["*_KEY"] })).apiToken!.id;
+    // Holding a reference the real token is not granted: it may not take the consumer over by itself.
+    await clients.resolver.setConsumerReferences({ consumerId: "service/webshop", references: ["$<secret.WEB_KEY>", "$<secret.ZZ_KEY>"] });
+    const reassigned = await cli.run(["consumer", "reassign", "service/webshop", "--to-token", squatter]);
+    expect(reassigned).toMatchObject({ code: 0, stdout: `consumer service/webshop now belongs to token ${squatter}\n` });
+    const table = await cli.run(["consumers", "WEB_KEY"]);
+    expect(table.stdout).toMatch(new RegExp(`^service/webshop .* ${squatter}$`, "m"));
+    await expect(real.resolver.setConsumerReferences({ consumerId: "service/webshop", references: [] })).rejects.toThrow(
+      `consumer reassign service/webshop --to-token ${created.apiToken.id}`,
+    );
+    expect((await cli.run(["consumer", "delete", "service/webshop"])).code).toBe(0);
+    await real.resolver.setConsumerReferences({ consumerId: "service/webshop", references: ["$<secret.WEB_KEY>"] });
+    expect((await cli.run(["consumers", "WEB_KEY"])).stdout).toMatch(new RegExp(`^service/webshop .* ${created.apiToken.id}$`, "m"));
+    expect((await cli.run(["consumer", "reassign", "service/none", "--to-token", squatter])).code).toBe(4);
+  });
+
   it("tokens revoke revokes at once; tokens list --all shows it revoked", async () => {
     const result = await cli.run(["tokens", "revoke", viewerId]);
     expect(result).toMatchObject({ code: 0, stdout: `revoked token ${viewerId}\n` });
@@ -448,7 +472,7 @@ describe("usage errors", () => {
     expect(root.code).toBe(0);
     expect(root.stdout).toContain("Exit status:");
     expect(root.stdout).toMatch(/^ {2}6 {3}failed precondition/m);
-    const commands = [["create"], ["update"], ["get"], ["list"], ["versions"], ["consumers"], ["archive"], ["restore"], ["delete"], ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["audit"], ["tenants", "create"], ["keys", "rotate"], ["login"], ["context", "use"]];
+    const commands = [["create"], ["update"], ["get"], ["list"], ["versions"], ["consumers"], ["consumer", "reassign"], ["consumer", "delete"], ["archive"], ["restore"], ["delete"], ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["audit"], ["tenants", "create"], ["keys", "rotate"], ["login"], ["context", "use"]];
     // Four at a time: each run starts a node process.
     for (let i = 0; i < commands.length; i += 4) {
       const batch = commands.slice(i, i + 4);

@@ -97,7 +97,7 @@ describe("consumer id squatting", () => {
     const rendered = await render(real.secret, "service/web");
     expect(rendered.code).not.toBe(0);
     expect(rendered.output).toContain(legacySquatter.id);
-    expect(rendered.output).toContain(`secretsctl consumers reassign service/web --to-token ${real.id}`);
+    expect(rendered.output).toContain(`secretsctl consumer reassign service/web --to-token ${real.id}`);
     expect(rendered.output).not.toContain("APP_DB-value");
 
     // The squatter cannot take back what the admin gives away.

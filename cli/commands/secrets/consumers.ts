@@ -17,8 +17,8 @@ export const secretConsumersCommand: CliCommand = {
         if (outputFormat(command) === "json") return printJson(consumers.map((c) => messageJson(ConsumerSchema, c)));
         printLine(
           renderTable(
-            ["CONSUMER", "REFERENCES", "UPDATED"],
-            consumers.map((c) => [c.id, c.references.join(" "), formatTime(c.updateTime)]),
+            ["CONSUMER", "REFERENCES", "UPDATED", "OWNER TOKEN"],
+            consumers.map((c) => [c.id, c.references.join(" "), formatTime(c.updateTime), c.ownerTokenId || "-"]),
           ),
         );
       }),

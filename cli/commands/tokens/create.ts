@@ -14,6 +14,7 @@ interface CreateTokenOptions {
   role: keyof typeof ROLE_FLAG_VALUES;
   name: string;
   allow?: string[];
+  consumers?: string[];
   expires?: Date;
 }
 
@@ -25,12 +26,19 @@ export const tokensCreateCommand: CliCommand = {
       .addOption(new Option("-r, --role <role>", "what the token may do").choices(Object.keys(ROLE_FLAG_VALUES)).makeOptionMandatory())
       .option("-n, --name <text>", "display name", "")
       .option("--allow <pattern>", "for workload tokens: a secret name it may resolve, * matching any run of characters (repeatable)", collect)
+      .option(
+        "--consumers <pattern>",
+        "for workload tokens: a consumer (config) id it may register, * matching any run of characters (repeatable); " +
+          "without, it may register any id no other token owns",
+        collect,
+      )
       .option("--expires <time>", "expiry: an ISO 8601 time or a duration from now (30d, 12h)", parseFutureTime)
       .action(async (options: CreateTokenOptions, command: Command) => {
         const response = await (await connect(command)).admin.createApiToken({
           role: ROLE_FLAG_VALUES[options.role],
           displayName: options.name,
           allowedSecretPatterns: options.allow ?? [],
+          allowedConsumerPatterns: options.consumers ?? [],
           ...(options.expires && { expireTime: timestampFromDate(options.expires) }),
         });
         const metadata = response.apiToken ? messageJson(ApiTokenSchema, response.apiToken) : {};

@@ -29,12 +29,13 @@ export const tokensListCommand: CliCommand = {
         const now = new Date();
         printLine(
           renderTable(
-            ["ID", "NAME", "ROLE", "ALLOWED", "CREATED", "EXPIRES", "STATE"],
+            ["ID", "NAME", "ROLE", "ALLOWED", "CONSUMERS", "CREATED", "EXPIRES", "STATE"],
             list.map((t) => [
               t.id,
               t.displayName || "-",
               Role[t.role],
               t.allowedSecretPatterns.join(",") || "-",
+              t.allowedConsumerPatterns.join(",") || "-",
               formatTime(t.createTime),
               formatTime(t.expireTime, "never"),
               tokenState(t, now),
