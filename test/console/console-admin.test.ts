@@ -123,4 +123,25 @@ describe("the web console: admin pages", { timeout: UI_TEST_TIMEOUT_MS }, () => 
     for (const value of ["imp-new-1", "imp-rot-2", "imp-bad-3"]) expect(text).not.toContain(value);
     await page.context().close();
   });
+
+  it("imports a .env file dropped on the drop zone", async () => {
+    const page = await h.open(h.svc.adminToken);
+    await page.getByRole("link", { name: "Import" }).click();
+    // What a drag from the file manager delivers: a DataTransfer holding the file.
+    const dropped = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["# from a file\\nexport DROPPED_ONE=drop-val-1\\nDB_USERS='drop-val-2'\\n"], "app.env", { type: "text/plain" }));
+      return transfer;
+    })()`);
+    await page.locator(".dropzone").dispatchEvent("drop", { dataTransfer: dropped });
+    expect(await page.locator('tr[data-import-row="DROPPED_ONE"] td').last().textContent()).toBe("new: will be created");
+    expect(await page.locator('tr[data-import-row="DB_USERS"] td').last().textContent()).toBe("exists: its value will be rotated");
+    await page.getByRole("button", { name: "Import 2 secret(s)" }).click();
+    await page.locator('tr[data-import-result="DROPPED_ONE"]').getByText("created (version 1)").waitFor();
+    expect(await page.locator('tr[data-import-result="DB_USERS"] td').last().textContent()).toBe("rotated (version 2)");
+    const text = await pageText(page);
+    for (const value of ["drop-val-1", "drop-val-2"]) expect(text).not.toContain(value);
+    expect((await admin.secrets.getSecret({ name: "DROPPED_ONE" })).secret?.version).toBe(1n);
+    await page.context().close();
+  });
 });

@@ -57,12 +57,64 @@ describe("the web console: one secret", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await page.getByRole("button", { name: "Rotate value" }).click();
     const drawer = page.getByRole("dialog", { name: "Rotate OPS_FREE" });
     await drawer.getByText("becomes version 2").waitFor();
+    await expectNoSeriousAxeViolations(page, "the Rotate drawer");
     await drawer.getByLabel("Token value").fill("ops-rotated-value");
     await drawer.getByRole("button", { name: "Save new value" }).click();
     await page.getByText("New value saved as version 2.").waitFor();
     expect(await pageText(page)).not.toContain("ops-rotated-value");
     const { values } = await workload.resolver.resolveSecrets({ references: ["$<secret.OPS_FREE>"] });
     expect(values[0]?.value).toBe("ops-rotated-value");
+    await page.context().close();
+  });
+
+  it("edits details in the Edit drawer, and shows a concurrent edit instead of overwriting it", async () => {
+    await admin.secrets.createSecret({ name: "OPS_EDIT", type: SecretType.TOKEN, value: { kind: { case: "token", value: "ops-edit" } } });
+    const page = await h.open(h.svc.adminToken);
+    await page.goto(`${h.base}/#/secrets/OPS_EDIT`);
+    await page.getByRole("button", { name: "Edit details" }).click();
+    const drawer = page.getByRole("dialog", { name: "Edit OPS_EDIT" });
+    await drawer.getByLabel("Display name").fill("Edited here");
+    await expectNoSeriousAxeViolations(page, "the Edit drawer");
+    // Meanwhile another operator edits it; the page shows their change live.
+    await admin.secrets.updateSecretMetadata({ name: "OPS_EDIT", description: "edited elsewhere", updateMask: { paths: ["description"] } });
+    await page.locator("dd.description").getByText("edited elsewhere").waitFor();
+    await drawer.getByRole("button", { name: "Save details" }).click();
+    await drawer.getByText("Someone else changed this meanwhile").waitFor();
+    const { secret } = await admin.secrets.getSecret({ name: "OPS_EDIT" });
+    expect([secret?.displayName, secret?.description]).toEqual(["", "edited elsewhere"]);
+
+    await drawer.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Edit details" }).click();
+    await drawer.getByLabel("Display name").fill("Edited here");
+    await drawer.getByRole("button", { name: "Save details" }).click();
+    await page.getByText("Details saved.").waitFor();
+    expect((await admin.secrets.getSecret({ name: "OPS_EDIT" })).secret).toMatchObject({ displayName: "Edited here", description: "edited elsewhere" });
+    await page.context().close();
+  });
+
+  it("copies a reference, never a value, with each copy button", async () => {
+    const page = await h.open(h.svc.adminToken);
+    await page.goto(`${h.base}/#/secrets/OPS_USED`);
+    for (const form of ["$<secret.OPS_USED>", "{{ secrets.OPS_USED }}"]) {
+      await page.getByRole("button", { name: `Copy ${form}` }).click();
+      await page.getByRole("button", { name: `Copy ${form}` }).getByText("Copied").first().waitFor();
+      expect(await page.evaluate("navigator.clipboard.readText()")).toBe(form);
+    }
+    expect(await pageText(page)).not.toContain("ops-used-value");
+    await page.context().close();
+  });
+
+  it("shows the service's reason when it refuses a delete (a consumer appeared meanwhile), and deletes nothing", async () => {
+    await admin.secrets.createSecret({ name: "OPS_RACED", type: SecretType.TOKEN, value: { kind: { case: "token", value: "ops-raced" } } });
+    const page = await h.open(h.svc.adminToken);
+    await page.goto(`${h.base}/#/secrets/OPS_RACED`);
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete OPS_RACED?" });
+    await dialog.getByLabel("Secret name").fill("OPS_RACED");
+    await workload.resolver.setConsumerReferences({ consumerId: "service/late", references: ["$<secret.OPS_RACED>"] });
+    await dialog.getByRole("button", { name: "Delete for good" }).click();
+    await dialog.getByRole("alert").getByText("In use by 1 consumer(s): service/late.").waitFor();
+    expect((await admin.secrets.getSecret({ name: "OPS_RACED" })).secret?.name).toBe("OPS_RACED");
     await page.context().close();
   });
 

@@ -78,7 +78,18 @@ interface DialogProps {
   onClose: () => void;
 }
 
-function EditDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: () => void }) {
+/**
+ * The secret as it was when the drawer opened. The page reloads the secret
+ * live while a drawer is open; checking a write against the reloaded etag or
+ * version would overwrite a concurrent change the person never saw.
+ */
+function useSecretAsOpened(secret: Secret): Secret {
+  const [opened] = useState(secret);
+  return opened;
+}
+
+function EditDrawer({ api, secret: current, onClose, onDone }: DialogProps & { onDone: () => void }) {
+  const secret = useSecretAsOpened(current);
   const [metadata, setMetadata] = useState<MetadataDraft>({
     displayName: secret.displayName,
     description: secret.description,
@@ -115,7 +126,8 @@ function EditDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: ()
   );
 }
 
-function RotateDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: (version: string) => void }) {
+function RotateDrawer({ api, secret: current, onClose, onDone }: DialogProps & { onDone: (version: string) => void }) {
+  const secret = useSecretAsOpened(current);
   const type = secretTypeFromProto(secret.type)!;
   const [value, setValue] = useState<ValueDraft>(EMPTY_VALUE);
   const [tried, setTried] = useState(false);
@@ -148,7 +160,8 @@ function RotateDrawer({ api, secret, onClose, onDone }: DialogProps & { onDone: 
   );
 }
 
-function ArchiveDialog({ api, secret, consumers, onClose, onDone }: DialogProps & { consumers: string[]; onDone: () => void }) {
+function ArchiveDialog({ api, secret: current, consumers, onClose, onDone }: DialogProps & { consumers: string[]; onDone: () => void }) {
+  const secret = useSecretAsOpened(current);
   const archived = secret.state === SecretState.ARCHIVED;
   const [problem, setProblem] = useState<string>();
   async function confirm() {
@@ -183,7 +196,8 @@ function ArchiveDialog({ api, secret, consumers, onClose, onDone }: DialogProps 
   );
 }
 
-function DeleteDialog({ api, secret, onClose }: DialogProps) {
+function DeleteDialog({ api, secret: current, onClose }: DialogProps) {
+  const secret = useSecretAsOpened(current);
   const [typed, setTyped] = useState("");
   const [problem, setProblem] = useState<ReturnType<typeof describeError>>();
   async function confirm(event: Event) {
