@@ -26,6 +26,7 @@ import { resolverHandlers } from "./resolver/resolver-handlers.js";
 import { WatchHub } from "./resolver/watch-hub.js";
 import { CallPipeline } from "./rpc/call-pipeline.js";
 import { grpcService } from "./rpc/grpc-service.js";
+import { SecretReadCache } from "./secrets/secret-read-cache.js";
 import { secretsHandlers } from "./secrets/secrets-handlers.js";
 
 export interface RunningService extends Backends {
@@ -55,6 +56,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   };
   const { store, cipher } = backends;
   const shutdownSignal = new AbortController();
+  // Before the watch hub: it forgets a changed secret before any watcher hears of the change.
+  const reads = new SecretReadCache(store);
   const watchHub = new WatchHub(store);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": config.maxMessageBytes,
@@ -79,8 +82,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       callTimeoutMs: config.callTimeoutMs,
       observer: metrics,
     });
-    const secrets = secretsHandlers({ store, cipher, keepVersions: config.keepVersions, watchHub, shutdown: shutdownSignal.signal });
-    const resolver = resolverHandlers({ store, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
+    const secrets = secretsHandlers({ store, reads, cipher, keepVersions: config.keepVersions, watchHub, shutdown: shutdownSignal.signal });
+    const resolver = resolverHandlers({ store, reads, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
     const admin = adminHandlers({ store, cipher, onTokenRevoked: (tokenId) => pipeline.tokenRevoked(tokenId) });
     for (const { definition, implementation } of [
       grpcService(SecretsService, secrets, pipeline),
@@ -149,6 +152,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
           });
         });
         watchHub.close();
+        reads.close();
         await connectServer?.close();
         await metricsServer?.close();
         await closeBackends(backends);

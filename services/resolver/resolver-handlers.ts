@@ -30,7 +30,8 @@ import type { Reference } from "../../kernel/references.js";
 import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ConsumerStore } from "../ports/consumer-store.js";
-import type { SecretStore } from "../ports/secret-store.js";
+import type { SecretStore, SecretWithCiphertext } from "../ports/secret-store.js";
+import type { SecretReadCache } from "../secrets/secret-read-cache.js";
 import { authorizeSecretNames, type CallContext } from "../rpc/call-context.js";
 import { MAX_REFERENCES_PER_CALL } from "../rpc/call-policy.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
@@ -39,6 +40,8 @@ import { ParsedReferences } from "./parsed-references.js";
 import { followChanges, resolveChangesOnly, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies {
+  /** Secrets and ciphertexts as resolves read them: from memory while the store's change feed reports no change. */
+  reads: Pick<SecretReadCache, "getSecretsWithCiphertext" | "forget">;
   store: Pick<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> &
     Pick<ConsumerStore, "getConsumer" | "setConsumerReferences" | "deleteConsumer">;
   cipher: Cipher;
@@ -83,8 +86,40 @@ interface ParsedReference {
 }
 
 export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<typeof ResolverService> {
-  const { store, cipher } = deps;
+  const { store, cipher, reads } = deps;
   const references = new ParsedReferences();
+
+  /**
+   * The secrets of these name keys by name key, and the values of the active
+   * ones: one store read (or none, from memory) and one cipher call, each
+   * secret decrypted once. A remembered ciphertext that no longer opens
+   * (rewrapped by a key rotation, its key since retired) is read again, once.
+   */
+  async function readValues(tenantId: string, nameKeys: readonly string[]) {
+    const read = await reads.getSecretsWithCiphertext(tenantId, nameKeys);
+    try {
+      return await openValues(tenantId, read.found);
+    } catch (error) {
+      if (!read.remembered) throw error;
+      for (const nameKey of nameKeys) reads.forget(tenantId, nameKey);
+      return openValues(tenantId, (await reads.getSecretsWithCiphertext(tenantId, nameKeys)).found);
+    }
+  }
+
+  async function openValues(tenantId: string, found: readonly SecretWithCiphertext[]) {
+    const active = found.filter((e) => e.secret.state !== "ARCHIVED");
+    const plaintexts = await cipher.decrypt(
+      tenantId,
+      active.map((e) => ({
+        ciphertext: e.ciphertext,
+        associatedData: associatedData({ tenantId, secretId: e.secret.id, nameKey: e.secret.nameKey, version: e.secret.version }),
+      })),
+    );
+    return {
+      found: new Map(found.map((e) => [e.secret.nameKey, e])),
+      values: new Map(active.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)])),
+    };
+  }
 
   /** Parses and grant-checks a batch; every failure is collected, none stops the others. */
   function parseBatch(ctx: CallContext, texts: readonly string[], field: string) {
@@ -170,28 +205,14 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       // Every stage runs on what passed the one before and adds its failures,
       // so a failed batch reports every failing reference, not just the first kind.
       const tenantId = ctx.caller.tenantId;
-      const found = new Map(
-        (await store.getSecretsWithCiphertext(tenantId, [...new Set(parsed.map((p) => p.reference.nameKey))])).map(
-          (entry) => [entry.secret.nameKey, entry],
-        ),
-      );
+      const { found, values } = await readValues(tenantId, [...new Set(parsed.map((p) => p.reference.nameKey))]);
       const resolvable = parsed.filter((p) => {
         const entry = found.get(p.reference.nameKey);
         const reason = !entry ? "NOT_FOUND" : entry.secret.state === "ARCHIVED" ? "ARCHIVED" : undefined;
         if (reason) failures.push({ index: p.index, reference: p.text, reason, message: REASON_WORDS[reason] });
         return !reason;
       });
-
-      // One cipher call for the whole batch, each secret decrypted once.
       const entries = [...new Set(resolvable.map((p) => p.reference.nameKey))].map((key) => found.get(key)!);
-      const plaintexts = await cipher.decrypt(
-        tenantId,
-        entries.map((e) => ({
-          ciphertext: e.ciphertext,
-          associatedData: associatedData({ tenantId, secretId: e.secret.id, nameKey: e.secret.nameKey, version: e.secret.version }),
-        })),
-      );
-      const values = new Map(entries.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)]));
       const budget = new ResponseBudget(deps.maxResponseBytes);
       const resolved = resolvable.map((p) => {
         const entry = found.get(p.reference.nameKey)!;
@@ -216,7 +237,10 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       const stale = entries.filter(
         ({ secret }) => !secret.lastAccessTime || now.getTime() - secret.lastAccessTime.getTime() >= ACCESS_TIME_RESOLUTION_MS,
       );
-      if (stale.length > 0) await store.recordSecretAccess(tenantId, stale.map((e) => e.secret.id), now);
+      if (stale.length > 0) {
+        await store.recordSecretAccess(tenantId, stale.map((e) => e.secret.id), now);
+        for (const { secret } of stale) reads.forget(tenantId, secret.nameKey);
+      }
       ctx.audit.resources = entries.map((e) => e.secret.name);
       if (entries.length === 1) ctx.audit.version = entries[0]!.secret.version;
       return { values: resolved.map((r) => r!) };

@@ -42,7 +42,7 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async getSecret(request, ctx) {
-      return { secret: secretMessage(await secrets.findSecret(serviceCall(ctx), request.name)) };
+      return { secret: secretMessage(await secrets.readSecret(serviceCall(ctx), request.name)) };
     },
 
     async listSecrets(request, ctx) {

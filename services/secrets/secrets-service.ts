@@ -19,6 +19,12 @@ import type { SecretRecord, SecretState, SecretStore, SecretVersionInfo, WriteRe
 import { etagMismatch, keptValueParts, parseEtag, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
 
 export interface SecretsServiceDependencies {
+  /**
+   * Secret records as GetSecret reads them: from memory while the store's
+   * change feed reports no change. Told of this service's own writes at once.
+   * Absent: every read goes to the store.
+   */
+  reads?: Pick<SecretStore, "getSecret"> & { forget(tenantId: string, nameKey: string): void };
   store: Omit<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> & Pick<ConsumerStore, "listSecretConsumers">;
   cipher: Pick<Cipher, "encrypt" | "decrypt">;
   /** How many versions keep their ciphertext (older ones keep only metadata). */
@@ -79,12 +85,13 @@ export function secretsService(deps: SecretsServiceDependencies) {
     return plaintext!;
   }
 
-  async function findSecret(call: ServiceCall, name: string): Promise<SecretRecord> {
+  /** The named secret, from the store (or from `from`), or NOT_FOUND. */
+  async function findSecret(call: ServiceCall, name: string, from: Pick<SecretStore, "getSecret"> = store): Promise<SecretRecord> {
     const violations: FieldViolation[] = [];
     checkSecretName("name", name, violations);
     throwIfInvalid(violations);
     call.audit.resources = [name];
-    const secret = await store.getSecret(call.tenantId, secretNameKey(name));
+    const secret = await from.getSecret(call.tenantId, secretNameKey(name));
     if (!secret) throw secretNotFound(name);
     call.audit.resources = [secret.name];
     return secret;
@@ -113,6 +120,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (clientRevision !== undefined && clientRevision !== current.revision) throw etagMismatch(current);
       const result = await write(current, current.revision);
+      deps.reads?.forget(call.tenantId, current.nameKey);
       if (result.outcome === "OK") return result.value;
       if (result.outcome === "NOT_FOUND") throw secretNotFound(name);
       current = result.current;
@@ -153,6 +161,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
         { version, createTime: new Date(), createdBy: call.tokenId, ...sealed },
         deps.keepVersions,
       );
+      deps.reads?.forget(tenantId, current.nameKey);
       if (result.outcome === "OK") {
         call.audit.version = version;
         return result.value;
@@ -165,6 +174,11 @@ export function secretsService(deps: SecretsServiceDependencies) {
 
   return {
     findSecret,
+
+    /** GetSecret: the named secret, from memory while nothing changed it. */
+    readSecret(call: ServiceCall, name: string): Promise<SecretRecord> {
+      return findSecret(call, name, deps.reads ?? store);
+    },
 
     async createSecret(call: ServiceCall, input: NewSecretInput): Promise<SecretRecord> {
       call.audit.resources = [input.name];
@@ -310,6 +324,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
       const clientRevision = parseEtag(etag);
       const secret = await findSecret(call, name);
       const result = await store.deleteSecret(call.tenantId, secret.id, clientRevision);
+      deps.reads?.forget(call.tenantId, secret.nameKey);
       switch (result.outcome) {
         case "DELETED":
           call.audit.version = result.secret.version;
