@@ -4,6 +4,7 @@
  * the same linear matcher and wildcard bound as secret name patterns. Consumer
  * ids are matched exactly as written (case-sensitive), like the ids themselves.
  */
+import type { FieldViolationReason } from "./error-reasons.js";
 import { MAX_CONSUMER_ID_LENGTH } from "./names.js";
 import { MAX_WILDCARDS_PER_PATTERN, globMatches } from "./secret-patterns.js";
 
@@ -11,7 +12,7 @@ import { MAX_WILDCARDS_PER_PATTERN, globMatches } from "./secret-patterns.js";
 const PATTERN = /^[\x21-\x7e]+$/;
 
 /** What is wrong with a consumer id pattern, or undefined if it is fine. */
-export function consumerPatternProblem(pattern: string): { description: string; reason: string } | undefined {
+export function consumerPatternProblem(pattern: string): { description: string; reason: FieldViolationReason } | undefined {
   if (pattern.length > MAX_CONSUMER_ID_LENGTH || !PATTERN.test(pattern))
     return {
       description: `consumer pattern must be 1-${MAX_CONSUMER_ID_LENGTH} printable ASCII characters without spaces, '*' matching any run`,

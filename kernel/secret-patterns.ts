@@ -4,6 +4,7 @@
  * case-insensitively. The service checks grants with them; the console
  * previews what a pattern would match.
  */
+import type { FieldViolationReason } from "./error-reasons.js";
 import { secretNameKey } from "./names.js";
 
 /** Wildcards one pattern may hold: enough for `*_DB_*`, few enough that no pattern is a puzzle. */
@@ -13,7 +14,7 @@ export const MAX_WILDCARDS_PER_PATTERN = 4;
 const PATTERN = /^[A-Za-z0-9_*-]{1,128}$/;
 
 /** What is wrong with a grant pattern, or undefined if it is fine. */
-export function secretPatternProblem(pattern: string): { description: string; reason: string } | undefined {
+export function secretPatternProblem(pattern: string): { description: string; reason: FieldViolationReason } | undefined {
   if (!PATTERN.test(pattern))
     return { description: "pattern must be 1-128 letters, digits, '_', '-' or '*'", reason: "INVALID_PATTERN" };
   if (pattern.split("*").length - 1 > MAX_WILDCARDS_PER_PATTERN)

@@ -9,6 +9,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { WatchedSecret } from "../gen/secrets/v1/resolver_service_pb.js";
 import { Role, SecretState } from "../gen/secrets/v1/types_pb.js";
+import { REFERENCE_FAILURE_REASONS } from "../kernel/error-reasons.js";
 import type { Reference } from "../kernel/references.js";
 import { formatWhere, loadConfigs, type LoadOptions } from "./configs.js";
 import { LocalFault } from "./local-files.js";
@@ -22,8 +23,8 @@ type NameVerdict = { ok: true; version: bigint } | { ok: false; reason: string }
 const NAMES_PER_CHECK = 1000;
 
 function verdictOf(secret: WatchedSecret | undefined): NameVerdict {
-  if (secret === undefined || secret.version === 0n) return { ok: false, reason: "no such secret" };
-  if (secret.state !== SecretState.ACTIVE) return { ok: false, reason: "the secret is archived" };
+  if (secret === undefined || secret.version === 0n) return { ok: false, reason: REFERENCE_FAILURE_REASONS.NOT_FOUND };
+  if (secret.state !== SecretState.ACTIVE) return { ok: false, reason: REFERENCE_FAILURE_REASONS.ARCHIVED };
   return { ok: true, version: secret.version };
 }
 
@@ -49,7 +50,7 @@ async function checkNames(client: ResolverClient, names: string[], verdicts: Map
       return;
     }
     const reason =
-      connectError.code === Code.PermissionDenied ? "not granted to this token" : `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}`;
+      connectError.code === Code.PermissionDenied ? REFERENCE_FAILURE_REASONS.NOT_GRANTED : `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}`;
     for (const name of names) verdicts.set(name, { ok: false, reason });
   }
 }

@@ -48,7 +48,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
         createdBy: ctx.caller.tokenId,
       });
       if (!created)
-        throw new ServiceError("ALREADY_EXISTS", `tenant "${request.tenantId}" already exists`, { reason: "TENANT_EXISTS" });
+        throw new ServiceError(`tenant "${request.tenantId}" already exists`, { reason: "TENANT_EXISTS" });
       return {
         tenant: tenantMessage(created.tenant),
         adminToken: apiTokenMessage(created.adminToken),
@@ -135,7 +135,7 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
           ? await store.revokeApiToken(ctx.caller.tenantId, request.tokenId, new Date())
           : undefined;
       if (!revoked)
-        throw new ServiceError("NOT_FOUND", `API token "${request.tokenId}" not found`, { reason: "TOKEN_NOT_FOUND" });
+        throw new ServiceError(`API token "${request.tokenId}" not found`, { reason: "TOKEN_NOT_FOUND" });
       deps.onTokenRevoked?.(revoked.id);
       return { apiToken: apiTokenMessage(revoked) };
     },
@@ -186,10 +186,10 @@ export function adminHandlers(deps: AdminDependencies): ServiceHandlers<typeof A
       const now = new Date();
       const owner = await findApiToken(store, ctx.caller.tenantId, request.ownerTokenId);
       if (!owner || !isTokenActive(owner, now))
-        throw new ServiceError("NOT_FOUND", `no active API token "${request.ownerTokenId}" in this tenant`, { reason: "TOKEN_NOT_FOUND" });
+        throw new ServiceError(`no active API token "${request.ownerTokenId}" in this tenant`, { reason: "TOKEN_NOT_FOUND" });
       const consumer = await store.setConsumerOwner(ctx.caller.tenantId, request.consumerId, { tokenId: owner.id }, now);
       if (!consumer)
-        throw new ServiceError("NOT_FOUND", `consumer "${request.consumerId}" not found`, { reason: "CONSUMER_NOT_FOUND" });
+        throw new ServiceError(`consumer "${request.consumerId}" not found`, { reason: "CONSUMER_NOT_FOUND" });
       return { consumer: consumerMessage(consumer) };
     },
 

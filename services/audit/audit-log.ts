@@ -2,7 +2,7 @@
  * The audit trail: one event per audited call (who, what, when, outcome,
  * version). Events are built from names and ids only, never from values.
  */
-import type { StatusCodeName } from "../domain/errors.js";
+import type { StatusCodeName } from "../../kernel/status-code-names.js";
 import { timeOrderedId } from "../domain/ids.js";
 import type { AuditEventRecord, AuditOutcome, AuditStore } from "../ports/audit-store.js";
 import { GroupCommit } from "../support/group-commit.js";

@@ -1,32 +1,15 @@
 /**
- * The service's error model, independent of the transport: a canonical status
- * code name, a stable machine-readable reason, a message for people, and the
+ * The service's error model, independent of the transport: a stable reason
+ * from the catalogue (kernel/error-reasons.ts), a message for people, and the
  * structured details of AIP-193 (field violations, precondition failures).
- * The gRPC layer turns these into `google.rpc.Status` with rich details.
+ * The domain never names a status code: services/rpc/ maps each reason to
+ * one and turns the error into `google.rpc.Status` with rich details.
  *
  * Messages must never contain a secret value: they are logged and audited.
  */
 
+import type { ErrorReason, ReferenceFailureReason } from "../../kernel/error-reasons.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
-
-export type StatusCodeName =
-  | "CANCELLED"
-  | "UNKNOWN"
-  | "INVALID_ARGUMENT"
-  | "DEADLINE_EXCEEDED"
-  | "NOT_FOUND"
-  | "ALREADY_EXISTS"
-  | "PERMISSION_DENIED"
-  | "RESOURCE_EXHAUSTED"
-  | "FAILED_PRECONDITION"
-  | "ABORTED"
-  | "OUT_OF_RANGE"
-  | "UNIMPLEMENTED"
-  | "INTERNAL"
-  | "UNAVAILABLE"
-  | "DATA_LOSS"
-  | "UNAUTHENTICATED";
-
 
 export interface PreconditionViolation {
   /** Kind of precondition, e.g. `CONSUMER`. */
@@ -44,16 +27,9 @@ export interface ReferenceFailure {
   message: string;
 }
 
-export type ReferenceFailureReason =
-  | "MALFORMED"
-  | "NOT_GRANTED"
-  | "NOT_FOUND"
-  | "ARCHIVED"
-  | "FIELD_NOT_FOUND";
-
 export interface ServiceErrorInit {
-  /** Stable UPPER_SNAKE_CASE reason, sent as google.rpc.ErrorInfo.reason. */
-  reason: string;
+  /** Sent as google.rpc.ErrorInfo.reason; it decides the status code. */
+  reason: ErrorReason;
   fieldViolations?: FieldViolation[];
   preconditionViolations?: PreconditionViolation[];
   referenceFailures?: ReferenceFailure[];
@@ -63,16 +39,14 @@ export interface ServiceErrorInit {
 
 export class ServiceError extends Error {
   override readonly name = "ServiceError";
-  readonly code: StatusCodeName;
-  readonly reason: string;
+  readonly reason: ErrorReason;
   readonly fieldViolations: FieldViolation[];
   readonly preconditionViolations: PreconditionViolation[];
   readonly referenceFailures: ReferenceFailure[];
   readonly metadata: Record<string, string>;
 
-  constructor(code: StatusCodeName, message: string, init: ServiceErrorInit) {
+  constructor(message: string, init: ServiceErrorInit) {
     super(message);
-    this.code = code;
     this.reason = init.reason;
     this.fieldViolations = init.fieldViolations ?? [];
     this.preconditionViolations = init.preconditionViolations ?? [];
@@ -81,22 +55,22 @@ export class ServiceError extends Error {
   }
 }
 
-/** INVALID_ARGUMENT for one or more bad fields; the message lists them all. */
+/** One or more bad fields; the message lists them all. */
 export function invalidArgument(violations: FieldViolation[]): ServiceError {
   const message = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-  return new ServiceError("INVALID_ARGUMENT", message, {
+  return new ServiceError(message, {
     reason: "INVALID_ARGUMENT",
     fieldViolations: violations,
   });
 }
 
-/** Throws INVALID_ARGUMENT if any violations were collected. */
+/** Throws an INVALID_ARGUMENT error if any violations were collected. */
 export function throwIfInvalid(violations: FieldViolation[]): void {
   if (violations.length > 0) throw invalidArgument(violations);
 }
 
 export function secretNotFound(name: string): ServiceError {
-  return new ServiceError("NOT_FOUND", `secret "${name}" not found`, {
+  return new ServiceError(`secret "${name}" not found`, {
     reason: "SECRET_NOT_FOUND",
     metadata: { name },
   });
@@ -107,11 +81,11 @@ export function secretNotFound(name: string): ServiceError {
  * or not the resource exists, so a denial reveals nothing.
  */
 export function permissionDenied(action: string, init: ServiceErrorInit = { reason: "PERMISSION_DENIED" }): ServiceError {
-  return new ServiceError("PERMISSION_DENIED", `the caller's token may not ${action}`, init);
+  return new ServiceError(`the caller's token may not ${action}`, init);
 }
 
 export function unauthenticated(message: string): ServiceError {
-  return new ServiceError("UNAUTHENTICATED", message, { reason: "UNAUTHENTICATED" });
+  return new ServiceError(message, { reason: "UNAUTHENTICATED" });
 }
 
 /** A backend (store or cipher) cannot be reached; the call may be retried. */

@@ -289,7 +289,6 @@ export class AuthenticatedStore implements MetadataStore {
     this.onTampered(report);
     const earlier = report.failure === "missing" ? " (it has no MAC: written by an earlier release, or by hand)" : "";
     return new ServiceError(
-      "DATA_LOSS",
       `a stored ${report.kind} record failed its integrity check${earlier}; it was changed outside the service and is not used`,
       { reason: "RECORD_TAMPERED", metadata: { record: report.kind } },
     );

@@ -19,9 +19,8 @@ import {
   permissionDenied,
   throwIfInvalid,
   type ReferenceFailure,
-  type ReferenceFailureReason,
-  type StatusCodeName,
 } from "../domain/errors.js";
+import { REFERENCE_FAILURE_REASONS as REASON_WORDS } from "../../kernel/error-reasons.js";
 import { checkConsumerId, checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { consumerWriteRefusal, ownerAfterWrite, type ConsumerRefusal } from "../domain/consumer-ownership.js";
 import { callerMayAccessSecret } from "../domain/permissions.js";
@@ -59,26 +58,6 @@ export interface ResolverDependencies {
 export const ACCESS_TIME_RESOLUTION_MS = 60_000;
 /** A consumer write whose owner changed under it this many times in a row gives up (ABORTED). */
 const MAX_OWNER_RACES = 3;
-/**
- * The status of a failed batch is its most fundamental failure: a malformed
- * request first, then a denial, then what is missing, then what is archived.
- */
-const FAILURE_PRECEDENCE: [ReferenceFailureReason, StatusCodeName][] = [
-  ["MALFORMED", "INVALID_ARGUMENT"],
-  ["NOT_GRANTED", "PERMISSION_DENIED"],
-  ["NOT_FOUND", "NOT_FOUND"],
-  ["FIELD_NOT_FOUND", "NOT_FOUND"],
-  ["ARCHIVED", "FAILED_PRECONDITION"],
-];
-
-const REASON_WORDS: Record<ReferenceFailureReason, string> = {
-  MALFORMED: "malformed",
-  NOT_GRANTED: "not granted to this token",
-  NOT_FOUND: "no such secret",
-  FIELD_NOT_FOUND: "no such field in the secret",
-  ARCHIVED: "the secret is archived",
-};
-
 interface ParsedReference {
   index: number;
   text: string;
@@ -184,7 +163,7 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
           );
         }
         if (attempt >= MAX_OWNER_RACES)
-          throw new ServiceError("ABORTED", `consumer "${request.consumerId}" kept changing owner meanwhile; retry`, {
+          throw new ServiceError(`consumer "${request.consumerId}" kept changing owner meanwhile; retry`, {
             reason: "CONSUMER_OWNER_CHANGED",
           });
       }
@@ -328,7 +307,7 @@ class ResponseBudget {
 
 /** RESOURCE_EXHAUSTED naming the reference (never its value) that took the response over a bound. */
 function responseTooLarge(p: ParsedReference, why: string): ServiceError {
-  return new ServiceError("RESOURCE_EXHAUSTED", `reference #${p.index} ${p.text}: ${why}`, {
+  return new ServiceError(`reference #${p.index} ${p.text}: ${why}`, {
     reason: "RESPONSE_TOO_LARGE",
     metadata: { reference_index: String(p.index) },
   });
@@ -339,16 +318,15 @@ function throwIfFailed(failures: ReferenceFailure[]): void {
   if (failures.length > 0) throw referencesFailed(failures);
 }
 
-/** The error of a failed batch: the status of its most fundamental failure, every failing reference in the details. */
+/** The error of a failed batch: every failing reference in the details (rpc/ picks the status of the most fundamental). */
 function referencesFailed(failures: ReferenceFailure[]): ServiceError {
   failures.sort((a, b) => a.index - b.index);
-  const [, code] = FAILURE_PRECEDENCE.find(([reason]) => failures.some((f) => f.reason === reason))!;
   const listed = failures
     .slice(0, 10)
     .map((f) => `${f.reference} (${f.reason === "MALFORMED" ? f.message : REASON_WORDS[f.reason]})`)
     .join("; ");
   const more = failures.length > 10 ? `; and ${failures.length - 10} more` : "";
-  return new ServiceError(code, `${failures.length} reference(s) failed: ${listed}${more}`, {
+  return new ServiceError(`${failures.length} reference(s) failed: ${listed}${more}`, {
     reason: "REFERENCES_FAILED",
     referenceFailures: failures,
   });

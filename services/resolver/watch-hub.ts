@@ -104,7 +104,7 @@ export async function* followChanges<M>(
     yield await first();
     while (!signals.some((signal) => signal.aborted)) {
       if (overflowed)
-        throw new ServiceError("RESOURCE_EXHAUSTED", "the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
+        throw new ServiceError("the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
       const event = pending.shift();
       if (event) {
         yield toMessage(event);

@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto";
 import { AuditLog, type AuditNote } from "../audit/audit-log.js";
 import type { Caller } from "../auth/api-tokens.js";
 import { CallerCache } from "../auth/caller-cache.js";
-import { ServiceError, unauthenticated, type StatusCodeName } from "../domain/errors.js";
+import type { StatusCodeName } from "../../kernel/status-code-names.js";
+import { ServiceError, unauthenticated } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { ApiTokenStore } from "../ports/api-token-store.js";
 import type { AuditStore } from "../ports/audit-store.js";
@@ -16,6 +17,7 @@ import { authorize, type CallContext } from "./call-context.js";
 import { auditedNames, policyOf, streamLimitsOf, type StreamLimitConfig } from "./call-policy.js";
 import { RateLimiter, type RateLimitConfig } from "./rate-limits.js";
 import { toServiceError } from "./status.js";
+import { statusCodeOf } from "./status-codes.js";
 import { StreamSlots } from "./stream-slots.js";
 import { TokenWatch } from "./token-watch.js";
 
@@ -94,7 +96,7 @@ export class CallPipeline {
         const late = ctx;
         work.then(
           () => this.auditLate(late, "OK", requestId),
-          (error: unknown) => this.auditLate(late, toServiceError(error, requestId).error.code, requestId),
+          (error: unknown) => this.auditLate(late, statusCodeOf(toServiceError(error, requestId).error), requestId),
         );
         throw await this.fail(start, requestId, began, undefined, thrown);
       }
@@ -167,7 +169,7 @@ export class CallPipeline {
     try {
       return await this.callers.authenticate(start.authorization, new Date());
     } catch (error) {
-      if (error instanceof ServiceError && error.code === "UNAUTHENTICATED") this.peerFailures.take(peer, "failed-authentication");
+      if (error instanceof ServiceError && statusCodeOf(error) === "UNAUTHENTICATED") this.peerFailures.take(peer, "failed-authentication");
       throw error;
     }
   }
@@ -204,10 +206,11 @@ export class CallPipeline {
   ): Promise<ServiceError> {
     const { error, unexpected } = toServiceError(thrown, requestId);
     if (unexpected) this.logger.error({ requestId, method: start.method, err: thrown }, "call failed unexpectedly");
+    const code = statusCodeOf(error);
     // Unauthenticated calls have no tenant to audit in: the log line is their record.
-    if (ctx) await this.auditLate(ctx, error.code, requestId);
-    this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, error.code), reason: error.reason }, "call");
-    this.options.observer?.callEnded(start.method, error.code, (performance.now() - began) / 1000, 0);
+    if (ctx) await this.auditLate(ctx, code, requestId);
+    this.logger.info({ ...logFields(start, requestId, began, ctx?.caller, code), reason: error.reason }, "call");
+    this.options.observer?.callEnded(start.method, code, (performance.now() - began) / 1000, 0);
     return error;
   }
 
@@ -227,7 +230,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new CallTimeout("DEADLINE_EXCEEDED", `the call took longer than the service's limit of ${ms} ms`, { reason: "CALL_TIMEOUT" })),
+      () => reject(new CallTimeout(`the call took longer than the service's limit of ${ms} ms`, { reason: "CALL_TIMEOUT" })),
       ms,
     );
   });

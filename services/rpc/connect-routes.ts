@@ -10,7 +10,8 @@ import { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
 import type { CallContext } from "./call-context.js";
 import type { ServiceHandlers } from "./handlers.js";
-import { richDetails, statusCodeNumber } from "./status.js";
+import { richDetails } from "./status.js";
+import { statusCodeNumber, statusCodeOf } from "./status-codes.js";
 
 type AnyHandler = (request: unknown, ctx: CallContext) => Promise<unknown> | AsyncIterable<unknown>;
 
@@ -57,5 +58,5 @@ function callStart(method: string, context: HandlerContext): CallStart {
 
 function toConnectError(error: ServiceError): ConnectError {
   // Connect's codes are the canonical gRPC code numbers.
-  return new ConnectError(error.message, statusCodeNumber(error.code) as Code, undefined, richDetails(error));
+  return new ConnectError(error.message, statusCodeNumber(statusCodeOf(error)) as Code, undefined, richDetails(error));
 }

@@ -8,7 +8,9 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { bearerToken } from "../auth/api-tokens.js";
-import { ServiceError, type StatusCodeName } from "../domain/errors.js";
+import type { StatusCodeName } from "../../kernel/status-code-names.js";
+import { ServiceError } from "../domain/errors.js";
+import { statusCodeOf } from "./status-codes.js";
 import { consoleFiles, setSecurityHeaders } from "../ops/console-files.js";
 import { listen, type ListeningServer } from "../ops/http-listener.js";
 import { PEER } from "./connect-routes.js";
@@ -73,7 +75,7 @@ function refusalBeforeBody(req: IncomingMessage, maxMessageBytes: number): Servi
   }
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxMessageBytes)
-    return new ServiceError("RESOURCE_EXHAUSTED", `the request body is larger than the limit of ${maxMessageBytes} bytes`, {
+    return new ServiceError(`the request body is larger than the limit of ${maxMessageBytes} bytes`, {
       reason: "MESSAGE_TOO_LARGE",
     });
   return undefined;
@@ -84,8 +86,9 @@ const HTTP_STATUS: Partial<Record<StatusCodeName, number>> = { UNAUTHENTICATED: 
 /** Answers with a Connect error and closes the connection, so the unread body is never read. */
 function refuse(req: IncomingMessage, res: ServerResponse, error: ServiceError): void {
   res.on("finish", () => req.socket.destroy());
-  res.writeHead(HTTP_STATUS[error.code] ?? 400, { "content-type": "application/json", connection: "close" });
-  res.end(JSON.stringify({ code: error.code.toLowerCase(), message: error.message }));
+  const code = statusCodeOf(error);
+  res.writeHead(HTTP_STATUS[code] ?? 400, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify({ code: code.toLowerCase(), message: error.message }));
 }
 
 /** `host:port`, or `[v6]:port`, as grpc-js names its peers. */

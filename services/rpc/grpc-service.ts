@@ -18,7 +18,8 @@ import { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
 import type { CallContext } from "./call-context.js";
 import type { ServiceHandlers } from "./handlers.js";
-import { statusCodeNumber, statusDetailsBin } from "./status.js";
+import { statusDetailsBin } from "./status.js";
+import { statusCodeNumber, statusCodeOf } from "./status-codes.js";
 
 /** Stands in for a request that did not decode, so the handler can answer INVALID_ARGUMENT instead of grpc-js's INTERNAL. */
 class UndecodableRequest {
@@ -66,7 +67,7 @@ function decode(schema: DescMessage, bytes: Buffer): unknown {
 
 function checkDecoded(request: unknown): void {
   if (request instanceof UndecodableRequest)
-    throw new ServiceError("INVALID_ARGUMENT", `the request is not a valid ${request.typeName} message`, {
+    throw new ServiceError(`the request is not a valid ${request.typeName} message`, {
       reason: "MALFORMED_REQUEST",
     });
 }
@@ -141,5 +142,5 @@ function waitForDrain(call: grpc.ServerWritableStream<unknown, unknown>, signal:
 export function toGrpcStatus(error: ServiceError): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   metadata.set("grpc-status-details-bin", Buffer.from(statusDetailsBin(error)));
-  return { code: statusCodeNumber(error.code), details: error.message, metadata };
+  return { code: statusCodeNumber(statusCodeOf(error)), details: error.message, metadata };
 }

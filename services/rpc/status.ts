@@ -10,33 +10,12 @@ import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "..
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { DecryptionFailedError, TenantKeyNotFoundError } from "../ports/cipher.js";
-import { BackendMisconfiguredError, BackendUnavailableError, ServiceError, type StatusCodeName } from "../domain/errors.js";
+import { BackendMisconfiguredError, BackendUnavailableError, ServiceError } from "../domain/errors.js";
+import { statusCodeNumber, statusCodeOf } from "./status-codes.js";
+import type { ReferenceFailureReason } from "../../kernel/error-reasons.js";
 
 /** ErrorInfo.domain of every error this service raises. */
 export const ERROR_DOMAIN = "secrets.v1";
-
-const CODE_NUMBERS: Record<StatusCodeName, number> = {
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-};
-
-export function statusCodeNumber(code: StatusCodeName): number {
-  return CODE_NUMBERS[code];
-}
 
 /**
  * Any thrown thing as a ServiceError. Errors the service did not raise on
@@ -47,7 +26,7 @@ export function toServiceError(error: unknown, requestId: string): { error: Serv
   if (error instanceof ServiceError) return { error, unexpected: false };
   if (error instanceof BackendUnavailableError)
     return {
-      error: new ServiceError("UNAVAILABLE", `${error.backend} is unavailable; retry later`, {
+      error: new ServiceError(`${error.backend} is unavailable; retry later`, {
         reason: "BACKEND_UNAVAILABLE",
         metadata: { backend: error.backend },
       }),
@@ -55,7 +34,7 @@ export function toServiceError(error: unknown, requestId: string): { error: Serv
     };
   if (error instanceof BackendMisconfiguredError)
     return {
-      error: new ServiceError("INTERNAL", `${error.message} (request id ${requestId})`, {
+      error: new ServiceError(`${error.message} (request id ${requestId})`, {
         reason: "BACKEND_MISCONFIGURED",
         metadata: { backend: error.backend },
       }),
@@ -63,20 +42,20 @@ export function toServiceError(error: unknown, requestId: string): { error: Serv
     };
   if (error instanceof DecryptionFailedError)
     return {
-      error: new ServiceError("DATA_LOSS", `a stored value failed to decrypt (request id ${requestId})`, {
+      error: new ServiceError(`a stored value failed to decrypt (request id ${requestId})`, {
         reason: "CIPHERTEXT_INVALID",
       }),
       unexpected: true,
     };
   if (error instanceof TenantKeyNotFoundError)
     return {
-      error: new ServiceError("FAILED_PRECONDITION", "the tenant has no encryption key in the cipher backend", {
+      error: new ServiceError("the tenant has no encryption key in the cipher backend", {
         reason: "TENANT_KEY_MISSING",
       }),
       unexpected: true,
     };
   return {
-    error: new ServiceError("INTERNAL", `internal error (request id ${requestId})`, { reason: "INTERNAL" }),
+    error: new ServiceError(`internal error (request id ${requestId})`, { reason: "INTERNAL" }),
     unexpected: true,
   };
 }
@@ -87,7 +66,7 @@ const REFERENCE_REASONS = {
   NOT_FOUND: ReferenceErrorReason.NOT_FOUND,
   ARCHIVED: ReferenceErrorReason.ARCHIVED,
   FIELD_NOT_FOUND: ReferenceErrorReason.FIELD_NOT_FOUND,
-} as const;
+} as const satisfies Record<ReferenceFailureReason, ReferenceErrorReason>;
 
 /** A packed-able detail: a message with its descriptor. */
 export interface RichDetail {
@@ -125,5 +104,5 @@ export function richDetails(error: ServiceError): RichDetail[] {
 /** The serialized google.rpc.Status for the `grpc-status-details-bin` trailer. */
 export function statusDetailsBin(error: ServiceError): Uint8Array {
   const details = richDetails(error).map(({ desc, value }) => anyPack(desc, value));
-  return toBinary(StatusSchema, create(StatusSchema, { code: statusCodeNumber(error.code), message: error.message, details }));
+  return toBinary(StatusSchema, create(StatusSchema, { code: statusCodeNumber(statusCodeOf(error)), message: error.message, details }));
 }

@@ -13,7 +13,7 @@ export class StreamSlots {
     const key = `${tokenId}\u0000${method}`;
     const held = this.open.get(key) ?? 0;
     if (held >= max)
-      throw new ServiceError("RESOURCE_EXHAUSTED", `this token already holds ${max} open ${method} stream(s), its limit`, {
+      throw new ServiceError(`this token already holds ${max} open ${method} stream(s), its limit`, {
         reason: "TOO_MANY_STREAMS",
         metadata: { limit: String(max) },
       });

@@ -7,6 +7,7 @@ import { authenticate, type Caller } from "../auth/api-tokens.js";
 import { ServiceError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { ApiTokenStore } from "../ports/api-token-store.js";
+import { statusCodeOf } from "./status-codes.js";
 
 interface WatchedStream {
   caller: Caller;
@@ -61,7 +62,7 @@ export class TokenWatch {
           await authenticate(this.store, authorization, new Date());
         } catch (error) {
           // Only a token found invalid ends its streams; a store outage does not.
-          if (error instanceof ServiceError && error.code === "UNAUTHENTICATED") for (const stream of streams) stream.end();
+          if (error instanceof ServiceError && statusCodeOf(error) === "UNAUTHENTICATED") for (const stream of streams) stream.end();
           else this.logger.warn({ err: error }, "could not re-check a streaming token; its streams stay open until the next check");
         }
       }

@@ -50,11 +50,11 @@ export function parseEtag(etag: string): number | undefined {
 }
 
 export function etagMismatch(current: SecretRecord): ServiceError {
-  return new ServiceError("ABORTED", `secret "${current.name}" changed since the etag was read; read it again`, {
+  return new ServiceError(`secret "${current.name}" changed since the etag was read; read it again`, {
     reason: "ETAG_MISMATCH",
   });
 }
 
 export function tooMuchContention(name: string): ServiceError {
-  return new ServiceError("ABORTED", `secret "${name}" is changing too fast; retry`, { reason: "CONTENTION" });
+  return new ServiceError(`secret "${name}" is changing too fast; retry`, { reason: "CONTENTION" });
 }

@@ -72,10 +72,9 @@ export function secretsService(deps: SecretsServiceDependencies) {
     const tenantId = call.tenantId;
     const stored = await store.getSecretVersion(tenantId, current.id, version);
     if (!stored)
-      throw new ServiceError("NOT_FOUND", `secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
+      throw new ServiceError(`secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
     if (!stored.ciphertext)
       throw new ServiceError(
-        "FAILED_PRECONDITION",
         `the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`,
         { reason: "VERSION_NOT_RETAINED" },
       );
@@ -143,12 +142,11 @@ export function secretsService(deps: SecretsServiceDependencies) {
     let current = secret;
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (current.state === "ARCHIVED")
-        throw new ServiceError("FAILED_PRECONDITION", `secret "${current.name}" is archived; restore it first`, {
+        throw new ServiceError(`secret "${current.name}" is archived; restore it first`, {
           reason: "SECRET_ARCHIVED",
         });
       if (expectedVersion !== undefined && expectedVersion !== BigInt(current.version))
         throw new ServiceError(
-          "ABORTED",
           `secret "${current.name}" is at version ${current.version}, not the expected ${expectedVersion}`,
           { reason: "VERSION_MISMATCH", metadata: { current_version: String(current.version) } },
         );
@@ -214,7 +212,6 @@ export function secretsService(deps: SecretsServiceDependencies) {
       );
       if (!created)
         throw new ServiceError(
-          "ALREADY_EXISTS",
           `a secret named "${input.name}" already exists (names are case-insensitive; archived secrets keep theirs)`,
           { reason: "SECRET_EXISTS", metadata: { name: input.name } },
         );
@@ -312,7 +309,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
     setSecretState(call: ServiceCall, name: string, etag: string, state: SecretState): Promise<SecretRecord> {
       return writeWithRevision(call, name, etag, async (current, expectedRevision) => {
         if (current.state === state)
-          throw new ServiceError("FAILED_PRECONDITION", `secret "${current.name}" is already ${state.toLowerCase()}`, {
+          throw new ServiceError(`secret "${current.name}" is already ${state.toLowerCase()}`, {
             reason: state === "ARCHIVED" ? "SECRET_ARCHIVED" : "SECRET_NOT_ARCHIVED",
           });
         return store.setSecretState(call.tenantId, current.id, expectedRevision, state, new Date());
@@ -337,7 +334,6 @@ export function secretsService(deps: SecretsServiceDependencies) {
           const named = result.consumerIds.slice(0, MAX_BLOCKING_CONSUMERS_NAMED);
           const more = result.usageCount - named.length;
           throw new ServiceError(
-            "FAILED_PRECONDITION",
             `secret "${secret.name}" is referenced by ${result.usageCount} consumer(s): ${named.join(", ")}` +
               (more > 0 ? ` and ${more} more` : "") +
               "; remove the references first",

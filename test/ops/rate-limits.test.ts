@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../services/domain/errors.js";
 import { RateLimiter, type RateLimitConfig } from "../../services/rpc/rate-limits.js";
+import { statusCodeOf } from "../../services/rpc/status-codes.js";
 
 const NO_LIMITS: RateLimitConfig = { read: 0, write: 0, resolve: 0, stream: 0 };
 
@@ -29,7 +30,7 @@ describe("RateLimiter", () => {
     const { limiter } = limiterAt({ ...NO_LIMITS, resolve: 5, write: 1 });
     for (let i = 0; i < 10; i++) limiter.take("token-a", "resolve");
     const error = refusal(() => limiter.take("token-a", "resolve"));
-    expect(error.code).toBe("RESOURCE_EXHAUSTED");
+    expect(statusCodeOf(error)).toBe("RESOURCE_EXHAUSTED");
     expect(error.reason).toBe("RATE_LIMITED");
     expect(error.message).toBe("rate limit of 5 resolve calls per second for this token exceeded; retry in 200 ms");
     expect(error.metadata).toEqual({ limit_per_second: "5", retry_after_ms: "200" });

@@ -9,6 +9,7 @@ import { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { ServiceError } from "../../services/domain/errors.js";
+import { statusCodeOf } from "../../services/rpc/status-codes.js";
 import { roleAllows } from "../../services/domain/permissions.js";
 import {
   CALL_POLICIES,
@@ -28,7 +29,7 @@ async function outcome(run: () => Promise<unknown>): Promise<string> {
     return "OK";
   } catch (error) {
     expect(error).toBeInstanceOf(ServiceError);
-    return (error as ServiceError).code;
+    return statusCodeOf(error as ServiceError);
   }
 }
 

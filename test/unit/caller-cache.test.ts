@@ -4,6 +4,7 @@ import { hashApiToken } from "../../services/auth/api-tokens.js";
 import { CallerCache } from "../../services/auth/caller-cache.js";
 import { ServiceError } from "../../services/domain/errors.js";
 import type { ApiTokenRecord } from "../../services/ports/api-token-store.js";
+import { statusCodeOf } from "../../services/rpc/status-codes.js";
 
 const BEARER = "sst_cached-token";
 const HEADER = `Bearer ${BEARER}`;
@@ -53,7 +54,7 @@ async function refusal(call: Promise<unknown>): Promise<string | undefined> {
     await call;
     return undefined;
   } catch (error) {
-    return error instanceof ServiceError ? error.code : String(error);
+    return error instanceof ServiceError ? statusCodeOf(error) : String(error);
   }
 }
 
