@@ -71,7 +71,8 @@ export class AuthenticatedStore implements MetadataStore {
   async listTenants(query: PageQuery): Promise<Page<TenantRecord>> {
     const page = await this.store.listTenants(query);
     const failures = await Promise.all(page.items.map((tenant) => this.macs.checkTenant(tenant).catch(unknownTenantAs)));
-    failures.forEach((failure, i) => failure && this.onTampered({ kind: "tenant", tenantId: page.items[i]!.id, id: page.items[i]!.id, failure }));
+    for (const [i, failure] of failures.entries())
+      if (failure) this.onTampered({ kind: "tenant", tenantId: page.items[i]!.id, id: page.items[i]!.id, failure });
     return { ...page, items: page.items.filter((_tenant, i) => !failures[i]) };
   }
 
