@@ -39,6 +39,18 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
     return secret;
   };
 
+  /** The secret if it is at the expected revision (any, when none is expected); otherwise why not. */
+  const atRevision = (
+    tenantId: string,
+    secretId: string,
+    expectedRevision: number | undefined,
+  ): { current: SecretRecord } | { outcome: "NOT_FOUND" } | { outcome: "CONFLICT"; current: SecretRecord } => {
+    const current = findSecret(tenantId, secretId);
+    if (!current) return { outcome: "NOT_FOUND" };
+    if (expectedRevision !== undefined && current.revision !== expectedRevision) return { outcome: "CONFLICT", current };
+    return { current };
+  };
+
   return {
     async createSecret(secret: NewSecret, firstVersion: NewSecretVersion): Promise<SecretRecord | undefined> {
       if (secret.nameKey !== secretNameKey(secret.name)) throw new Error("createSecret: nameKey is not the name's key");
@@ -135,10 +147,9 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       time: Date,
     ): Promise<WriteResult<SecretRecord>> {
       return db.transact((events): WriteResult<SecretRecord> => {
-        const current = findSecret(tenantId, secretId);
-        if (!current) return { outcome: "NOT_FOUND" };
-        if (expectedRevision !== undefined && current.revision !== expectedRevision)
-          return { outcome: "CONFLICT", current };
+        const found = atRevision(tenantId, secretId, expectedRevision);
+        if ("outcome" in found) return found;
+        const { current } = found;
         sql.updateSecretMetadata.run({
           tenantId,
           secretId,
@@ -163,10 +174,9 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       stateMac?: string,
     ): Promise<WriteResult<SecretRecord>> {
       return db.transact((events): WriteResult<SecretRecord> => {
-        const current = findSecret(tenantId, secretId);
-        if (!current) return { outcome: "NOT_FOUND" };
-        if (expectedRevision !== undefined && current.revision !== expectedRevision)
-          return { outcome: "CONFLICT", current };
+        const found = atRevision(tenantId, secretId, expectedRevision);
+        if ("outcome" in found) return found;
+        const { current } = found;
         if (current.state === state) return { outcome: "OK", value: current };
         sql.updateSecretState.run({
           tenantId,
@@ -184,10 +194,9 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
 
     async deleteSecret(tenantId: string, secretId: string, expectedRevision: number | undefined): Promise<DeleteSecretResult> {
       return db.transact((events): DeleteSecretResult => {
-        const current = findSecret(tenantId, secretId);
-        if (!current) return { outcome: "NOT_FOUND" };
-        if (expectedRevision !== undefined && current.revision !== expectedRevision)
-          return { outcome: "CONFLICT", current };
+        const found = atRevision(tenantId, secretId, expectedRevision);
+        if ("outcome" in found) return found;
+        const { current } = found;
         // Read in the same transaction as the delete: no reference can slip in between.
         const consumerIds = blockingConsumerIds(sql, tenantId, current.nameKey);
         if (consumerIds.length > 0) return { outcome: "IN_USE", consumerIds, usageCount: current.usageCount };
