@@ -69,7 +69,7 @@ describe("secrets service: creating", () => {
   it("collects every invalid field before touching the store", async () => {
     const { service, call, store } = setUp();
     const error = await failure(service.createSecret(call(), { ...token("1bad", "x"), type: undefined, value: { kind: "none" } }));
-    expect(error.code).toBe("INVALID_ARGUMENT");
+    expect(error.reason).toBe("INVALID_ARGUMENT");
     expect(error.fieldViolations.map((v) => v.field)).toEqual(["name", "type"]);
     expect(store.writes).toEqual([]);
   });
@@ -185,7 +185,7 @@ describe("secrets service: revision-guarded metadata and state", () => {
     await service.setSecretState(call(), "K", "", "ARCHIVED");
     expect(await failure(service.setSecretState(call(), "K", "", "ARCHIVED"))).toMatchObject({ reason: "SECRET_ARCHIVED" });
     const badEtag = await failure(service.setSecretState(call(), "K", 'W/"1"', "ACTIVE"));
-    expect(badEtag.code).toBe("INVALID_ARGUMENT");
+    expect(badEtag.reason).toBe("INVALID_ARGUMENT");
     expect(badEtag.fieldViolations).toMatchObject([{ field: "etag", reason: "INVALID_ETAG" }]);
   });
 });
