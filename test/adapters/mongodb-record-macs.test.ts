@@ -150,7 +150,7 @@ describe("MongoDB store behind record authentication", () => {
     mongo.reply("secrets.findOne", { ...written, name: "OTHER", nameKey: "other" });
     const refused = await store.getSecret("acme", "other").catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServiceError);
-    expect(refused).toMatchObject({ code: "DATA_LOSS", reason: "RECORD_TAMPERED" });
+    expect(refused).toMatchObject({ reason: "RECORD_TAMPERED" });
     expect(reports).toEqual([{ kind: "secret", tenantId: "acme", id: "sec_1", failure: "identity" }]);
   });
 

@@ -282,11 +282,11 @@ describe("SqliteMetadataStore (file)", () => {
       const listing = store.listSecrets("t1", { limit: 10, cursor, includeArchived: false });
       await expect(listing).rejects.toBeInstanceOf(ServiceError);
       await expect(listing).rejects.toMatchObject({
-        code: "INVALID_ARGUMENT",
+        reason: "INVALID_ARGUMENT",
         fieldViolations: [{ field: "page_token", reason: "INVALID_PAGE_TOKEN" }],
       });
     }
     const versions = store.listSecretVersions("t1", "s", { limit: 1, cursor: Buffer.from("-1").toString("base64url") });
-    await expect(versions).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(versions).rejects.toMatchObject({ reason: "INVALID_ARGUMENT" });
   });
 });
