@@ -30,6 +30,10 @@ export async function* rotateTenantKey(
   signal: AbortSignal,
 ): AsyncIterable<RotationProgress> {
   const keyVersion = await cipher.rotateTenantKey(tenantId);
+  // Before anything is counted: from here on, a write sealed with an older
+  // version (sealed before the rotation, committing after) is refused by the
+  // store and sealed again, so none lands after the final count below.
+  await store.raiseMinKeyVersion(tenantId, keyVersion);
   const total = await store.countCiphertextsBelow(tenantId, keyVersion);
   const minDecryptionVersion = await cipher.minDecryptionVersion(tenantId);
   let rewrapped = 0;
@@ -58,12 +62,9 @@ export async function* rotateTenantKey(
     rewrapped += replaced;
     yield progress(false, Math.max(total - rewrapped, 0));
   }
-  // Counted again rather than trusted from the loop: another writer or an
-  // abort may have left values below. Only a store with none is retired.
-  // Known gap: a write that sealed with the old version before the rotation
-  // and commits after this count would be stored under a retired version.
-  // Writes seal and store within one call, so the window is one write's
-  // duration at the moment the rewrap finishes.
+  // Counted again rather than trusted from the loop: a write committed before
+  // the raise, or an abort, may have left values below. Only a store with
+  // none is retired.
   const remaining = await store.countCiphertextsBelow(tenantId, keyVersion);
   const retiredBelow = remaining === 0 ? await cipher.retireKeyVersionsBelow(tenantId, keyVersion) : minDecryptionVersion;
   yield progress(true, remaining, retiredBelow);

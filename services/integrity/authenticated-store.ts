@@ -224,6 +224,10 @@ export class AuthenticatedStore implements MetadataStore {
     return this.store.listAuditEvents(tenantId, query);
   }
 
+  raiseMinKeyVersion(tenantId: string, keyVersion: number): Promise<void> {
+    return this.store.raiseMinKeyVersion(tenantId, keyVersion);
+  }
+
   countCiphertextsBelow(tenantId: string, keyVersion: number): Promise<number> {
     return this.store.countCiphertextsBelow(tenantId, keyVersion);
   }

@@ -6,7 +6,10 @@
  * - secret names are unique per tenant by `nameKey` (the lower-cased name);
  * - `addSecretVersion` is check-and-set on the current version;
  * - `deleteSecret` never deletes a secret some consumer references (see
- *   `ConsumerStore.setConsumerReferences`, its counterpart).
+ *   `ConsumerStore.setConsumerReferences`, its counterpart);
+ * - `createSecret` and `addSecretVersion` refuse a ciphertext sealed below the
+ *   tenant's minimum accepted key version (StaleKeyVersionError, nothing
+ *   written; see `RewrapStore.raiseMinKeyVersion`).
  */
 import type { SecretType } from "../../kernel/secret-values.js";
 import type { Page, PageQuery } from "./pages.js";

@@ -14,6 +14,7 @@ import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
 import type { ServiceCall } from "../domain/service-call.js";
 import type { Cipher } from "../ports/cipher.js";
+import { StaleKeyVersionError } from "../ports/rewrap-store.js";
 import type { ConsumerRecord, ConsumerStore } from "../ports/consumer-store.js";
 import type { SecretRecord, SecretState, SecretStore, SecretVersionInfo, WriteResult } from "../ports/secret-store.js";
 import { etagMismatch, keptValueParts, parseEtag, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
@@ -59,6 +60,8 @@ export interface ListedPage<T> {
 
 /** Check-and-set writes retry this often when another writer got there first. */
 export const MAX_WRITE_ATTEMPTS = 20;
+/** What sealedWrite returns when the value must be sealed again. */
+const RESEAL = Symbol("reseal");
 /** Consumers named in a delete refusal. */
 const MAX_BLOCKING_CONSUMERS_NAMED = 100;
 
@@ -101,6 +104,20 @@ export function secretsService(deps: SecretsServiceDependencies) {
       { plaintext, associatedData: associatedData({ tenantId, secretId: secret.id, nameKey: secret.nameKey, version }) },
     ]);
     return sealed!;
+  }
+
+  /**
+   * Runs a write of a freshly sealed value; RESEAL when the store refused it
+   * because a key rotation began after the value was sealed: the caller seals
+   * again (with the newest key version) and retries.
+   */
+  async function sealedWrite<T>(write: () => Promise<T>): Promise<T | typeof RESEAL> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof StaleKeyVersionError) return RESEAL;
+      throw error;
+    }
   }
 
   /**
@@ -153,13 +170,11 @@ export function secretsService(deps: SecretsServiceDependencies) {
       const version = current.version + 1;
       // The version number is part of the associated data, so each attempt seals afresh.
       const sealed = await seal(tenantId, current, version, plaintext);
-      const result = await store.addSecretVersion(
-        tenantId,
-        current.id,
-        { version, createTime: new Date(), createdBy: call.tokenId, ...sealed },
-        deps.keepVersions,
+      const result = await sealedWrite(() =>
+        store.addSecretVersion(tenantId, current.id, { version, createTime: new Date(), createdBy: call.tokenId, ...sealed }, deps.keepVersions),
       );
       deps.reads?.forget(tenantId, current.nameKey);
+      if (result === RESEAL) continue;
       if (result.outcome === "OK") {
         call.audit.version = version;
         return result.value;
@@ -195,21 +210,23 @@ export function secretsService(deps: SecretsServiceDependencies) {
       const id = randomId("sec");
       const now = new Date();
       const nameKey = secretNameKey(input.name);
-      const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
-      const created = await store.createSecret(
-        {
-          tenantId,
-          id,
-          name: input.name,
-          nameKey,
-          displayName: input.displayName,
-          description: input.description,
-          labels: input.labels,
-          type: type!,
-          createTime: now,
-        },
-        { version: 1, createTime: now, createdBy: call.tokenId, ...sealed },
-      );
+      const record = {
+        tenantId,
+        id,
+        name: input.name,
+        nameKey,
+        displayName: input.displayName,
+        description: input.description,
+        labels: input.labels,
+        type: type!,
+        createTime: now,
+      };
+      let created: SecretRecord | undefined | typeof RESEAL = RESEAL;
+      for (let attempt = 0; created === RESEAL && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
+        created = await sealedWrite(() => store.createSecret(record, { version: 1, createTime: now, createdBy: call.tokenId, ...sealed }));
+      }
+      if (created === RESEAL) throw tooMuchContention(input.name);
       if (!created)
         throw new ServiceError(
           `a secret named "${input.name}" already exists (names are case-insensitive; archived secrets keep theirs)`,

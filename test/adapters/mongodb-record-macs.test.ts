@@ -18,6 +18,7 @@ import { ServiceError } from "../../services/domain/errors.js";
 import { AuthenticatedStore, type TamperReport } from "../../services/integrity/authenticated-store.js";
 import { RecordMacs } from "../../services/integrity/record-macs.js";
 import type { ApiTokenRecord, NewSecret } from "../../services/ports/metadata-store.js";
+import { StaleKeyVersionError } from "../../services/ports/rewrap-store.js";
 
 interface Call {
   collection: string;
@@ -116,6 +117,40 @@ describe("MongoDB store: MACs written with what they cover", () => {
     mongo.reply("secret_versions.find", [{ tenantId: "acme", secretId: "sec_1", version: 1, ciphertext: Uint8Array.of(1), keyVersion: 1 }]);
     mongo.reply("secrets.find", [{ _id: "sec_1", nameKey: "app_db" }]);
     expect(await mongo.store.listCiphertextsBelow("acme", 2, 10)).toMatchObject([{ secretId: "sec_1", nameKey: "app_db", version: 1 }]);
+  });
+});
+
+describe("MongoDB store: the key-version gate of a write (issue 9, the rotation race)", () => {
+  it("bumps the tenant document in the write's transaction and refuses a version sealed below its minimum", async () => {
+    const mongo = recordingMongo();
+    mongo.reply("tenants.findOneAndUpdate", { _id: "acme", minKeyVersion: 2 });
+    await expect(mongo.store.createSecret(secret(), firstVersion)).rejects.toBeInstanceOf(StaleKeyVersionError);
+    const gate = mongo.last("tenants", "findOneAndUpdate").args;
+    // A write to the tenant document, in the session: a concurrent raise conflicts with it.
+    expect(gate[0]).toEqual({ _id: "acme" });
+    expect(gate[1]).toEqual({ $inc: { sealedWrites: 1 } });
+    expect(gate[2].session).toBeDefined();
+    expect(mongo.calls.some((c) => c.collection === "secret_versions" && c.method === "insertOne")).toBe(false);
+
+    await mongo.store.raiseMinKeyVersion("acme", 3);
+    expect(mongo.last("tenants", "updateOne").args.slice(0, 2)).toEqual([{ _id: "acme" }, { $max: { minKeyVersion: 3 } }]);
+  });
+
+  it("sets a consumer's owner only when the owner read in the transaction is the expected one", async () => {
+    const mongo = recordingMongo();
+    mongo.reply("consumers.findOne", { tenantId: "acme", consumerId: "svc", references: [], nameKeys: [], updateTime: new Date(0), owner: { tokenId: "tok_a" } });
+    const owner = { owner: { tokenId: "tok_b", mac: "m" } };
+    expect(await mongo.store.setConsumerReferences("acme", "svc", [], new Date(1), { ...owner, expectedOwnerTokenId: null })).toEqual({
+      outcome: "OWNER_CHANGED",
+    });
+    mongo.reply("secrets.find", [{ nameKey: "a" }]);
+    mongo.reply("secrets.updateMany", { matchedCount: 1 });
+    const taken = await mongo.store.setConsumerReferences("acme", "svc", [{ reference: "$<secret.A>", nameKey: "a" }], new Date(1), {
+      ...owner,
+      expectedOwnerTokenId: "tok_a",
+    });
+    expect(taken.outcome).toBe("OK");
+    expect(mongo.last("consumers", "replaceOne").args[1].owner).toEqual({ tokenId: "tok_b", mac: "m" });
   });
 });
 

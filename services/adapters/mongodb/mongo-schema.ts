@@ -26,6 +26,10 @@ export interface TenantDoc {
   displayName: string;
   createTime: Date;
   mac?: string;
+  /** The lowest key version a write may be sealed with (RewrapStore.raiseMinKeyVersion); absent: 0. */
+  minKeyVersion?: number;
+  /** Bumped by every version write, so that it conflicts with a concurrent raise of minKeyVersion. */
+  sealedWrites?: number;
 }
 
 /** Labels as key/value pairs: label keys may hold characters ('.', '$') that are not field names. */

@@ -4,7 +4,7 @@
  */
 import type { ClientSession } from "mongodb";
 import type { Page, PageQuery } from "../../ports/pages.js";
-import type { RewrapStore, StoredCiphertext } from "../../ports/rewrap-store.js";
+import { StaleKeyVersionError, type RewrapStore, type StoredCiphertext } from "../../ports/rewrap-store.js";
 import type {
   Ciphertext,
   NewSecretVersion,
@@ -40,6 +40,10 @@ export function mongoSecretVersions(db: MongoConnection): MongoSecretVersions {
           .toArray(),
       );
       return toPage(docs.map(toVersionInfo), limit, (info) => encodeCursor(String(info.version)));
+    },
+
+    async raiseMinKeyVersion(tenantId: string, keyVersion: number): Promise<void> {
+      await db.run(() => db.tenants.updateOne({ _id: tenantId }, { $max: { minKeyVersion: keyVersion } }));
     },
 
     async countCiphertextsBelow(tenantId: string, keyVersion: number): Promise<number> {
@@ -89,7 +93,13 @@ export function mongoSecretVersions(db: MongoConnection): MongoSecretVersions {
   };
 }
 
-/** Adds a version document, inside the transaction that makes it current. */
+/**
+ * Adds a version document, inside the transaction that makes it current.
+ * Reading the tenant's minimum accepted key version is not enough under
+ * snapshot isolation (a raise committing meanwhile would not conflict), so the
+ * transaction writes the tenant document too: a concurrent raise then makes
+ * one of the two retry, and the retried write sees the raised minimum.
+ */
 export async function insertVersion(
   db: MongoConnection,
   tenantId: string,
@@ -97,6 +107,13 @@ export async function insertVersion(
   version: NewSecretVersion,
   session: ClientSession,
 ): Promise<void> {
+  const tenant = await db.tenants.findOneAndUpdate(
+    { _id: tenantId },
+    { $inc: { sealedWrites: 1 } },
+    { session, projection: { minKeyVersion: 1 } },
+  );
+  const minKeyVersion = tenant?.minKeyVersion ?? 0;
+  if (version.keyVersion < minKeyVersion) throw new StaleKeyVersionError(version.keyVersion, minKeyVersion);
   const doc: VersionDoc = {
     tenantId,
     secretId,

@@ -131,6 +131,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_tokens ADD COLUMN allowed_consumer_patterns TEXT
     CHECK (allowed_consumer_patterns IS NULL OR json_type(allowed_consumer_patterns) = 'array');
   `,
+  // 5: the lowest key version a write may still be sealed with, raised by key rotation before it
+  // counts what to rewrap (see RewrapStore.raiseMinKeyVersion).
+  `
+  ALTER TABLE tenants ADD COLUMN min_key_version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

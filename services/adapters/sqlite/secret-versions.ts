@@ -3,7 +3,7 @@
  * its ciphertext; what key rotation rewraps.
  */
 import type { Page, PageQuery } from "../../ports/pages.js";
-import type { RewrapStore, StoredCiphertext } from "../../ports/rewrap-store.js";
+import { StaleKeyVersionError, type RewrapStore, type StoredCiphertext } from "../../ports/rewrap-store.js";
 import type {
   Ciphertext,
   NewSecretVersion,
@@ -39,6 +39,10 @@ export function sqliteSecretVersions(db: SqliteConnection): SqliteSecretVersions
         }),
       );
       return toPage(rows.map(toVersionInfo), limit, (info) => encodeCursor(String(info.version)));
+    },
+
+    async raiseMinKeyVersion(tenantId: string, keyVersion: number): Promise<void> {
+      db.transact(() => sql.raiseMinKeyVersion.run({ tenantId, keyVersion }));
     },
 
     async countCiphertextsBelow(tenantId: string, keyVersion: number): Promise<number> {
@@ -79,8 +83,14 @@ export function sqliteSecretVersions(db: SqliteConnection): SqliteSecretVersions
   };
 }
 
-/** Adds a version row; run inside the transaction that makes it current. */
+/**
+ * Adds a version row; run inside the transaction that makes it current, which
+ * also reads the tenant's minimum accepted key version: the write lock it
+ * holds orders it before or after a rotation's raise, never across it.
+ */
 export function insertVersion(sql: Statements, tenantId: string, secretId: string, version: NewSecretVersion): void {
+  const minKeyVersion = sql.minKeyVersion.get({ tenantId })?.min_key_version ?? 0;
+  if (version.keyVersion < minKeyVersion) throw new StaleKeyVersionError(version.keyVersion, minKeyVersion);
   sql.insertVersion.run({
     tenantId,
     secretId,

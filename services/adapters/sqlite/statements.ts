@@ -106,6 +106,10 @@ export function prepareStatements(db: Database.Database) {
        ON CONFLICT (id) DO NOTHING`,
     ),
     tenantById: db.prepare<{ id: string }, TenantRow>("SELECT * FROM tenants WHERE id = @id"),
+    minKeyVersion: db.prepare<TenantKey, { min_key_version: number }>("SELECT min_key_version FROM tenants WHERE id = @tenantId"),
+    raiseMinKeyVersion: db.prepare<TenantKey & { keyVersion: number }>(
+      "UPDATE tenants SET min_key_version = max(min_key_version, @keyVersion) WHERE id = @tenantId",
+    ),
     listTenants: db.prepare<{ after: string; limit: number }, TenantRow>(
       "SELECT * FROM tenants WHERE id > @after ORDER BY id LIMIT @limit",
     ),

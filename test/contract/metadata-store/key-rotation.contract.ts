@@ -2,7 +2,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { MetadataStore } from "../../../services/ports/metadata-store.js";
 import { expectSameBytes } from "../cipher.contract.js";
-import { newTenantId, newSecret, sealed, type StoreContract } from "./fixtures.js";
+import { StaleKeyVersionError } from "../../../services/ports/rewrap-store.js";
+import { at, newTenantId, newSecret, sealed, type StoreContract } from "./fixtures.js";
 
 export function describeKeyRotationContract(contract: StoreContract): void {
   describe("key rotation", () => {
@@ -42,6 +43,25 @@ export function describeKeyRotationContract(contract: StoreContract): void {
       // A rewrap changes no value: same version and revision.
       expect(current?.secret).toMatchObject({ version: 2, revision: 2 });
       expect(await store.countCiphertextsBelow(tenant, 3)).toBe(2);
+    });
+
+    it("refuses writes sealed below the tenant's minimum accepted key version once raised, and never lowers it", async () => {
+      const tenant = newTenantId();
+      await store.createTenant({ id: tenant, displayName: "", createTime: at(0) });
+      const secret = await store.createSecret(newSecret(tenant, "S"), sealed(1, 1));
+      await store.raiseMinKeyVersion(tenant, 3);
+      await store.raiseMinKeyVersion(tenant, 2);
+      await expect(store.addSecretVersion(tenant, secret!.id, sealed(2, 2), 5)).rejects.toBeInstanceOf(StaleKeyVersionError);
+      await expect(store.createSecret(newSecret(tenant, "T"), sealed(1, 2))).rejects.toMatchObject({ keyVersion: 2, minKeyVersion: 3 });
+      // Nothing was written by a refused write.
+      expect(await store.getSecret(tenant, "t")).toBeUndefined();
+      expect((await store.getSecret(tenant, "s"))?.version).toBe(1);
+      expect((await store.addSecretVersion(tenant, secret!.id, sealed(2, 3), 5)).outcome).toBe("OK");
+      expect(await store.createSecret(newSecret(tenant, "T"), sealed(1, 4))).toBeDefined();
+      // Other tenants are untouched.
+      const other = newTenantId();
+      await store.createTenant({ id: other, displayName: "", createTime: at(0) });
+      expect(await store.createSecret(newSecret(other, "S"), sealed(1, 1))).toBeDefined();
     });
 
     it("does not list or replace pruned ciphertexts", async () => {
