@@ -90,12 +90,21 @@ function callStart(
 function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     const abort = new AbortController();
-    call.on("cancelled", () => abort.abort());
+    // grpc-js also reports "cancelled" when a client resets a stream it has its answer on;
+    // aborting then would cost an exception and an event per call for nothing.
+    let answered = false;
+    call.on("cancelled", () => answered || abort.abort());
     pipeline
       .unary(callStart(name, call, abort.signal), (ctx) => handler(call.request, ctx) as Promise<unknown>)
       .then(
-        (response) => callback(null, response),
-        (error: ServiceError) => callback(toGrpcStatus(error)),
+        (response) => {
+          answered = true;
+          callback(null, response);
+        },
+        (error: ServiceError) => {
+          answered = true;
+          callback(toGrpcStatus(error));
+        },
       );
   };
 }
