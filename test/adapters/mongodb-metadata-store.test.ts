@@ -217,7 +217,7 @@ const change = (doc: object) => doc as unknown as ChangeStreamDocument<SecretDoc
 describe("secret change stream events", () => {
   const base = { tenantId: "acme", nameKey: "db_password", name: "Db_Password" };
 
-  it("asks the server only for inserts, deletes and updates of version or state", () => {
+  it("asks the server only for inserts, deletes and updates of version, state, revision, usage or access", () => {
     expect(SECRET_CHANGE_PIPELINE).toEqual([
       {
         $match: {
@@ -228,6 +228,9 @@ describe("secret change stream events", () => {
               $or: [
                 { "updateDescription.updatedFields.version": { $exists: true } },
                 { "updateDescription.updatedFields.state": { $exists: true } },
+                { "updateDescription.updatedFields.revision": { $exists: true } },
+                { "updateDescription.updatedFields.usageCount": { $exists: true } },
+                { "updateDescription.updatedFields.lastAccessTime": { $exists: true } },
               ],
             },
           ],
@@ -264,10 +267,33 @@ describe("secret change stream events", () => {
     ).toEqual({ ...base, kind: "DELETED", version: 3, time: new Date(9000) });
   });
 
+  it("describes metadata edits, usage changes and accesses, for the console's live list", () => {
+    expect(
+      secretChangeFromStreamEvent(
+        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { description: "d", revision: 8 } } }),
+      ),
+    ).toEqual({ ...base, kind: "METADATA_UPDATED", version: 3, time: new Date(5000) });
+    expect(
+      secretChangeFromStreamEvent(
+        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { usageCount: 2 } }, wallTime: new Date(7000) }),
+      ),
+    ).toEqual({ ...base, kind: "USAGE_UPDATED", version: 3, time: new Date(7000) });
+    expect(
+      secretChangeFromStreamEvent(
+        change({
+          operationType: "update",
+          fullDocument: secretDoc({ lastAccessTime: new Date(8000) }),
+          updateDescription: { updatedFields: { lastAccessTime: new Date(8000) } },
+        }),
+      ),
+    ).toEqual({ ...base, kind: "USAGE_UPDATED", version: 3, time: new Date(8000) });
+  });
+
   it("says nothing for other updates, or when the needed image is unavailable", () => {
     expect(
       secretChangeFromStreamEvent(
-        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { usageCount: 2 } } }),
+        // Only the record's MACs rewritten (no value, state, metadata or usage change): nobody is told.
+        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { macs: {} } } }),
       ),
     ).toBeUndefined();
     expect(

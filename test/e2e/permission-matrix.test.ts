@@ -42,6 +42,7 @@ type RpcName =
   | "ListSecretConsumers"
   | "SetConsumerReferences"
   | "DeleteConsumer"
+  | "ReassignConsumer"
   | "ResolveSecrets"
   | "WatchSecrets"
   | "CreateTenant"
@@ -80,8 +81,10 @@ const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   DeleteSecret:          [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   ListSecretConsumers:   [OK,      OK,    OK,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   SetConsumerReferences: [OK,      OK,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     NF],
-  // A workload may change only a consumer whose references it could have made itself.
-  DeleteConsumer:        [OK,      OK,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     OK],
+  // A consumer belongs to the token that made it (here the admin's): another workload may not delete it.
+  DeleteConsumer:        [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
+  // Giving a consumer to another token is an admin's way out of a squatted id.
+  ReassignConsumer:      [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     NF],
   // Values are for workloads only, never for people.
   ResolveSecrets:        [PD,      PD,    PD,    OK,      PD,       UA,  UA,     UA,     UA,     PD],
   // The other tenant's admin gets its own (empty) view: a snapshot of a secret that does not exist there.
@@ -106,7 +109,7 @@ interface Fixture {
   secretName: string;
   /** A consumer id (already referencing the secret for DeleteConsumer). */
   consumerId: string;
-  /** A token of the first tenant (for RevokeApiToken). */
+  /** A token of the first tenant (for RevokeApiToken, and the new owner for ReassignConsumer). */
   tokenId: string;
   /** An unused tenant id. */
   tenantId: string;
@@ -199,6 +202,16 @@ const RPCS: Record<RpcName, RpcSpec> = {
       return {};
     },
     call: (c, f) => c.resolver.deleteConsumer({ consumerId: f.consumerId }),
+  },
+  ReassignConsumer: {
+    service: "AdminService",
+    namesSecret: false,
+    prepare: async (admin, f) => {
+      await admin.resolver.setConsumerReferences({ consumerId: f.consumerId, references: [`$<secret.${f.secretName}>`] });
+      const created = await admin.admin.createApiToken({ displayName: "new owner", role: Role.WORKLOAD, allowedSecretPatterns: ["GRANTED_*"] });
+      return { tokenId: created.apiToken!.id };
+    },
+    call: (c, f) => c.admin.reassignConsumer({ consumerId: f.consumerId, ownerTokenId: f.tokenId }),
   },
   ResolveSecrets: {
     service: "ResolverService",
