@@ -4,14 +4,12 @@
  * copied row) no longer opens; while the rewrap is incomplete they still do.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RotateTenantKeyResponse } from "../../gen/secrets/v1/admin_service_pb.js";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
-import { LocalKeyringCipher } from "../../services/adapters/local-keyring/local-keyring-cipher.js";
 import { VaultTransitCipher } from "../../services/adapters/vault-transit/vault-transit-cipher.js";
 import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
 import { REWRAP_BATCH_SIZE, rotateTenantKey, type RotationProgress } from "../../services/admin/key-rotation.js";
@@ -19,6 +17,7 @@ import { associatedData } from "../../services/domain/associated-data.js";
 import { DecryptionFailedError } from "../../services/ports/cipher.js";
 import { VaultTransitStandIn } from "../adapters/vault-transit-stand-in.js";
 import { connectClients, startTestService, type TestService } from "../support/service.js";
+import { openEmbeddedBackends } from "./embedded-backends.js";
 import { editStoreFile } from "./store-file.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -70,18 +69,7 @@ describe("key retirement over gRPC", () => {
 });
 
 describe("key retirement at the rotation seam (SQLite + local keyring)", () => {
-  async function open() {
-    const dir = await mkdtemp(join(tmpdir(), "key-retirement-"));
-    const store = SqliteMetadataStore.open(join(dir, "secrets.db"));
-    const cipher = await LocalKeyringCipher.open({ masterKey: randomBytes(32), keyringPath: join(dir, "keyring.json") });
-    cleanups.push(async () => {
-      await store.close();
-      await cipher.close();
-      await rm(dir, { recursive: true, force: true });
-    });
-    await cipher.createTenantKey("acme");
-    return { store, cipher };
-  }
+  const open = () => openEmbeddedBackends("acme", cleanups);
 
   it("retires nothing while a rewrap is incomplete, and everything below once it is complete", async () => {
     const { store, cipher } = await open();

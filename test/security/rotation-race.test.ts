@@ -6,17 +6,12 @@
  * through the ports (a write held between sealing and storing, released by
  * the rotation's final count), with no sleeps.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { LocalKeyringCipher } from "../../services/adapters/local-keyring/local-keyring-cipher.js";
-import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
 import { rotateTenantKey, type RotationProgress } from "../../services/admin/key-rotation.js";
 import { associatedData } from "../../services/domain/associated-data.js";
 import type { MetadataStore } from "../../services/ports/metadata-store.js";
 import { secretsService } from "../../services/secrets/secrets-service.js";
+import { openEmbeddedBackends } from "./embedded-backends.js";
 
 const TENANT = "acme";
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,17 +20,9 @@ afterEach(async () => {
 });
 
 async function open() {
-  const dir = await mkdtemp(join(tmpdir(), "rotation-race-"));
-  const store = SqliteMetadataStore.open(join(dir, "secrets.db"));
-  const cipher = await LocalKeyringCipher.open({ masterKey: randomBytes(32), keyringPath: join(dir, "keyring.json") });
-  cleanups.push(async () => {
-    await store.close();
-    await cipher.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await store.createTenant({ id: TENANT, displayName: "Acme", createTime: new Date() });
-  await cipher.createTenantKey(TENANT);
-  return { store, cipher };
+  const backends = await openEmbeddedBackends(TENANT, cleanups);
+  await backends.store.createTenant({ id: TENANT, displayName: "Acme", createTime: new Date() });
+  return backends;
 }
 
 /** A promise and the function that resolves it. */
