@@ -21,10 +21,6 @@ export function formatTime(timestamp: Timestamp | undefined, never = "never"): s
   return timestampDate(timestamp).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-export function timeValue(timestamp: Timestamp | undefined): number {
-  return timestamp ? timestampDate(timestamp).getTime() : 0;
-}
-
 /** `team=payments` lines to a label map, and back. */
 export function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};

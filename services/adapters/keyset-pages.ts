@@ -5,6 +5,7 @@
  */
 import { invalidArgument } from "../domain/errors.js";
 import type { Page } from "../ports/metadata-store.js";
+import type { SecretOrderKey, SecretRecord } from "../ports/secret-store.js";
 
 export function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
@@ -47,6 +48,42 @@ export function decodeTimeIdCursor(cursor: string): { time: number; id: string }
   const match = /^(-?[0-9]{1,16}):(.+)$/s.exec(key);
   if (!match) throw invalidPageToken();
   return { time: Number(match[1]), id: match[2]! };
+}
+
+/** A secret's value in a list order, as the stores sort it (never accessed: last access 0). */
+export function secretOrderValue(secret: SecretRecord, key: SecretOrderKey): number | string {
+  switch (key) {
+    case "name":
+      return secret.nameKey;
+    case "updateTime":
+      return secret.updateTime.getTime();
+    case "lastAccessTime":
+      return secret.lastAccessTime?.getTime() ?? 0;
+    case "usageCount":
+      return secret.usageCount;
+    case "type":
+      return secret.type;
+    case "state":
+      return secret.state;
+  }
+}
+
+/** A cursor over an (order value, name key) key: secrets listed in another order than by name. */
+export function encodeOrderedCursor(value: number | string, nameKey: string): string {
+  return encodeCursor(JSON.stringify([value, nameKey]));
+}
+
+export function decodeOrderedCursor(cursor: string): { value: number | string; nameKey: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeCursor(cursor));
+  } catch {
+    throw invalidPageToken();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== "string") throw invalidPageToken();
+  const [value, nameKey] = parsed as [unknown, string];
+  if (typeof value !== "string" && !(typeof value === "number" && Number.isSafeInteger(value))) throw invalidPageToken();
+  return { value, nameKey };
 }
 
 function invalidPageToken() {

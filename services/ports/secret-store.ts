@@ -92,7 +92,17 @@ export interface SecretWithCiphertext extends Ciphertext {
   secret: SecretRecord;
 }
 
+/** What a secret list can be ordered by; the name key breaks ties (and is the default order). */
+export type SecretOrderKey = "name" | "updateTime" | "lastAccessTime" | "usageCount" | "type" | "state";
+
+export interface SecretOrder {
+  key: SecretOrderKey;
+  descending: boolean;
+}
+
 export interface SecretListQuery extends PageQuery {
+  /** Name ascending when absent. A cursor is valid only with the order it was made for. */
+  order?: SecretOrder;
   /** Lower-cased name prefix. */
   nameKeyPrefix?: string;
   /** Every label must be present with this value. */
@@ -121,6 +131,7 @@ export interface SecretStore {
   /** Secrets with their current ciphertext, for the name keys that exist (in any order). One round trip. */
   getSecretsWithCiphertext(tenantId: string, nameKeys: readonly string[]): Promise<SecretWithCiphertext[]>;
   /** Ordered by nameKey. */
+  /** Ordered by query.order (never-accessed as last access 0), then nameKey. */
   listSecrets(tenantId: string, query: SecretListQuery): Promise<Page<SecretRecord>>;
   /**
    * Adds `newVersion` as the current version if the current version is still

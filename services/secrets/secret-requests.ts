@@ -4,7 +4,31 @@
  */
 import { ServiceError, invalidArgument } from "../domain/errors.js";
 import type { SecretType } from "../../kernel/secret-values.js";
-import type { SecretRecord } from "../ports/secret-store.js";
+import type { SecretOrder, SecretOrderKey, SecretRecord } from "../ports/secret-store.js";
+
+const ORDER_FIELDS: Record<string, SecretOrderKey> = {
+  name: "name",
+  update_time: "updateTime",
+  last_access_time: "lastAccessTime",
+  usage_count: "usageCount",
+  type: "type",
+  state: "state",
+};
+
+/** A list request's order_by (AIP-132: one field, then `asc` or `desc`); empty is by name. */
+export function secretOrder(orderBy: string): SecretOrder {
+  const [field = "name", direction = "asc", ...rest] = orderBy.trim().split(/\s+/).filter(Boolean);
+  const key = Object.hasOwn(ORDER_FIELDS, field) ? ORDER_FIELDS[field] : undefined;
+  if (!key || rest.length > 0 || (direction !== "asc" && direction !== "desc"))
+    throw invalidArgument([
+      {
+        field: "order_by",
+        description: `order_by is one of ${Object.keys(ORDER_FIELDS).join(", ")}, optionally followed by asc or desc`,
+        reason: "INVALID_ORDER_BY",
+      },
+    ]);
+  return { key, descending: direction === "desc" };
+}
 
 const VALUE_PATHS = ["username_password.username", "username_password.password"] as const;
 

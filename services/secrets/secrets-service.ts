@@ -17,7 +17,7 @@ import type { Cipher } from "../ports/cipher.js";
 import { StaleKeyVersionError } from "../ports/rewrap-store.js";
 import type { ConsumerRecord, ConsumerStore } from "../ports/consumer-store.js";
 import type { SecretRecord, SecretState, SecretStore, SecretVersionInfo, WriteResult } from "../ports/secret-store.js";
-import { etagMismatch, keptValueParts, parseEtag, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
+import { etagMismatch, keptValueParts, parseEtag, secretOrder, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
 
 export interface SecretsServiceDependencies {
   /**
@@ -238,14 +238,23 @@ export function secretsService(deps: SecretsServiceDependencies) {
 
     async listSecrets(
       call: ServiceCall,
-      request: PageRequest & { namePrefix: string; labels: Record<string, string>; includeArchived: boolean },
+      request: PageRequest & { namePrefix: string; labels: Record<string, string>; includeArchived: boolean; orderBy: string },
     ): Promise<ListedPage<SecretRecord>> {
       const violations: FieldViolation[] = [];
       checkLabels("labels", request.labels, violations);
       throwIfInvalid(violations);
-      const filters = { prefix: request.namePrefix.toLowerCase(), labels: request.labels, archived: request.includeArchived };
+      const order = secretOrder(request.orderBy);
+      const byName = order.key === "name" && !order.descending;
+      // Another order is part of what a page token was made for, like the filters.
+      const filters = {
+        prefix: request.namePrefix.toLowerCase(),
+        labels: request.labels,
+        archived: request.includeArchived,
+        ...(!byName && { order }),
+      };
       const page = await store.listSecrets(call.tenantId, {
         ...requestedPage(request, filters),
+        ...(!byName && { order }),
         ...(filters.prefix !== "" && { nameKeyPrefix: filters.prefix }),
         ...(Object.keys(request.labels).length > 0 && { labels: request.labels }),
         includeArchived: request.includeArchived,

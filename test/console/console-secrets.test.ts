@@ -120,6 +120,12 @@ describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await expect.poll(() => row.locator("td").nth(5).textContent(), { timeout: UI_TIMEOUT_MS }).toBe("1");
     await workload.resolver.resolveSecrets({ references: ["$<secret.MADE_ELSEWHERE>"] });
     await expect.poll(() => row.locator("td").nth(4).textContent(), { timeout: UI_TIMEOUT_MS }).not.toBe("never");
+
+    // The service sorts: by usage, most used first (the only used secret leads, on any page size).
+    await page.getByRole("button", { name: "Usage" }).click();
+    await page.getByRole("button", { name: "Usage" }).click();
+    await page.locator('th[aria-sort="descending"]').getByText("Usage").waitFor();
+    await expect.poll(() => page.locator("table.secrets tbody tr").first().getAttribute("data-secret")).toBe("MADE_ELSEWHERE");
     await expectNoSeriousAxeViolations(page, "the secrets list");
     await screenshot(page, "secrets-list");
     await page.context().close();

@@ -1,7 +1,7 @@
 /**
- * The secrets list: paged by the service (so 100,000 secrets cost one page),
- * searched by name prefix, sorted by name (the service's order) or, within
- * the page, by any column; refreshed live when anyone changes a secret.
+ * The secrets list: paged and sorted by the service (so 100,000 secrets cost
+ * one page in any column's order), searched by name prefix; refreshed live
+ * when anyone changes a secret.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { WatchEventType } from "../../../gen/secrets/v1/resolver_service_pb.js";
@@ -9,7 +9,7 @@ import type { Secret } from "../../../gen/secrets/v1/types_pb.js";
 import type { PageProps } from "../app.js";
 import { describeError } from "../errors.js";
 import { ProblemBanner } from "../components/field.js";
-import { formatTime, STATE_WORDS, timeValue, TYPE_WORDS } from "../format.js";
+import { formatTime, STATE_WORDS, TYPE_WORDS } from "../format.js";
 import { useLiveChanges } from "../live-changes.js";
 import { secretHref } from "../router.js";
 import { isAdmin } from "../session.js";
@@ -17,23 +17,15 @@ import { AddSecret } from "./add-secret.js";
 
 type SortKey = "name" | "type" | "state" | "updated" | "accessed" | "usage";
 
-const COLUMNS: [SortKey, string][] = [
-  ["name", "Name"],
-  ["type", "Type"],
-  ["state", "State"],
-  ["updated", "Updated"],
-  ["accessed", "Last accessed"],
-  ["usage", "Usage"],
+/** Each column's header and its field in ListSecrets' order_by. */
+const COLUMNS: [SortKey, string, string][] = [
+  ["name", "Name", "name"],
+  ["type", "Type", "type"],
+  ["state", "State", "state"],
+  ["updated", "Updated", "update_time"],
+  ["accessed", "Last accessed", "last_access_time"],
+  ["usage", "Usage", "usage_count"],
 ];
-
-const SORTERS: Record<SortKey, (a: Secret, b: Secret) => number> = {
-  name: (a, b) => a.name.localeCompare(b.name),
-  type: (a, b) => a.type - b.type,
-  state: (a, b) => a.state - b.state,
-  updated: (a, b) => timeValue(a.updateTime) - timeValue(b.updateTime),
-  accessed: (a, b) => timeValue(a.lastAccessTime) - timeValue(b.lastAccessTime),
-  usage: (a, b) => a.usageCount - b.usageCount,
-};
 
 export function SecretsList({ api, tenant }: PageProps) {
   const [prefix, setPrefix] = useState("");
@@ -49,11 +41,12 @@ export function SecretsList({ api, tenant }: PageProps) {
   const [notice, setNotice] = useState<string>();
   const [reloads, setReloads] = useState(0);
   const pageToken = pageTokens[pageTokens.length - 1]!;
+  const orderBy = `${COLUMNS.find(([key]) => key === sort.key)![2]} ${sort.ascending ? "asc" : "desc"}`;
 
   useEffect(() => {
     const stop = new AbortController();
     api.secrets
-      .listSecrets({ pageSize, pageToken, namePrefix: prefix, includeArchived: archived }, { signal: stop.signal })
+      .listSecrets({ pageSize, pageToken, namePrefix: prefix, includeArchived: archived, orderBy }, { signal: stop.signal })
       .then((page) => {
         setSecrets(page.secrets);
         setNext(page.nextPageToken);
@@ -61,7 +54,7 @@ export function SecretsList({ api, tenant }: PageProps) {
       })
       .catch((error) => stop.signal.aborted || setProblem(describeError(error).message));
     return () => stop.abort();
-  }, [api, pageSize, pageToken, prefix, archived, reloads]);
+  }, [api, pageSize, pageToken, prefix, archived, orderBy, reloads]);
 
   // Many changes in a burst cost one reload. Usage and last-access changes (every resolve may
   // make one) reload only when they concern a secret on this page.
@@ -76,7 +69,6 @@ export function SecretsList({ api, tenant }: PageProps) {
   useEffect(() => () => clearTimeout(pending.current), []);
 
   const restart = () => setPageTokens([""]);
-  const sorted = secrets && [...secrets].sort((a, b) => (sort.ascending ? 1 : -1) * SORTERS[sort.key](a, b));
   const admin = isAdmin(tenant.role);
 
   return (
@@ -147,7 +139,14 @@ export function SecretsList({ api, tenant }: PageProps) {
           <tr>
             {COLUMNS.map(([key, label]) => (
               <th key={key} scope="col" aria-sort={sort.key === key ? (sort.ascending ? "ascending" : "descending") : undefined}>
-                <button type="button" class="sort" onClick={() => setSort({ key, ascending: sort.key === key ? !sort.ascending : true })}>
+                <button
+                  type="button"
+                  class="sort"
+                  onClick={() => {
+                    setSort({ key, ascending: sort.key === key ? !sort.ascending : true });
+                    restart();
+                  }}
+                >
                   {label}
                 </button>
               </th>
@@ -155,7 +154,7 @@ export function SecretsList({ api, tenant }: PageProps) {
           </tr>
         </thead>
         <tbody>
-          {sorted?.map((secret) => (
+          {secrets?.map((secret) => (
             <tr key={secret.name} data-secret={secret.name}>
               <td>
                 <a href={secretHref(secret.name)}>{secret.name}</a>
@@ -170,7 +169,7 @@ export function SecretsList({ api, tenant }: PageProps) {
           ))}
         </tbody>
       </table>
-      {sorted?.length === 0 && <p>{prefix ? "No secret name starts with that." : "No secrets yet."}</p>}
+      {secrets?.length === 0 && <p>{prefix ? "No secret name starts with that." : "No secrets yet."}</p>}
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={pageTokens.length === 1} onClick={() => setPageTokens(pageTokens.slice(0, -1))}>
           Previous page
@@ -180,7 +179,7 @@ export function SecretsList({ api, tenant }: PageProps) {
           Next page
         </button>
       </nav>
-      <p class="muted">Sorting by a column other than name orders the page shown; pages follow name order.</p>
+      <p class="muted">Sorted by the service: pages follow the column's order (ties by name); never-accessed secrets count as the oldest access.</p>
       {adding && (
         <AddSecret
           api={api}

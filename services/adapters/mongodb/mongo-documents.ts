@@ -2,18 +2,20 @@
  * Between the port's records and the MongoDB documents, and the query
  * filters of the keyset-paginated lists. Pure functions: no driver calls.
  */
-import type { Filter } from "mongodb";
+import type { Document, Filter } from "mongodb";
 import type {
   ApiTokenRecord,
   AuditEventRecord,
   AuditQuery,
   ConsumerRecord,
   SecretListQuery,
+  SecretOrder,
+  SecretOrderKey,
   SecretRecord,
   SecretVersionInfo,
   TokenListQuery,
 } from "../../ports/metadata-store.js";
-import { decodeCursor, decodeTimeIdCursor } from "../keyset-pages.js";
+import { decodeCursor, decodeOrderedCursor, decodeTimeIdCursor } from "../keyset-pages.js";
 import type { AuditDoc, ConsumerDoc, LabelDoc, SecretDoc, TokenDoc, VersionDoc } from "./mongo-schema.js";
 
 export function labelsToDoc(labels: Record<string, string>): LabelDoc[] {
@@ -119,6 +121,42 @@ export function secretListFilter(tenantId: string, query: SecretListQuery): Filt
   const wanted = Object.entries(query.labels ?? {});
   if (wanted.length > 0) filter.labels = { $all: wanted.map(([key, value]) => ({ $elemMatch: { key, value } })) };
   return filter;
+}
+
+/** The document field of each list order (indexed with tenantId and nameKey, see mongo-schema.ts). */
+export const ORDER_FIELDS: Record<SecretOrderKey, keyof SecretDoc & string> = {
+  name: "nameKey",
+  updateTime: "updateTime",
+  lastAccessTime: "lastAccessTime",
+  usageCount: "usageCount",
+  type: "type",
+  state: "state",
+};
+
+/**
+ * The list filters, plus the keyset after the cursor's (order value, name key) in `order`. A
+ * missing lastAccessTime (never accessed; cursor value 0) sorts before every time, as null does;
+ * comparisons never match null (type bracketing), so it has clauses of its own.
+ */
+export function orderedSecretListFilter(tenantId: string, query: SecretListQuery, order: SecretOrder): Filter<SecretDoc> {
+  const { cursor, ...filters } = query;
+  const base = secretListFilter(tenantId, filters);
+  if (cursor === undefined) return base;
+  const after = decodeOrderedCursor(cursor);
+  const field = ORDER_FIELDS[order.key];
+  const beyond = order.descending ? "$lt" : "$gt";
+  const value = order.key === "updateTime" || order.key === "lastAccessTime" ? new Date(after.value as number) : after.value;
+  const never = { lastAccessTime: { $exists: false } };
+  let keyset: Document[];
+  if (order.key === "lastAccessTime" && after.value === 0)
+    keyset = order.descending
+      ? [{ ...never, nameKey: { $lt: after.nameKey } }]
+      : [{ lastAccessTime: { $exists: true } }, { ...never, nameKey: { $gt: after.nameKey } }];
+  else {
+    keyset = [{ [field]: { [beyond]: value } }, { [field]: value, nameKey: { [beyond]: after.nameKey } }];
+    if (order.key === "lastAccessTime" && order.descending) keyset.push(never);
+  }
+  return { $and: [base, { $or: keyset }] } as Filter<SecretDoc>;
 }
 
 /** Tokens after the cursor's (createTime, id); unless inactive ones are wanted, not revoked and not expired before `now`. */

@@ -91,6 +91,12 @@ export function indexDefinitions(auditRetentionDays: number = DEFAULT_AUDIT_RETE
     throw new RangeError("auditRetentionDays must be a positive whole number of days");
   return [
     { collection: COLLECTIONS.secrets, key: { tenantId: 1, nameKey: 1 }, options: { name: "secrets_unique_name_key", unique: true } },
+    // The list in its other orders, keyset-paged (the name key breaks ties).
+    ...(["updateTime", "lastAccessTime", "usageCount", "type", "state"] as const).map((field) => ({
+      collection: COLLECTIONS.secrets,
+      key: { tenantId: 1, [field]: 1, nameKey: 1 },
+      options: { name: `secrets_by_${field}` },
+    })),
     {
       collection: COLLECTIONS.versions,
       key: { tenantId: 1, secretId: 1, version: 1 },

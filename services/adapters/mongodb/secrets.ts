@@ -18,10 +18,10 @@ import type {
   SecretWithCiphertext,
   WriteResult,
 } from "../../ports/secret-store.js";
-import { checkLimit, encodeCursor, toPage } from "../keyset-pages.js";
+import { checkLimit, encodeCursor, encodeOrderedCursor, secretOrderValue, toPage } from "../keyset-pages.js";
 import { blockingConsumerIds } from "./consumers.js";
 import type { MongoConnection } from "./mongo-connection.js";
-import { labelsToDoc, secretListFilter, toSecretRecord } from "./mongo-documents.js";
+import { labelsToDoc, ORDER_FIELDS, orderedSecretListFilter, secretListFilter, toSecretRecord } from "./mongo-documents.js";
 import { isDuplicateKeyError } from "./mongo-errors.js";
 import { COLLECTIONS, type SecretDoc, type VersionDoc } from "./mongo-schema.js";
 import { bytesOf, deleteVersions, insertVersion, pruneCiphertexts } from "./secret-versions.js";
@@ -110,6 +110,19 @@ export function mongoSecrets(db: MongoConnection): MongoSecrets {
 
     async listSecrets(tenantId: string, query: SecretListQuery): Promise<Page<SecretRecord>> {
       const limit = checkLimit(query.limit);
+      const { order } = query;
+      if (order) {
+        const direction = order.descending ? -1 : 1;
+        const field = ORDER_FIELDS[order.key];
+        const docs = await db.run(() =>
+          secrets
+            .find(orderedSecretListFilter(tenantId, query, order))
+            .sort({ [field]: direction, nameKey: direction })
+            .limit(limit + 1)
+            .toArray(),
+        );
+        return toPage(docs.map(toSecretRecord), limit, (secret) => encodeOrderedCursor(secretOrderValue(secret, order.key), secret.nameKey));
+      }
       const docs = await db.run(() =>
         secrets.find(secretListFilter(tenantId, query)).sort({ nameKey: 1 }).limit(limit + 1).toArray(),
       );

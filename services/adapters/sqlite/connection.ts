@@ -8,6 +8,7 @@ import { BackendUnavailableError } from "../../domain/errors.js";
 import type { SecretChangeEvent, SecretChangeFeed, SecretChangeKind } from "../../ports/secret-change-feed.js";
 import type { SecretRecord } from "../../ports/secret-store.js";
 import type { StoreLifecycle } from "../../ports/metadata-store.js";
+import { OrderedSecretLists } from "./secret-order.js";
 import { prepareStatements, type ChangedSecretRow, type Statements } from "./statements.js";
 
 const BACKEND = "metadata store (SQLite)";
@@ -19,6 +20,7 @@ type ChangeListener = (event: SecretChangeEvent) => void;
 
 export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   readonly sql: Statements;
+  readonly orderedSecretLists: OrderedSecretLists;
   private readonly listeners = new Set<ChangeListener>();
   /** Run at close, before the database closes (timers of the table modules). */
   private readonly closers: (() => void)[] = [];
@@ -29,6 +31,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
     readonly onBackgroundError: ((error: unknown) => void) | undefined,
   ) {
     this.sql = prepareStatements(db);
+    this.orderedSecretLists = new OrderedSecretLists(db);
   }
 
   get open(): boolean {

@@ -136,6 +136,41 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tenants ADD COLUMN min_key_version INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: the secrets list in other orders than by name, keyset-paged through an index each (the
+  // name key breaks ties). The usage count is stored, so it can be indexed: triggers keep it at
+  // the number of distinct consumers referencing the name key, whichever statement (or foreign
+  // key cascade) adds or removes a reference. A never-accessed secret sorts as last access 0, through
+  // a generated column (the planner uses an index on a column for a row-value keyset, not on an expression).
+  `
+  ALTER TABLE secrets ADD COLUMN usage_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE secrets SET usage_count = (
+    SELECT count(DISTINCT r.consumer_id) FROM consumer_references r
+    WHERE r.tenant_id = secrets.tenant_id AND r.name_key = secrets.name_key);
+
+  CREATE TRIGGER consumer_reference_added AFTER INSERT ON consumer_references
+  WHEN NOT EXISTS (
+    SELECT 1 FROM consumer_references r
+    WHERE r.tenant_id = NEW.tenant_id AND r.name_key = NEW.name_key AND r.consumer_id = NEW.consumer_id
+      AND r.position <> NEW.position)
+  BEGIN
+    UPDATE secrets SET usage_count = usage_count + 1 WHERE tenant_id = NEW.tenant_id AND name_key = NEW.name_key;
+  END;
+
+  CREATE TRIGGER consumer_reference_removed AFTER DELETE ON consumer_references
+  WHEN NOT EXISTS (
+    SELECT 1 FROM consumer_references r
+    WHERE r.tenant_id = OLD.tenant_id AND r.name_key = OLD.name_key AND r.consumer_id = OLD.consumer_id)
+  BEGIN
+    UPDATE secrets SET usage_count = usage_count - 1 WHERE tenant_id = OLD.tenant_id AND name_key = OLD.name_key;
+  END;
+
+  CREATE INDEX secrets_by_update_time ON secrets (tenant_id, update_time, name_key);
+  ALTER TABLE secrets ADD COLUMN last_access_order INTEGER GENERATED ALWAYS AS (ifnull(last_access_time, 0)) VIRTUAL;
+  CREATE INDEX secrets_by_last_access ON secrets (tenant_id, last_access_order, name_key);
+  CREATE INDEX secrets_by_usage_count ON secrets (tenant_id, usage_count, name_key);
+  CREATE INDEX secrets_by_type ON secrets (tenant_id, type, name_key);
+  CREATE INDEX secrets_by_state ON secrets (tenant_id, state, name_key);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

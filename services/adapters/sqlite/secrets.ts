@@ -16,7 +16,7 @@ import type {
   SecretWithCiphertext,
   WriteResult,
 } from "../../ports/secret-store.js";
-import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
+import { checkLimit, decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, secretOrderValue, toPage } from "../keyset-pages.js";
 import { changedRowEvent, changeEvent, type SqliteConnection } from "./connection.js";
 import { blockingConsumerIds } from "./consumers.js";
 import { toBytes, toSecret } from "./rows.js";
@@ -99,16 +99,22 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
 
     async listSecrets(tenantId: string, query: SecretListQuery): Promise<Page<SecretRecord>> {
       const limit = checkLimit(query.limit);
-      const rows = db.run(() =>
-        sql.listSecrets.all({
-          tenantId,
-          after: query.cursor === undefined ? "" : decodeCursor(query.cursor),
-          prefix: query.nameKeyPrefix ?? "",
-          labels: JSON.stringify(query.labels ?? {}),
-          includeArchived: query.includeArchived ? 1 : 0,
-          limit: limit + 1,
-        }),
-      );
+      const filter = {
+        tenantId,
+        prefix: query.nameKeyPrefix ?? "",
+        labels: JSON.stringify(query.labels ?? {}),
+        includeArchived: query.includeArchived ? (1 as const) : (0 as const),
+        limit: limit + 1,
+      };
+      const { order } = query;
+      if (order) {
+        const after = query.cursor === undefined ? undefined : decodeOrderedCursor(query.cursor);
+        const statement = db.orderedSecretLists.statement(order, after !== undefined);
+        const rows = db.run(() => statement.all({ ...filter, ...(after && { afterValue: after.value, afterKey: after.nameKey }) }));
+        return toPage(rows.map(toSecret), limit, (secret) => encodeOrderedCursor(secretOrderValue(secret, order.key), secret.nameKey));
+      }
+      const after = query.cursor === undefined ? "" : decodeCursor(query.cursor);
+      const rows = db.run(() => sql.listSecrets.all({ ...filter, after }));
       return toPage(rows.map(toSecret), limit, (secret) => encodeCursor(secret.nameKey));
     },
 

@@ -19,13 +19,26 @@ import type {
 /** Upper bound for the first page of a newest-first list: TEXT compares by UTF-8 bytes, and no id starts with U+10FFFF. */
 export const AFTER_EVERY_KEY = "\u{10FFFF}";
 
-// Usage count: distinct consumers referencing the name key (index consumer_references_by_name_key).
-const SECRET_COLUMNS = `
+// Usage count: distinct consumers referencing the name key, kept by triggers (schema.ts, migration 5).
+export const SECRET_COLUMNS = `
   s.tenant_id, s.id, s.name, s.name_key, s.display_name, s.description, s.labels, s.type, s.state,
   s.version, s.revision, s.create_time, s.update_time, s.last_access_time, s.archive_time,
-  s.identity_mac, s.state_mac, s.version_mac,
-  (SELECT count(DISTINCT r.consumer_id) FROM consumer_references r
-    WHERE r.tenant_id = s.tenant_id AND r.name_key = s.name_key) AS usage_count`;
+  s.identity_mac, s.state_mac, s.version_mac, s.usage_count`;
+
+/**
+ * The list filters, in the query so LIMIT counts matching rows and a page is never short of
+ * matches. Labels: no wanted (key, value) pair may be missing from the secret's labels.
+ */
+export const SECRET_LIST_FILTERS = `
+  s.name_key >= @prefix AND substr(s.name_key, 1, length(@prefix)) = @prefix
+  AND (@includeArchived OR s.state = 'ACTIVE')
+  AND NOT EXISTS (
+    SELECT 1 FROM json_each(@labels) wanted
+    WHERE NOT EXISTS (
+      SELECT 1 FROM json_each(s.labels) have
+      WHERE have.key = wanted.key AND have.value = wanted.value))`;
+
+export type SecretListFilter = { tenantId: string; prefix: string; labels: string; includeArchived: 0 | 1 };
 
 /** What a change event says of a secret. */
 const CHANGED_SECRET_COLUMNS = "tenant_id, name_key, name, version";
@@ -128,21 +141,9 @@ export function prepareStatements(db: Database.Database) {
        CROSS JOIN secrets s ON s.tenant_id = @tenantId AND s.name_key = wanted.name_key
        CROSS JOIN secret_versions v ON v.tenant_id = s.tenant_id AND v.secret_id = s.id AND v.version = s.version`,
     ),
-    // Filters are in the query, so LIMIT counts matching rows and a page is never short of matches.
-    // Labels: no wanted (key, value) pair may be missing from the secret's labels.
-    listSecrets: db.prepare<
-      TenantKey & { after: string; prefix: string; labels: string; includeArchived: 0 | 1; limit: number },
-      SecretRow
-    >(
+    listSecrets: db.prepare<SecretListFilter & { after: string; limit: number }, SecretRow>(
       `SELECT ${SECRET_COLUMNS} FROM secrets s
-       WHERE s.tenant_id = @tenantId AND s.name_key > @after
-         AND s.name_key >= @prefix AND substr(s.name_key, 1, length(@prefix)) = @prefix
-         AND (@includeArchived OR s.state = 'ACTIVE')
-         AND NOT EXISTS (
-           SELECT 1 FROM json_each(@labels) wanted
-           WHERE NOT EXISTS (
-             SELECT 1 FROM json_each(s.labels) have
-             WHERE have.key = wanted.key AND have.value = wanted.value))
+       WHERE s.tenant_id = @tenantId AND s.name_key > @after AND ${SECRET_LIST_FILTERS}
        ORDER BY s.name_key LIMIT @limit`,
     ),
     insertSecret: db.prepare<SecretInsert>(

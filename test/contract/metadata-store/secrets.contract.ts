@@ -1,9 +1,9 @@
 /** The MetadataStore contract: secrets: identity, listing, metadata, state, delete, last access. */
 import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { MetadataStore, SecretRecord } from "../../../services/ports/metadata-store.js";
+import type { MetadataStore, SecretOrderKey, SecretRecord } from "../../../services/ports/metadata-store.js";
 import { expectSameBytes } from "../cipher.contract.js";
-import { at, newTenantId, newSecret, sealed, allPages, type StoreContract } from "./fixtures.js";
+import { at, newTenantId, newSecret, ref, sealed, allPages, type StoreContract } from "./fixtures.js";
 
 export function describeSecretsContract(contract: StoreContract): void {
   const { create } = contract;
@@ -116,6 +116,50 @@ export function describeSecretsContract(contract: StoreContract): void {
         );
         expect(seen.map((s) => s.nameKey), `limit ${limit}`).toEqual(expected);
       }
+    });
+
+    it("pages in every order, either way, ties by name, each match exactly once (usage and last access as stored)", async () => {
+      const tenant = newTenantId();
+      const records: SecretRecord[] = [];
+      for (let i = 0; i < 12; i++) {
+        const secret = await create(tenant, `ord_${String(i).padStart(2, "0")}`, {
+          type: i % 3 === 0 ? "JSON" : "TOKEN",
+          createTime: at(1000 * (i % 4)),
+        });
+        if (i % 5 === 0) await store.setSecretState(tenant, secret.id, undefined, "ARCHIVED", at(1000 * (i % 4)));
+        if (i % 2 === 0) await store.recordSecretAccess(tenant, [secret.id], at(60_000 * (i % 3)));
+      }
+      // Usage 2, 1 and 1: two consumers, one of them referencing one secret twice.
+      await store.setConsumerReferences(tenant, "a", [ref("ord_01"), ref("ord_02", "username"), ref("ord_02", "password")], at(1));
+      await store.setConsumerReferences(tenant, "b", [ref("ord_01"), ref("ord_03")], at(1));
+      await store.setConsumerReferences(tenant, "b", [ref("ord_01")], at(2));
+      for (const secret of (await store.listSecrets(tenant, { limit: 100, includeArchived: true })).items) records.push(secret);
+      expect(records.find((s) => s.nameKey === "ord_01")?.usageCount).toBe(2);
+      expect(records.find((s) => s.nameKey === "ord_02")?.usageCount).toBe(1);
+      expect(records.find((s) => s.nameKey === "ord_03")?.usageCount).toBe(0);
+
+      const valueOf: Record<SecretOrderKey, (s: SecretRecord) => number | string> = {
+        name: (s) => s.nameKey,
+        updateTime: (s) => s.updateTime.getTime(),
+        lastAccessTime: (s) => s.lastAccessTime?.getTime() ?? 0,
+        usageCount: (s) => s.usageCount,
+        type: (s) => s.type,
+        state: (s) => s.state,
+      };
+      const compare = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0);
+      for (const key of Object.keys(valueOf) as SecretOrderKey[])
+        for (const descending of [false, true]) {
+          const order = { key, descending };
+          const sign = descending ? -1 : 1;
+          const expected = records
+            .filter((s) => s.state === "ACTIVE")
+            .sort((a, b) => sign * (compare(valueOf[key](a), valueOf[key](b)) || compare(a.nameKey, b.nameKey)))
+            .map((s) => s.nameKey);
+          for (const limit of [1, 5]) {
+            const seen = await allPages(limit, (cursor) => store.listSecrets(tenant, { limit, cursor, order, includeArchived: false }));
+            expect(seen.map((s) => s.nameKey), `${key} ${descending ? "desc" : "asc"}, limit ${limit}`).toEqual(expected);
+          }
+        }
     });
 
     it("matches labels by exact value, every wanted label required", async () => {
