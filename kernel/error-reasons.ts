@@ -94,6 +94,7 @@ export const FIELD_VIOLATION_REASONS = {
   INVALID_PAGE_SIZE: "the page size is negative",
   INVALID_PAGE_TOKEN: "not a page token from this list",
   PAGE_TOKEN_MISMATCH: "the page token was issued for other filters",
+  INVALID_ORDER_BY: "not an order the list can be sorted in",
 } as const;
 
 export type FieldViolationReason = keyof typeof FIELD_VIOLATION_REASONS;

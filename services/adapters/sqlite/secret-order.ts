@@ -1,6 +1,6 @@
 /**
  * The secrets list in another order than by name: keyset-paged on (order
- * value, name key) through the index migration 5 made for each order, one
+ * value, name key) through the index migration 6 made for each order, one
  * statement per order, direction and first-or-next page, prepared on first use.
  */
 import type Database from "better-sqlite3";

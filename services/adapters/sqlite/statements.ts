@@ -19,7 +19,7 @@ import type {
 /** Upper bound for the first page of a newest-first list: TEXT compares by UTF-8 bytes, and no id starts with U+10FFFF. */
 export const AFTER_EVERY_KEY = "\u{10FFFF}";
 
-// Usage count: distinct consumers referencing the name key, kept by triggers (schema.ts, migration 5).
+// Usage count: distinct consumers referencing the name key, kept by triggers (schema.ts, migration 6).
 export const SECRET_COLUMNS = `
   s.tenant_id, s.id, s.name, s.name_key, s.display_name, s.description, s.labels, s.type, s.state,
   s.version, s.revision, s.create_time, s.update_time, s.last_access_time, s.archive_time,
