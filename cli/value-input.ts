@@ -13,9 +13,11 @@ import { secretTypeFromProto, secretValueMessage } from "../kernel/secret-type-w
 import { CliError, EXIT } from "./exit-codes.js";
 import { promptHidden, type TerminalInput } from "./prompt.js";
 
-/** The `--type` flag's words, and the domain type each names. */
-export const TYPE_FLAG_VALUES = { token: "TOKEN", "username-password": "USERNAME_PASSWORD", json: "JSON" } as const;
-export type TypeFlag = keyof typeof TYPE_FLAG_VALUES;
+/** The `--type` flag's word for each domain type (a type without one fails to compile). */
+const TYPE_FLAGS = { TOKEN: "token", USERNAME_PASSWORD: "username-password", JSON: "json" } as const satisfies Record<SecretType, string>;
+export type TypeFlag = (typeof TYPE_FLAGS)[SecretType];
+/** The domain type each `--type` word names. */
+export const TYPE_FLAG_VALUES = Object.fromEntries(Object.entries(TYPE_FLAGS).map(([type, flag]) => [flag, type])) as Record<TypeFlag, SecretType>;
 
 export function domainTypeOf(type: SecretTypeEnum): SecretType {
   const domainType = secretTypeFromProto(type);

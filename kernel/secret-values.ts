@@ -2,6 +2,7 @@
  * Secret types and their values: what a valid value of each type is, and the
  * one byte encoding a value is encrypted in.
  */
+import { assertNever } from "./assert-never.js";
 import { jsonNodeText, jsonStringValue, jsonTree, selectJsonNode } from "./json-text.js";
 import type { FieldViolation } from "./field-violation.js";
 
@@ -74,6 +75,8 @@ export function parseSecretValue(
       else value = { type: "JSON", json: input.json };
       break;
     }
+    default:
+      assertNever(input, "secret value input");
   }
   if (value && encodeSecretValue(value).byteLength > MAX_VALUE_BYTES) {
     into.push({ field, description: `value must be at most ${MAX_VALUE_BYTES} bytes`, reason: "VALUE_TOO_LARGE" });

@@ -7,13 +7,13 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { parseImport } from "../../kernel/env-import.js";
-import { applyImport, planImport } from "../../kernel/import-plan.js";
+import { applyImport, planImport, type ImportRowPlan } from "../../kernel/import-plan.js";
 import { connect, outputFormat } from "../command-context.js";
 import type { CliCommand } from "./cli-command.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { printJson, printLine, printNotice, renderTable } from "../output.js";
 
-const PLAN_WORDS = { create: "create", rotate: "rotate (exists)", refuse: "refuse" };
+const PLAN_WORDS = { create: "create", rotate: "rotate (exists)", refuse: "refuse" } satisfies Record<ImportRowPlan["action"], string>;
 
 export const importCommand: CliCommand = {
   path: ["import"],

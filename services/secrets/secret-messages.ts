@@ -78,7 +78,7 @@ export function secretValueInput(value: ProtoSecretValue | undefined): SecretVal
       return { kind: "usernamePassword", username: value.kind.value.username, password: value.kind.value.password };
     case "json":
       return { kind: "json", json: value.kind.value };
-    default:
+    case undefined:
       return { kind: "none" };
   }
 }

@@ -4,6 +4,7 @@
  * and deletes refused while a consumer references the secret. Write-only:
  * nothing here returns a value. `secrets-handlers.ts` maps the wire to this.
  */
+import { assertNever } from "../../kernel/assert-never.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { checkSecretName, secretNameKey } from "../../kernel/names.js";
 import { decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretType, type SecretValueInput } from "../../kernel/secret-values.js";
@@ -374,6 +375,8 @@ export function secretsService(deps: SecretsServiceDependencies) {
             },
           );
         }
+        default:
+          return assertNever(result, "delete outcome");
       }
     },
 

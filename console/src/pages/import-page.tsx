@@ -11,7 +11,11 @@ import type { PageProps } from "../app.js";
 import { describedBy, Field, ProblemBanner } from "../components/field.js";
 import { describeError } from "../errors.js";
 
-const ACTION_WORDS = { create: "new: will be created", rotate: "exists: its value will be rotated", refuse: "refused" };
+const ACTION_WORDS = {
+  create: "new: will be created",
+  rotate: "exists: its value will be rotated",
+  refuse: "refused",
+} satisfies Record<ImportRowPlan["action"], string>;
 
 export function ImportPage({ api }: PageProps) {
   const [text, setText] = useState("");

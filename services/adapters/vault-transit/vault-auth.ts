@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import type NodeVault from "node-vault";
 import { isVaultPermissionDenied, mapVaultError } from "./vault-errors.js";
+import { assertNever } from "../../../kernel/assert-never.js";
 
 export type VaultAuthOptions =
   /** A token given directly (e.g. from VAULT_TOKEN). Renewed while renewable; a root token has no TTL. */
@@ -72,6 +73,8 @@ export class VaultTokenLifecycle {
       case "token-file":
         this.client.token = await readTokenFile(this.auth.tokenFile);
         return this.adoptCurrentToken();
+      default:
+        return assertNever(this.auth, "Vault auth method");
     }
   }
 
