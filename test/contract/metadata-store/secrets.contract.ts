@@ -138,7 +138,7 @@ export function describeSecretsContract(contract: StoreContract): void {
       expect(records.find((s) => s.nameKey === "ord_02")?.usageCount).toBe(1);
       expect(records.find((s) => s.nameKey === "ord_03")?.usageCount).toBe(0);
 
-      const valueOf: Record<SecretOrderKey, (s: SecretRecord) => number | string> = {
+      const orderValue: Record<SecretOrderKey, (s: SecretRecord) => number | string> = {
         name: (s) => s.nameKey,
         updateTime: (s) => s.updateTime.getTime(),
         lastAccessTime: (s) => s.lastAccessTime?.getTime() ?? 0,
@@ -147,13 +147,13 @@ export function describeSecretsContract(contract: StoreContract): void {
         state: (s) => s.state,
       };
       const compare = (a: number | string, b: number | string) => (a < b ? -1 : a > b ? 1 : 0);
-      for (const key of Object.keys(valueOf) as SecretOrderKey[])
+      for (const key of Object.keys(orderValue) as SecretOrderKey[])
         for (const descending of [false, true]) {
           const order = { key, descending };
           const sign = descending ? -1 : 1;
           const expected = records
             .filter((s) => s.state === "ACTIVE")
-            .sort((a, b) => sign * (compare(valueOf[key](a), valueOf[key](b)) || compare(a.nameKey, b.nameKey)))
+            .sort((a, b) => sign * (compare(orderValue[key](a), orderValue[key](b)) || compare(a.nameKey, b.nameKey)))
             .map((s) => s.nameKey);
           for (const limit of [1, 5]) {
             const seen = await allPages(limit, (cursor) => store.listSecrets(tenant, { limit, cursor, order, includeArchived: false }));
