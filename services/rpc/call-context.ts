@@ -9,6 +9,7 @@ import type { AuditNote } from "../audit/audit-log.js";
 import type { Caller } from "../auth/api-tokens.js";
 import { permissionDenied } from "../domain/errors.js";
 import { callerMayAccessSecret, roleAllows, type Permission } from "../domain/permissions.js";
+import type { ServiceCall } from "../domain/service-call.js";
 import type { MethodPolicy } from "./call-policy.js";
 
 export interface CallContext {
@@ -55,4 +56,9 @@ export function authorize(caller: Caller, permission: Permission): void {
 export function authorizeSecretNames(ctx: CallContext, names: readonly string[]): void {
   if (names.some((name) => !callerMayAccessSecret(ctx.caller, name)))
     throw permissionDenied(`${PERMISSION_WORDS[ctx.policy.permission]} outside its granted names`);
+}
+
+/** The call as a transport-free service sees it: the caller, and the audit note (shared, not copied). */
+export function serviceCallOf(ctx: CallContext): ServiceCall {
+  return { ...ctx.caller, audit: ctx.audit };
 }

@@ -11,6 +11,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { AdminService } from "../../gen/secrets/v1/admin_service_pb.js";
 import { ResolverService } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
+import { MAX_REFERENCES_PER_CALL } from "../domain/batch-limits.js";
 import type { Permission } from "../domain/permissions.js";
 
 /** Each class has its own per-token token bucket (rates are flags). */
@@ -97,8 +98,7 @@ const SECRETS: ServicePolicy<typeof SecretsService> = {
   },
 };
 
-/** A batch names at most this many references (and so its audit row at most this many secrets). */
-export const MAX_REFERENCES_PER_CALL = 1000;
+export { MAX_REFERENCES_PER_CALL };
 
 const RESOLVER: ServicePolicy<typeof ResolverService> = {
   setConsumerReferences: {

@@ -8,8 +8,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
 import type { SecretsService, WatchSecretChangesResponseSchema } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { secretTypeFromProto } from "../../kernel/secret-type-wire.js";
-import type { ServiceCall } from "../domain/service-call.js";
-import type { CallContext } from "../rpc/call-context.js";
+import { serviceCallOf } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { followChanges, type WatchHub } from "../resolver/watch-hub.js";
 import { consumerMessage, secretChangeMessage, secretMessage, secretValueInput, secretVersionMessage } from "./secret-messages.js";
@@ -21,16 +20,12 @@ export interface SecretsDependencies extends SecretsServiceDependencies {
   shutdown: AbortSignal;
 }
 
-/** The transport's call context as the service sees it (the audit note is shared, not copied). */
-export function serviceCall(ctx: CallContext): ServiceCall {
-  return { tenantId: ctx.caller.tenantId, tokenId: ctx.caller.tokenId, audit: ctx.audit };
-}
 
 export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<typeof SecretsService> {
   const secrets = secretsService(deps);
   return {
     async createSecret(request, ctx) {
-      const created = await secrets.createSecret(serviceCall(ctx), {
+      const created = await secrets.createSecret(serviceCallOf(ctx), {
         name: request.name,
         displayName: request.displayName,
         description: request.description,
@@ -42,52 +37,52 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
     },
 
     async getSecret(request, ctx) {
-      return { secret: secretMessage(await secrets.readSecret(serviceCall(ctx), request.name)) };
+      return { secret: secretMessage(await secrets.readSecret(serviceCallOf(ctx), request.name)) };
     },
 
     async listSecrets(request, ctx) {
-      const page = await secrets.listSecrets(serviceCall(ctx), request);
+      const page = await secrets.listSecrets(serviceCallOf(ctx), request);
       return { secrets: page.items.map(secretMessage), nextPageToken: page.nextPageToken };
     },
 
     async updateSecretValue(request, ctx) {
       const value = secretValueInput(request.value);
       const paths = request.updateMask?.paths ?? [];
-      const updated = await secrets.updateSecretValue(serviceCall(ctx), request.name, value, paths, request.expectedVersion);
+      const updated = await secrets.updateSecretValue(serviceCallOf(ctx), request.name, value, paths, request.expectedVersion);
       return { secret: secretMessage(updated) };
     },
 
     async rollbackSecret(request, ctx) {
-      const updated = await secrets.rollbackSecret(serviceCall(ctx), request.name, request.version, request.expectedVersion);
+      const updated = await secrets.rollbackSecret(serviceCallOf(ctx), request.name, request.version, request.expectedVersion);
       return { secret: secretMessage(updated) };
     },
 
     async updateSecretMetadata(request, ctx) {
       const paths = request.updateMask?.paths ?? [];
-      const updated = await secrets.updateSecretMetadata(serviceCall(ctx), request.name, request.etag, paths, request);
+      const updated = await secrets.updateSecretMetadata(serviceCallOf(ctx), request.name, request.etag, paths, request);
       return { secret: secretMessage(updated) };
     },
 
     async listSecretVersions(request, ctx) {
-      const page = await secrets.listSecretVersions(serviceCall(ctx), request.name, request);
+      const page = await secrets.listSecretVersions(serviceCallOf(ctx), request.name, request);
       return { versions: page.items.map(secretVersionMessage), nextPageToken: page.nextPageToken };
     },
 
     async archiveSecret(request, ctx) {
-      return { secret: secretMessage(await secrets.setSecretState(serviceCall(ctx), request.name, request.etag, "ARCHIVED")) };
+      return { secret: secretMessage(await secrets.setSecretState(serviceCallOf(ctx), request.name, request.etag, "ARCHIVED")) };
     },
 
     async restoreSecret(request, ctx) {
-      return { secret: secretMessage(await secrets.setSecretState(serviceCall(ctx), request.name, request.etag, "ACTIVE")) };
+      return { secret: secretMessage(await secrets.setSecretState(serviceCallOf(ctx), request.name, request.etag, "ACTIVE")) };
     },
 
     async deleteSecret(request, ctx) {
-      await secrets.deleteSecret(serviceCall(ctx), request.name, request.etag);
+      await secrets.deleteSecret(serviceCallOf(ctx), request.name, request.etag);
       return {};
     },
 
     async listSecretConsumers(request, ctx) {
-      const page = await secrets.listSecretConsumers(serviceCall(ctx), request.name, request);
+      const page = await secrets.listSecretConsumers(serviceCallOf(ctx), request.name, request);
       return { consumers: page.items.map(consumerMessage), nextPageToken: page.nextPageToken };
     },
 

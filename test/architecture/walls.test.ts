@@ -45,15 +45,18 @@ function packageImports(file: string): string[] {
 /** Packages that carry a transport or its messages: a service module never needs them. */
 const TRANSPORT_PACKAGES = /^(@bufbuild\/|@connectrpc\/|@grpc\/)/;
 
-/** The rules free of any transport: each feature's `*-service.ts`, and the modules of rules kept apart before them. */
+/** A feature's wire mapping: its handlers and the message conversions they use. */
+const isWireMapping = (file: string) => /-(handlers|messages)\.ts$/.test(file);
+
+/**
+ * The rules free of any transport: every module of the secrets and resolver
+ * features but their wire mappings, each feature's `*-service.ts`, and key rotation.
+ */
 function serviceModules(): string[] {
-  return [
-    // rpc/ holds the transports (grpc-service.ts is one), not features.
-    ...sourcesUnder("services").filter((file) => /^services\/[^/]+\/[^/]+-service\.ts$/.test(file) && !within(file, "services/rpc")),
-    "services/secrets/secret-requests.ts",
-    "services/admin/key-rotation.ts",
-    "services/resolver/watch-hub.ts",
-  ];
+  const features = ["services/secrets", "services/resolver"].flatMap(sourcesUnder).filter((file) => !isWireMapping(file));
+  // rpc/ holds the transports (grpc-service.ts is one), not features.
+  const services = sourcesUnder("services").filter((file) => /^services\/[^/]+\/[^/]+-service\.ts$/.test(file) && !within(file, "services/rpc"));
+  return [...new Set([...features, ...services, "services/admin/key-rotation.ts"])];
 }
 
 interface Wall {
@@ -119,7 +122,7 @@ describe("the walls between parts of the code", () => {
   it("only rpc/, ops/, the server and the features' wire mappings import generated code", () => {
     const mayImportGenerated = (file: string) =>
       ["services/rpc", "services/ops", "services/server.ts"].some((allowed) => within(file, allowed)) ||
-      /-(handlers|messages)\.ts$/.test(file);
+      isWireMapping(file);
     const breaches = sourcesUnder("services")
       .filter((file) => !mayImportGenerated(file))
       .flatMap((file) => [

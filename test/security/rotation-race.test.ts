@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rotateTenantKey, type RotationProgress } from "../../services/admin/key-rotation.js";
 import { associatedData } from "../../services/domain/associated-data.js";
+import type { ServiceCall } from "../../services/domain/service-call.js";
 import type { MetadataStore } from "../../services/ports/metadata-store.js";
 import { secretsService } from "../../services/secrets/secrets-service.js";
 import { openEmbeddedBackends } from "./embedded-backends.js";
@@ -32,7 +33,7 @@ function signal<T = void>() {
   return { promise, resolve };
 }
 
-const call = { tenantId: TENANT, tokenId: "tok_test", audit: { resources: [] as string[] } };
+const call: ServiceCall = { tenantId: TENANT, tokenId: "tok_test", role: "ADMIN", allowedSecretPatterns: [], audit: { resources: [] } };
 
 describe("a write sealed with the old key version that commits after the rewrap's final count", () => {
   it("is never left under a retired key version: the secret still opens after the rotation", async () => {

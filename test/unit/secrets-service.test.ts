@@ -18,7 +18,7 @@ function setUp(keepVersions = 10) {
   const store = new InMemorySecrets();
   const cipher = new FakeCipher();
   const service = secretsService({ store, cipher, keepVersions });
-  const call = (): ServiceCall => ({ tenantId: TENANT, tokenId: "tok_writer", audit: { resources: [] } });
+  const call = (): ServiceCall => ({ tenantId: TENANT, tokenId: "tok_writer", role: "ADMIN", allowedSecretPatterns: [], audit: { resources: [] } });
   /** The current plaintext, opened with the associated data of the version it claims to be. */
   const currentValue = async (name: string) => {
     const secret = (await store.getSecret(TENANT, name.toLowerCase()))!;
