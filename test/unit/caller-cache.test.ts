@@ -1,5 +1,6 @@
 /** The cache of authenticated callers: read once, refused at once when revoked or expired, re-read when old. */
 import { describe, expect, it } from "vitest";
+import { ReadGate } from "../support/read-gate.js";
 import { hashApiToken } from "../../services/auth/api-tokens.js";
 import { CallerCache } from "../../services/auth/caller-cache.js";
 import { ServiceError } from "../../services/domain/errors.js";
@@ -13,22 +14,15 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 
 /** A store holding one token; counts its reads, and can hold a read until released. */
 function storeWith(token: ApiTokenRecord) {
-  let gate: Promise<void> | undefined;
+  const gate = new ReadGate();
   const store = {
     reads: 0,
     token,
-    hold() {
-      let release!: () => void;
-      gate = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        gate = undefined;
-        release();
-      };
-    },
+    hold: () => gate.hold(),
     async findApiTokenByHash(hash: string) {
       store.reads++;
       const found = hash === store.token.hash ? { ...store.token } : undefined;
-      await gate;
+      await gate.pass();
       return found;
     },
   };

@@ -1,5 +1,6 @@
 /** The in-memory reads of secrets: kept until the change feed or a local write says otherwise, never across an overlapping change. */
 import { describe, expect, it } from "vitest";
+import { ReadGate } from "../support/read-gate.js";
 import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.js";
 import type { SecretRecord, SecretWithCiphertext } from "../../services/ports/secret-store.js";
 import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
@@ -15,18 +16,11 @@ function secret(nameKey: string, version: number): SecretRecord {
 /** A store of secrets by name key, counting reads, with a change feed the test drives; a read can be held until released. */
 function fakeStore() {
   const listeners = new Set<(event: SecretChangeEvent) => void>();
-  let gate: Promise<void> | undefined;
+  const gate = new ReadGate();
   const store = {
     versions: new Map<string, number>([["a", 1], ["b", 1]]),
     reads: 0,
-    hold() {
-      let release!: () => void;
-      gate = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        gate = undefined;
-        release();
-      };
-    },
+    hold: () => gate.hold(),
     change(nameKey: string) {
       store.versions.set(nameKey, (store.versions.get(nameKey) ?? 0) + 1);
       for (const listener of listeners)
@@ -35,7 +29,7 @@ function fakeStore() {
     async getSecret(_tenantId: string, nameKey: string) {
       store.reads++;
       const version = store.versions.get(nameKey);
-      await gate;
+      await gate.pass();
       return version === undefined ? undefined : secret(nameKey, version);
     },
     async getSecretsWithCiphertext(_tenantId: string, nameKeys: readonly string[]): Promise<SecretWithCiphertext[]> {
@@ -44,7 +38,7 @@ function fakeStore() {
         const version = store.versions.get(key);
         return version === undefined ? [] : [{ secret: secret(key, version), ciphertext: new Uint8Array([version]), keyVersion: 1 }];
       });
-      await gate;
+      await gate.pass();
       return found;
     },
     onSecretChange(listener: (event: SecretChangeEvent) => void) {
