@@ -6,6 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
+import { join } from "node:path";
+import { BOOTSTRAP_TOKEN_FILE } from "../../services/admin/tenant-setup.js";
+import { cliRunner } from "../cli/run-secretsctl.js";
 import { connectClients } from "../support/service.js";
 import {
   expectNoSeriousAxeViolations,
@@ -111,8 +114,9 @@ describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     expect((await row.locator("td").allTextContents()).slice(1, 3)).toEqual(["Token", "Active"]);
     expect(await row.locator("td").nth(4).textContent()).toBe("never");
 
-    // Metadata edits, usage and last access from a second client show too, without a reload.
-    await admin.secrets.updateSecretMetadata({ name: "MADE_ELSEWHERE", displayName: "Made elsewhere", updateMask: { paths: ["display_name"] } });
+    // Metadata edits (here by secretsctl), usage and last access from other clients show too, without a reload.
+    const cli = cliRunner({ SECRETS_ADDR: h.svc.address, SECRETS_TOKEN_FILE: join(h.svc.dataDir, BOOTSTRAP_TOKEN_FILE), HOME: h.svc.dataDir });
+    expect((await cli.run(["edit", "MADE_ELSEWHERE", "--display-name", "Made elsewhere"])).code).toBe(0);
     await row.getByText("Made elsewhere").waitFor();
     const { tokenSecret } = await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["MADE_*"] });
     const workload = connectClients(h.svc.address, tokenSecret);
