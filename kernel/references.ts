@@ -2,6 +2,8 @@
  * Secret references (placeholders) in config text: the one parser of the
  * project. The service validates the references it is given with it; the
  * sidecar finds and replaces the references in YAML scalar values with it.
+ * Its lexical layer (openings, escapes, character classes) is in
+ * reference-openings.ts; writing references back is reference-format.ts.
  *
  * Grammar, after an opening that ends with the keyword and its dot:
  *
@@ -37,8 +39,7 @@
  */
 import { secretNameKey, secretNameProblem } from "./names.js";
 import { MAX_FILTERS_PER_REFERENCE, REFERENCE_FILTERS, isReferenceFilter, type ReferenceFilter } from "./reference-filters.js";
-
-export type ReferenceSyntax = "canonical" | "dollar-brace" | "mustache" | "mustache-triple";
+import { isBlank, isLineBreak, matchOpening, readWord, skipBlanks, skipExpression, type Opening, type ReferenceSyntax } from "./reference-openings.js";
 
 export interface Reference {
   /** Secret name as written. */
@@ -82,94 +83,6 @@ export interface ParsedTemplate {
 
 export function isReferenceSyntaxError(result: Reference | ReferenceSyntaxError): result is ReferenceSyntaxError {
   return "message" in result;
-}
-
-/** How a placeholder opens: everything up to and including the keyword's dot. */
-interface Opening {
-  syntax: ReferenceSyntax;
-  /** Length of the opening text. */
-  length: number;
-  closer: string;
-  /** The character that, written just before the opening, makes it literal. */
-  escape: "$" | "\\";
-  /** Set for mustache tags that are not variables: why they cannot address secrets. */
-  forbidden?: string;
-}
-
-const FORBIDDEN_MUSTACHE_TAGS: Record<string, string> = {
-  "#": "section tags",
-  "^": "inverted section tags",
-  "/": "closing tags",
-  ">": "partials",
-  "<": "parent tags",
-  "!": "comments",
-};
-
-function isBlank(char: string | undefined): boolean {
-  return char === " " || char === "\t";
-}
-
-function isLineBreak(char: string | undefined): boolean {
-  return char === "\n" || char === "\r";
-}
-
-/** Letters, digits, '_' and '-': field names that need no quotes, and filter names. */
-function isWordChar(char: string | undefined): boolean {
-  if (char === undefined) return false;
-  const code = char.charCodeAt(0);
-  return (
-    (code >= 0x61 && code <= 0x7a) || // a-z
-    (code >= 0x41 && code <= 0x5a) || // A-Z
-    (code >= 0x30 && code <= 0x39) || // 0-9
-    char === "_" ||
-    char === "-"
-  );
-}
-
-function skipBlanks(text: string, at: number): number {
-  while (isBlank(text[at])) at++;
-  return at;
-}
-
-function readWord(text: string, at: number): number {
-  while (isWordChar(text[at])) at++;
-  return at;
-}
-
-/** The opening of a placeholder starting exactly at `at`, if there is one. */
-function matchOpening(text: string, at: number): Opening | undefined {
-  const first = text[at];
-  if (first === "$") {
-    const bracket = text[at + 1];
-    if ((bracket === "<" || bracket === "{") && text.startsWith("secret.", at + 2)) {
-      return bracket === "<"
-        ? { syntax: "canonical", length: 9, closer: ">", escape: "$" }
-        : { syntax: "dollar-brace", length: 9, closer: "}", escape: "$" };
-    }
-    return undefined;
-  }
-  if (first !== "{" || text[at + 1] !== "{") return undefined;
-  const sigil = text[at + 2] ?? "";
-  const hasSigil = sigil === "{" || sigil === "&" || Object.hasOwn(FORBIDDEN_MUSTACHE_TAGS, sigil);
-  const keywordAt = skipBlanks(text, at + 2 + (hasSigil ? 1 : 0));
-  if (!text.startsWith("secrets.", keywordAt)) return undefined;
-  const length = keywordAt + "secrets.".length - at;
-  if (sigil === "{") return { syntax: "mustache-triple", length, closer: "}}}", escape: "\\" };
-  if (sigil === "&") return { syntax: "mustache-triple", length, closer: "}}", escape: "\\" };
-  if (hasSigil) {
-    const opening = `{{${sigil}`;
-    const forbidden = `mustache ${FORBIDDEN_MUSTACHE_TAGS[sigil]} (${opening}) cannot address secrets; use a variable such as {{ secrets.NAME }}`;
-    return { syntax: "mustache", length, closer: "}}", escape: "\\", forbidden };
-  }
-  return { syntax: "mustache", length, closer: "}}", escape: "\\" };
-}
-
-/** After the run of braces of a `${{` expression that starts at `at`; undefined if none starts there. */
-function skipExpression(text: string, at: number): number | undefined {
-  if (text[at] !== "$" || text[at + 1] !== "{" || text[at + 2] !== "{") return undefined;
-  let end = at + 3;
-  while (text[end] === "{") end++;
-  return end;
 }
 
 /** Quotes config text for a message, shortened: it is placeholder text, never a value. */
@@ -374,39 +287,4 @@ export function parseReference(text: string): Reference | ReferenceSyntaxError {
     start: { offset: 0, line: 1, column: 1 },
     source: text,
   };
-}
-
-function formatField(field: string): string {
-  return field.length > 0 && readWord(field, 0) === field.length ? field : JSON.stringify(field);
-}
-
-/** The canonical form `$<secret.NAME.path | filter>`. The name must be valid (secretNameProblem). */
-export function formatReference(ref: Pick<Reference, "name" | "path" | "filters">): string {
-  const path = ref.path.map((field) => `.${formatField(field)}`).join("");
-  const filters = ref.filters.map((filter) => ` | ${filter}`).join("");
-  return `$<secret.${ref.name}${path}${filters}>`;
-}
-
-/** Text that parseTemplate reads back as exactly `text`, all literal. */
-export function escapeLiteralText(text: string): string {
-  const pieces: string[] = [];
-  let copiedUntil = 0;
-  let at = 0;
-  while (at < text.length) {
-    const expressionEnd = skipExpression(text, at);
-    if (expressionEnd !== undefined) {
-      at = expressionEnd;
-      continue;
-    }
-    const opening = matchOpening(text, at);
-    if (opening === undefined) {
-      at++;
-      continue;
-    }
-    pieces.push(text.slice(copiedUntil, at), opening.escape);
-    copiedUntil = at;
-    at += opening.length; // the opening is copied as it is; nothing inside it can open another
-  }
-  pieces.push(text.slice(copiedUntil));
-  return pieces.join("");
 }

@@ -1,5 +1,5 @@
 /** The reference to a secret in each syntax the sidecar accepts, for copying into configs. */
-import { formatReference } from "../../kernel/references.js";
+import { formatReference } from "../../kernel/reference-format.js";
 import { SecretType } from "../../gen/secrets/v1/types_pb.js";
 
 export interface ReferenceForms {

@@ -2,15 +2,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyFilters, REFERENCE_FILTERS } from "../../kernel/reference-filters.js";
 import {
-  escapeLiteralText,
-  formatReference,
   parseReference,
   parseTemplate,
   type Reference,
-  type ReferenceSyntax,
   type TemplatePart,
   type TextPosition,
 } from "../../kernel/references.js";
+import { escapeLiteralText, formatReference } from "../../kernel/reference-format.js";
+import type { ReferenceSyntax } from "../../kernel/reference-openings.js";
 
 const RUNS = { numRuns: 3000 };
 

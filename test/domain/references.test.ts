@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { applyFilters, type ReferenceFilter } from "../../kernel/reference-filters.js";
 import {
-  escapeLiteralText,
-  formatReference,
   isReferenceSyntaxError,
   isWholeReference,
   parseReference,
   parseTemplate,
   type Reference,
-  type ReferenceSyntax,
   type TemplatePart,
 } from "../../kernel/references.js";
+import { escapeLiteralText, formatReference } from "../../kernel/reference-format.js";
+import type { ReferenceSyntax } from "../../kernel/reference-openings.js";
 
 /** The parts without positions, to compare with the tables. */
 function shapes(text: string): Array<string | Omit<Reference, "nameKey">> {
