@@ -175,8 +175,8 @@ export class AuthenticatedStore implements MetadataStore {
     return this.checkedConsumer(tenantId, await this.store.getConsumer(tenantId, consumerId));
   }
 
-  deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
-    return this.store.deleteConsumer(tenantId, consumerId);
+  deleteConsumer(tenantId: string, consumerId: string, expectedOwnerTokenId?: string): Promise<boolean> {
+    return this.store.deleteConsumer(tenantId, consumerId, expectedOwnerTokenId);
   }
 
   async listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>> {

@@ -64,7 +64,11 @@ export interface ConsumerStore {
   setConsumerOwner(tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): Promise<ConsumerRecord | undefined>;
   getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined>;
   /** Returns false if there was no such consumer. */
-  deleteConsumer(tenantId: string, consumerId: string): Promise<boolean>;
+  /**
+   * With `expectedOwnerTokenId` ("" for none), deletes only while that is the
+   * owner, checked in the same atomic step; false when nothing was deleted.
+   */
+  deleteConsumer(tenantId: string, consumerId: string, expectedOwnerTokenId?: string): Promise<boolean>;
   /** Consumers referencing the name key, ordered by id, each with only its references to that name. */
   listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>>;
 }

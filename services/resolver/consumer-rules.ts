@@ -2,7 +2,7 @@
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { checkConsumerId } from "../../kernel/names.js";
 import type { ConsumerRefusal } from "../domain/consumer-ownership.js";
-import { permissionDenied, throwIfInvalid, type ServiceError } from "../domain/errors.js";
+import { ServiceError, permissionDenied, throwIfInvalid } from "../domain/errors.js";
 import type { ServiceCall } from "../domain/service-call.js";
 
 /** Checks a consumer id and records it for the audit. */
@@ -11,6 +11,11 @@ export function noteConsumerId(call: ServiceCall, consumerId: string): void {
   checkConsumerId("consumer_id", consumerId, violations);
   throwIfInvalid(violations);
   call.audit.consumerId = consumerId;
+}
+
+/** ABORTED: the consumer's owner changed under every attempt. */
+export function ownerKeptChanging(consumerId: string): ServiceError {
+  return new ServiceError(`consumer "${consumerId}" kept changing owner meanwhile; retry`, { reason: "CONSUMER_OWNER_CHANGED" });
 }
 
 /** PERMISSION_DENIED for a consumer the caller may not change: whose it is, and what an admin can do. */

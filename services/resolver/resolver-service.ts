@@ -11,13 +11,13 @@ import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { associatedData } from "../domain/associated-data.js";
 import { consumerWriteRefusal, ownerAfterWrite } from "../domain/consumer-ownership.js";
-import { ServiceError, throwIfInvalid } from "../domain/errors.js";
+import { throwIfInvalid } from "../domain/errors.js";
 import type { ServiceCall } from "../domain/service-call.js";
 import type { Cipher } from "../ports/cipher.js";
 import type { ConsumerRecord, ConsumerStore } from "../ports/consumer-store.js";
 import type { SecretRecord, SecretStore, SecretWithCiphertext } from "../ports/secret-store.js";
 import type { SecretReadCache } from "../secrets/secret-read-cache.js";
-import { consumerRefused, noteConsumerId } from "./consumer-rules.js";
+import { consumerRefused, noteConsumerId, ownerKeptChanging } from "./consumer-rules.js";
 import { ParsedReferences } from "./parsed-references.js";
 import { REASON_WORDS, ResponseBudget, parseBatch, referencesFailed, responseTooLarge, throwIfFailed } from "./reference-batch.js";
 
@@ -131,17 +131,19 @@ export function resolverService(deps: ResolverServiceDependencies) {
               .map((p) => ({ index: p.index, reference: p.text, reason: "NOT_FOUND" as const, message: REASON_WORDS.NOT_FOUND })),
           );
         }
-        if (attempt >= MAX_OWNER_RACES)
-          throw new ServiceError(`consumer "${consumerId}" kept changing owner meanwhile; retry`, {
-            reason: "CONSUMER_OWNER_CHANGED",
-          });
+        if (attempt >= MAX_OWNER_RACES) throw ownerKeptChanging(consumerId);
       }
     },
 
     async deleteConsumer(call: ServiceCall, consumerId: string): Promise<void> {
       noteConsumerId(call, consumerId);
-      await authorizeConsumerChange(call, consumerId);
-      await store.deleteConsumer(call.tenantId, consumerId);
+      // As for a replace: the delete happens only while the owner is the one the decision was made on.
+      for (let attempt = 1; ; attempt++) {
+        const { expectedOwnerTokenId } = await authorizeConsumerChange(call, consumerId);
+        if (expectedOwnerTokenId === null) return;
+        if (await store.deleteConsumer(call.tenantId, consumerId, expectedOwnerTokenId)) return;
+        if (attempt >= MAX_OWNER_RACES) throw ownerKeptChanging(consumerId);
+      }
     },
 
     /** Resolves a batch in one store read and one cipher call; all or nothing. `consumerId` may be empty. */

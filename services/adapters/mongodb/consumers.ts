@@ -78,9 +78,15 @@ export function mongoConsumers(db: MongoConnection): ConsumerStore {
       return doc ? toConsumerRecord(doc) : undefined;
     },
 
-    async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
+    async deleteConsumer(tenantId: string, consumerId: string, expectedOwnerTokenId?: string): Promise<boolean> {
+      const ownerIs =
+        expectedOwnerTokenId === undefined
+          ? {}
+          : expectedOwnerTokenId === ""
+            ? { owner: { $exists: false } }
+            : { "owner.tokenId": expectedOwnerTokenId };
       return db.transaction(async (session) => {
-        const previous = await consumers.findOneAndDelete({ tenantId, consumerId }, { session });
+        const previous = await consumers.findOneAndDelete({ tenantId, consumerId, ...ownerIs }, { session });
         if (!previous) return false;
         await adjustUsage(db, tenantId, previous.nameKeys, -1, session);
         return true;

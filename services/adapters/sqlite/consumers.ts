@@ -78,9 +78,11 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
       return groupConsumers(tenantId, db.run(() => sql.consumerReferences.all({ tenantId, consumerId })))[0];
     },
 
-    async deleteConsumer(tenantId: string, consumerId: string): Promise<boolean> {
+    async deleteConsumer(tenantId: string, consumerId: string, expectedOwnerTokenId?: string): Promise<boolean> {
       // Its references go with it (ON DELETE CASCADE). The port gives a delete no time; the events carry the commit's.
       return db.transact((events) => {
+        const current = sql.consumerOwnerRow.get({ tenantId, consumerId });
+        if (expectedOwnerTokenId !== undefined && (current?.owner_token_id ?? "") !== expectedOwnerTokenId) return false;
         events.push(...usageChanges(sql, tenantId, consumerId, new Set(), new Date()));
         return sql.deleteConsumer.run({ tenantId, consumerId }).changes > 0;
       });

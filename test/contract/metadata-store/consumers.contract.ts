@@ -111,6 +111,14 @@ export function describeConsumersContract(contract: StoreContract): void {
       expect((await store.getConsumer(tenant, "legacy"))?.owner).toBeUndefined();
       const claimed = await store.setConsumerReferences(tenant, "legacy", [ref("DB")], at(7), { ...owner("t4"), expectedOwnerTokenId: "" });
       expect(claimed.outcome).toBe("OK");
+
+      // A delete expecting an owner deletes nothing once another holds it.
+      expect(await store.deleteConsumer(tenant, "svc", "t2")).toBe(false);
+      expect(await store.getConsumer(tenant, "svc")).toBeDefined();
+      expect(await store.deleteConsumer(tenant, "svc", "t3")).toBe(true);
+      await store.setConsumerReferences(tenant, "unowned", [ref("DB")], at(8));
+      expect(await store.deleteConsumer(tenant, "unowned", "t3")).toBe(false);
+      expect(await store.deleteConsumer(tenant, "unowned", "")).toBe(true);
     });
 
     it("deletes a consumer by an empty set or by id", async () => {
