@@ -25,7 +25,7 @@ export interface RotationProgress {
 
 export async function* rotateTenantKey(
   store: RewrapStore,
-  cipher: Cipher,
+  cipher: Pick<Cipher, "rotateTenantKey" | "minDecryptionVersion" | "rewrap" | "retireKeyVersionsBelow">,
   tenantId: string,
   signal: AbortSignal,
 ): AsyncIterable<RotationProgress> {
