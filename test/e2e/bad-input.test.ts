@@ -1,123 +1,29 @@
 /**
- * Bad input, over real gRPC on loopback: every invalid request gets its
- * status (INVALID_ARGUMENT with a google.rpc.BadRequest naming the field, or
- * ALREADY_EXISTS / ABORTED / NOT_FOUND), writes nothing (the secrets, their
- * versions and consumers read back the same), and never echoes a submitted
- * value. Malformed batches list each failing reference with its index and
- * reason; bytes that are not a protobuf message get INVALID_ARGUMENT and the
- * service keeps answering.
+ * Bad input to secret writes and lists, over real gRPC on loopback: every
+ * invalid request gets its status (INVALID_ARGUMENT with a google.rpc.BadRequest
+ * naming the field, or ALREADY_EXISTS / ABORTED / NOT_FOUND), writes nothing
+ * (the secrets, their versions and consumers read back the same), and never
+ * echoes a submitted value. References and raw bytes: bad-input-references.test.ts.
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, type ConnectError } from "@connectrpc/connect";
-import type * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
-import type { CreateSecretRequest, CreateSecretRequestSchema } from "../../gen/secrets/v1/secrets_service_pb.js";
-import { Role, SecretType, type SecretValueSchema } from "../../gen/secrets/v1/types_pb.js";
-import { MAX_REFERENCES_PER_CALL } from "../../services/rpc/call-policy.js";
+import { Code } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { MAX_SECRET_NAME_LENGTH } from "../../kernel/names.js";
 import { MAX_VALUE_BYTES } from "../../kernel/secret-values.js";
-import { bearer, grpcJsClients, type RawClients } from "../support/grpc-js-client.js";
-import { describeError, rejectionOf } from "../support/call-status.js";
-import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
+import {
+  admin,
+  expectRejected,
+  json,
+  login,
+  oversized,
+  token,
+  useBadInputService,
+  valueTexts,
+  type CreateInit,
+  type ValueInit,
+} from "./bad-input-support.js";
 
-type ValueInit = MessageInitShape<typeof SecretValueSchema>;
-/** The plain-object form of a request, so cases can be spread over a valid one. */
-type CreateInit = Exclude<MessageInitShape<typeof CreateSecretRequestSchema>, CreateSecretRequest>;
-
-const token = (value: string): ValueInit => ({ kind: { case: "token", value } });
-const json = (value: string): ValueInit => ({ kind: { case: "json", value } });
-const login = (username: string, password: string): ValueInit => ({
-  kind: { case: "usernamePassword", value: { username, password } },
-});
-
-/** Values stored by the set-up: no error may ever contain them. */
-const STORED_VALUES = ["stored-token-Q7v1", "stored-token-Q7v2", "stored-user-Kx3", "stored-pass-Kx3", "stored-json-Zr8"];
-
-let svc: TestService;
-let admin: ConnectClients;
-let workload: ConnectClients;
-
-beforeAll(async () => {
-  svc = await startTestService({ args: ["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0"] });
-  admin = connectClients(svc.address, svc.adminToken);
-  const minted = await admin.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
-  workload = connectClients(svc.address, minted.tokenSecret);
-
-  await admin.secrets.createSecret({ name: "BASE_TOKEN", type: SecretType.TOKEN, value: token("stored-token-Q7v1") });
-  await admin.secrets.updateSecretValue({ name: "BASE_TOKEN", value: token("stored-token-Q7v2") });
-  await admin.secrets.createSecret({
-    name: "BASE_LOGIN",
-    type: SecretType.USERNAME_PASSWORD,
-    value: login("stored-user-Kx3", "stored-pass-Kx3"),
-  });
-  await admin.secrets.createSecret({ name: "BASE_JSON", type: SecretType.JSON, value: json('{"k":"stored-json-Zr8"}') });
-  await admin.secrets.createSecret({ name: "DupName", type: SecretType.TOKEN, value: token("stored-token-Q7v1") });
-  await admin.secrets.createSecret({ name: "Archived_One", type: SecretType.TOKEN, value: token("stored-token-Q7v1") });
-  await admin.secrets.archiveSecret({ name: "Archived_One" });
-  await workload.resolver.setConsumerReferences({ consumerId: "service/base", references: ["$<secret.BASE_TOKEN>"] });
-});
-
-afterAll(async () => {
-  await svc?.cleanup();
-});
-
-/** Everything a bad call could have written: each secret's metadata, versions and consumers. */
-async function storedState(): Promise<string> {
-  const { secrets } = await admin.secrets.listSecrets({ includeArchived: true, pageSize: 1000 });
-  const details = await Promise.all(
-    secrets.map(async (secret) => ({
-      secret,
-      versions: (await admin.secrets.listSecretVersions({ name: secret.name, pageSize: 1000 })).versions,
-      consumers: (await admin.secrets.listSecretConsumers({ name: secret.name, pageSize: 1000 })).consumers,
-    })),
-  );
-  return JSON.stringify(details, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
-}
-
-function violatedFields(error: ConnectError): string[] {
-  return error.findDetails(BadRequestSchema).flatMap((detail) => detail.fieldViolations.map((v) => v.field));
-}
-
-interface Expected {
-  code: Code;
-  /** The field a BadRequest violation must name (INVALID_ARGUMENT only). */
-  field?: string;
-  /** Distinctive values sent in the request, which the error must not contain. */
-  submitted?: string[];
-}
-
-/** Runs a call that must fail as expected, leave the stored state as it was, and echo no value. */
-async function expectRejected(work: () => Promise<unknown>, expected: Expected): Promise<ConnectError> {
-  const before = await storedState();
-  const error = await rejectionOf(work());
-  expect(Code[error.code]).toBe(Code[expected.code]);
-  if (expected.field !== undefined) {
-    expect(violatedFields(error)).toContain(expected.field);
-    expect(error.rawMessage).toContain(expected.field);
-  }
-  const everything = describeError(error);
-  for (const value of [...STORED_VALUES, ...(expected.submitted ?? [])].filter((v) => v !== ""))
-    expect(everything).not.toContain(value);
-  expect(await storedState()).toBe(before);
-  return error;
-}
-
-/** The distinctive strings of a value, to search errors for. */
-function valueTexts(value: ValueInit | undefined): string[] {
-  switch (value?.kind?.case) {
-    case "token":
-    case "json":
-      return [value.kind.value!.slice(0, 64)];
-    case "usernamePassword":
-      return [value.kind.value!.username ?? "", value.kind.value!.password ?? ""];
-    default:
-      return [];
-  }
-}
-
-const oversized = (bytes: number) => "OVERSIZED-a91f-".padEnd(bytes, "x");
+useBadInputService();
 
 describe("CreateSecret", () => {
   const valid: CreateInit = { name: "NEW_SECRET", type: SecretType.TOKEN, value: token("submitted-token-Hc4") };
@@ -280,157 +186,3 @@ describe("paging", () => {
 });
 
 /** The ReferenceErrors detail as [index, reason] pairs, checking each names its reference as sent. */
-function referenceErrors(error: ConnectError, sent: readonly string[]): [number, ReferenceErrorReason][] {
-  const [detail] = error.findDetails(ReferenceErrorsSchema);
-  expect(detail).toBeDefined();
-  for (const failure of detail!.errors) expect(failure.reference).toBe(sent[failure.index]);
-  return detail!.errors.map((failure) => [failure.index, failure.reason]);
-}
-
-const MALFORMED_BATCH = [
-  "$<secret.BASE_TOKEN>",
-  "$<secret.>",
-  "no placeholder at all",
-  "$<secret.9starts_with_digit>",
-  "{{# secrets.BASE_TOKEN }}",
-  "$<secret.BASE_TOKEN",
-  "prefix $<secret.BASE_TOKEN>",
-  "$<secret.BASE_TOKEN | rot13>",
-];
-const MALFORMED_INDICES = [1, 2, 3, 4, 5, 6, 7].map((i): [number, ReferenceErrorReason] => [i, ReferenceErrorReason.MALFORMED]);
-const TOO_MANY = Array.from({ length: MAX_REFERENCES_PER_CALL + 1 }, (_, i) => `$<secret.MANY_${i}>`);
-
-describe("ResolveSecrets", () => {
-  it("lists every malformed reference with its index and reason, and returns no value", async () => {
-    const error = await expectRejected(() => workload.resolver.resolveSecrets({ references: MALFORMED_BATCH }), {
-      code: Code.InvalidArgument,
-    });
-    expect(referenceErrors(error, MALFORMED_BATCH)).toEqual(MALFORMED_INDICES);
-  });
-
-  it("refuses unknown secrets with NOT_FOUND, naming only them", async () => {
-    const references = ["$<secret.BASE_TOKEN>", "$<secret.NO_SUCH_SECRET>", "$<secret.BASE_LOGIN.password>", "${secret.ALSO_MISSING}"];
-    const error = await expectRejected(() => workload.resolver.resolveSecrets({ references }), { code: Code.NotFound });
-    expect(referenceErrors(error, references)).toEqual([
-      [1, ReferenceErrorReason.NOT_FOUND],
-      [3, ReferenceErrorReason.NOT_FOUND],
-    ]);
-  });
-
-  it(`refuses more than ${MAX_REFERENCES_PER_CALL} references`, async () => {
-    await expectRejected(() => workload.resolver.resolveSecrets({ references: TOO_MANY }), {
-      code: Code.InvalidArgument,
-      field: "references",
-    });
-  });
-
-  it("refuses a consumer id with spaces", async () => {
-    await expectRejected(
-      () => workload.resolver.resolveSecrets({ references: ["$<secret.BASE_TOKEN>"], consumerId: "service with spaces" }),
-      { code: Code.InvalidArgument, field: "consumer_id" },
-    );
-  });
-});
-
-describe("SetConsumerReferences", () => {
-  it("lists every malformed reference with its index and reason, and registers nothing", async () => {
-    const error = await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/malformed", references: MALFORMED_BATCH }),
-      { code: Code.InvalidArgument },
-    );
-    expect(referenceErrors(error, MALFORMED_BATCH)).toEqual(MALFORMED_INDICES);
-  });
-
-  // The proto says ReferenceError.index is the index in the request; the
-  // service numbers the de-duplicated list instead, so after a duplicate
-  // every index is off by one.
-  it("gives indices in the request even after a duplicate reference", async () => {
-    const references = ["$<secret.BASE_TOKEN>", "$<secret.BASE_TOKEN>", "$<secret.>"];
-    const error = await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/duplicates", references }),
-      { code: Code.InvalidArgument },
-    );
-    expect(referenceErrors(error, references)).toEqual([[2, ReferenceErrorReason.MALFORMED]]);
-  });
-
-  it("refuses unknown secrets with NOT_FOUND and registers nothing, not even the known ones", async () => {
-    const references = ["$<secret.BASE_JSON.k>", "$<secret.NO_SUCH_SECRET>"];
-    const error = await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/unknown", references }),
-      { code: Code.NotFound },
-    );
-    expect(referenceErrors(error, references)).toEqual([[1, ReferenceErrorReason.NOT_FOUND]]);
-  });
-
-  it("leaves an existing consumer's references alone when a replacement fails", async () => {
-    await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/base", references: ["$<secret.NO_SUCH_SECRET>"] }),
-      { code: Code.NotFound },
-    );
-  });
-
-  it(`refuses more than ${MAX_REFERENCES_PER_CALL} references`, async () => {
-    await expectRejected(() => workload.resolver.setConsumerReferences({ consumerId: "service/many", references: TOO_MANY }), {
-      code: Code.InvalidArgument,
-      field: "references",
-    });
-  });
-
-  it.each(["service with spaces", ""])("refuses the consumer id %j", async (consumerId) => {
-    await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId, references: ["$<secret.BASE_TOKEN>"] }),
-      { code: Code.InvalidArgument, field: "consumer_id" },
-    );
-  });
-});
-
-describe("WatchSecrets", () => {
-  async function firstMessage(stream: AsyncIterable<unknown>): Promise<unknown> {
-    for await (const message of stream) return message;
-    throw new Error("the stream ended without a message");
-  }
-
-  it.each<[string, string[], string]>([
-    ["no names", [], "names"],
-    ["a bad name", ["BASE_TOKEN", "bad name"], "names[1]"],
-  ])("refuses %s", async (_label, names, field) => {
-    await expectRejected(() => firstMessage(workload.resolver.watchSecrets({ names })), { code: Code.InvalidArgument, field });
-  });
-});
-
-describe("bytes that are not a protobuf message", () => {
-  let raw: RawClients;
-  beforeAll(() => {
-    raw = grpcJsClients(svc.address);
-  });
-  afterAll(() => raw?.close());
-
-  /** Sends `bytes` as the request of a unary method, bypassing any serializer; resolves with the status. */
-  function sendBytes(client: grpc.Client, path: string, bytes: Buffer): Promise<grpc.ServiceError | null> {
-    return new Promise((resolve) => {
-      client.makeUnaryRequest(
-        path,
-        () => bytes,
-        (response: Buffer) => response,
-        {},
-        bearer(svc.adminToken),
-        (error) => resolve(error),
-      );
-    });
-  }
-
-  it.each<[string, keyof Omit<RawClients, "close">, string, number[]]>([
-    ["a varint that never ends", "secrets", "/secrets.v1.SecretsService/CreateSecret", [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]],
-    ["a field longer than the message", "secrets", "/secrets.v1.SecretsService/UpdateSecretValue", [0x0a, 0x64, 0x42, 0x41]],
-    ["an invalid wire type", "resolver", "/secrets.v1.ResolverService/ResolveSecrets", [0x0f, 0x01]],
-    ["a truncated nested message", "resolver", "/secrets.v1.ResolverService/SetConsumerReferences", [0x0a, 0x01, 0x61, 0x12, 0x05, 0x24]],
-  ])("%s gets INVALID_ARGUMENT and the service still answers", async (_label, service, path, bytes) => {
-    const before = await storedState();
-    const error = await sendBytes(raw[service], path, Buffer.from(bytes));
-    expect(error?.code).toBe(Code.InvalidArgument);
-    expect(error?.details).toMatch(/not a valid .* message/);
-    expect(await storedState()).toBe(before);
-    const { secrets } = await admin.secrets.listSecrets({});
-    expect(secrets.map((s) => s.name)).toContain("BASE_TOKEN");
-  });
-});
