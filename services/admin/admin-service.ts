@@ -9,7 +9,7 @@ import { checkConsumerId, checkTenantId } from "../../kernel/names.js";
 import { secretPatternProblem } from "../../kernel/secret-patterns.js";
 import { isTokenActive, mintApiToken } from "../auth/api-tokens.js";
 import { ServiceError, throwIfInvalid } from "../domain/errors.js";
-import { encodePageToken, requestedPage } from "../domain/pagination.js";
+import { encodePageToken, requestedPage, type ListedPage, type PageRequest } from "../domain/pagination.js";
 import { ASSIGNABLE_ROLES, MAX_PATTERNS_PER_TOKEN, mayManageTokenRole, type Role } from "../domain/permissions.js";
 import { checkDisplayName } from "../domain/secret-metadata.js";
 import type { ServiceCall } from "../domain/service-call.js";
@@ -31,16 +31,6 @@ export interface AdminServiceDependencies {
   cipher: Pick<Cipher, "createTenantKey" | "rotateTenantKey" | "minDecryptionVersion" | "rewrap" | "retireKeyVersionsBelow">;
   /** Told of each revocation, so the token's open streams end at once. */
   onTokenRevoked?: (tokenId: string) => void;
-}
-
-interface PageRequest {
-  pageSize: number;
-  pageToken: string;
-}
-
-interface ListedPage<T> {
-  items: T[];
-  nextPageToken: string;
 }
 
 export interface NewApiTokenInput {

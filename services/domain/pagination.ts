@@ -45,9 +45,21 @@ export function decodePageToken(token: string, filters: unknown): string | undef
   return fields.c;
 }
 
+/** What a list request says about its page. */
+export interface PageRequest {
+  pageSize: number;
+  pageToken: string;
+}
+
+/** One page of a list, with the token of the next (empty on the last page). */
+export interface ListedPage<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
 /** The page a list request asks for: its size, and the cursor inside its token (checked against `filters`). */
 export function requestedPage(
-  request: { pageSize: number; pageToken: string },
+  request: PageRequest,
   filters: unknown,
 ): { limit: number; cursor?: string } {
   const limit = effectivePageSize(request.pageSize);

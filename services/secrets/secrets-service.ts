@@ -11,14 +11,14 @@ import { decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretType
 import { associatedData } from "../domain/associated-data.js";
 import { ServiceError, invalidArgument, secretNotFound, throwIfInvalid } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
-import { encodePageToken, requestedPage } from "../domain/pagination.js";
 import { checkDescription, checkDisplayName, checkLabels } from "../domain/secret-metadata.js";
 import type { ServiceCall } from "../domain/service-call.js";
 import type { Cipher } from "../ports/cipher.js";
 import { StaleKeyVersionError } from "../ports/rewrap-store.js";
-import type { ConsumerRecord, ConsumerStore } from "../ports/consumer-store.js";
-import type { SecretRecord, SecretState, SecretStore, SecretVersionInfo, WriteResult } from "../ports/secret-store.js";
-import { etagMismatch, keptValueParts, parseEtag, secretOrder, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
+import type { ConsumerStore } from "../ports/consumer-store.js";
+import type { SecretRecord, SecretState, SecretStore, WriteResult } from "../ports/secret-store.js";
+import { secretListings } from "./secret-listings.js";
+import { etagMismatch, keptValueParts, parseEtag, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
 
 export interface SecretsServiceDependencies {
   /**
@@ -47,16 +47,6 @@ export interface MetadataPatchInput {
   displayName: string;
   description: string;
   labels: Record<string, string>;
-}
-
-export interface PageRequest {
-  pageSize: number;
-  pageToken: string;
-}
-
-export interface ListedPage<T> {
-  items: T[];
-  nextPageToken: string;
 }
 
 /** Check-and-set writes retry this often when another writer got there first. */
@@ -188,6 +178,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
 
   return {
     findSecret,
+    ...secretListings(store, findSecret),
 
     /** GetSecret: the named secret, from memory while nothing changed it. */
     readSecret(call: ServiceCall, name: string): Promise<SecretRecord> {
@@ -235,32 +226,6 @@ export function secretsService(deps: SecretsServiceDependencies) {
         );
       call.audit.version = 1;
       return created;
-    },
-
-    async listSecrets(
-      call: ServiceCall,
-      request: PageRequest & { namePrefix: string; labels: Record<string, string>; includeArchived: boolean; orderBy: string },
-    ): Promise<ListedPage<SecretRecord>> {
-      const violations: FieldViolation[] = [];
-      checkLabels("labels", request.labels, violations);
-      throwIfInvalid(violations);
-      const order = secretOrder(request.orderBy);
-      const byName = order.key === "name" && !order.descending;
-      // Another order is part of what a page token was made for, like the filters.
-      const filters = {
-        prefix: request.namePrefix.toLowerCase(),
-        labels: request.labels,
-        archived: request.includeArchived,
-        ...(!byName && { order }),
-      };
-      const page = await store.listSecrets(call.tenantId, {
-        ...requestedPage(request, filters),
-        ...(!byName && { order }),
-        ...(filters.prefix !== "" && { nameKeyPrefix: filters.prefix }),
-        ...(Object.keys(request.labels).length > 0 && { labels: request.labels }),
-        includeArchived: request.includeArchived,
-      });
-      return { items: page.items, nextPageToken: encodePageToken(page.nextCursor, filters) };
     },
 
     /** A new value; an update_mask naming one part of a username-password value keeps the other as stored. */
@@ -325,13 +290,6 @@ export function secretsService(deps: SecretsServiceDependencies) {
       );
     },
 
-    async listSecretVersions(call: ServiceCall, name: string, request: PageRequest): Promise<ListedPage<SecretVersionInfo>> {
-      const secret = await findSecret(call, name);
-      const filters = { secret: secret.id };
-      const page = await store.listSecretVersions(call.tenantId, secret.id, requestedPage(request, filters));
-      return { items: page.items, nextPageToken: encodePageToken(page.nextCursor, filters) };
-    },
-
     /** Archives (ARCHIVED) or restores (ACTIVE); asking for the state a secret is in is FAILED_PRECONDITION. */
     setSecretState(call: ServiceCall, name: string, etag: string, state: SecretState): Promise<SecretRecord> {
       return writeWithRevision(call, name, etag, async (current, expectedRevision) => {
@@ -378,13 +336,6 @@ export function secretsService(deps: SecretsServiceDependencies) {
         default:
           return assertNever(result, "delete outcome");
       }
-    },
-
-    async listSecretConsumers(call: ServiceCall, name: string, request: PageRequest): Promise<ListedPage<ConsumerRecord>> {
-      const secret = await findSecret(call, name);
-      const filters = { secret: secret.nameKey };
-      const page = await store.listSecretConsumers(call.tenantId, secret.nameKey, requestedPage(request, filters));
-      return { items: page.items, nextPageToken: encodePageToken(page.nextCursor, filters) };
     },
   };
 }
