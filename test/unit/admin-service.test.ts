@@ -7,11 +7,11 @@
 import { describe, expect, it } from "vitest";
 import { hashApiToken } from "../../services/auth/api-tokens.js";
 import { adminService } from "../../services/admin/admin-service.js";
-import { ServiceError } from "../../services/domain/errors.js";
 import type { Role } from "../../services/domain/permissions.js";
 import type { ServiceCall } from "../../services/domain/service-call.js";
 import { InMemorySecrets } from "../support/fakes/in-memory-secrets.js";
 import { InMemoryTokens } from "../support/fakes/in-memory-tokens.js";
+import { serviceFailure } from "../support/service-failure.js";
 
 const TENANT = "acme";
 const as = (role: Role): ServiceCall => ({ tenantId: TENANT, tokenId: `tok_${role.toLowerCase()}`, role, allowedSecretPatterns: [], audit: { resources: [] } });
@@ -43,15 +43,6 @@ function setUp() {
   return { admin, tokens, consumers, keys, revoked };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceError);
-  return error as ServiceError;
-}
-
 const workloadToken = { displayName: "app", role: "WORKLOAD" as const, allowedSecretPatterns: ["APP_*"], allowedConsumerPatterns: [] };
 
 describe("admin service: API tokens", () => {
@@ -67,7 +58,7 @@ describe("admin service: API tokens", () => {
 
   it("collects every problem of a token request before minting anything", async () => {
     const { admin, tokens } = setUp();
-    const error = await failure(
+    const error = await serviceFailure(
       admin.createApiToken(as("ADMIN"), {
         displayName: "x",
         role: "VIEWER",
@@ -90,7 +81,7 @@ describe("admin service: API tokens", () => {
     const { token } = await admin.createApiToken(as("ADMIN"), workloadToken);
     const listed = await admin.listApiTokens(as("ADMIN"), { pageSize: 0, pageToken: "", includeInactive: true });
     expect(listed.items.map((t) => t.id)).toEqual([token.id]);
-    expect(await failure(admin.revokeApiToken(as("ADMIN"), "tok_root"))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
+    expect(await serviceFailure(admin.revokeApiToken(as("ADMIN"), "tok_root"))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
     expect(tokens.tokens[0]!.revokeTime).toBeUndefined();
 
     expect((await admin.revokeApiToken(as("ADMIN"), token.id)).revokeTime).toBeInstanceOf(Date);
@@ -105,7 +96,7 @@ describe("admin service: tenants and consumers", () => {
     expect(keys).toEqual(["beta"]);
     expect(created.adminToken).toMatchObject({ tenantId: "beta", role: "ADMIN", createdBy: "tok_platform_admin" });
     expect(created.adminToken.hash).toBe(hashApiToken(created.adminTokenSecret));
-    expect(await failure(admin.createTenant(as("PLATFORM_ADMIN"), "beta", "Again"))).toMatchObject({ reason: "TENANT_EXISTS" });
+    expect(await serviceFailure(admin.createTenant(as("PLATFORM_ADMIN"), "beta", "Again"))).toMatchObject({ reason: "TENANT_EXISTS" });
     expect(tokens.tokens).toHaveLength(1);
   });
 
@@ -125,7 +116,7 @@ describe("admin service: tenants and consumers", () => {
     expect(call.audit).toMatchObject({ consumerId: "svc/web", resources: [token.id] });
 
     await admin.revokeApiToken(as("ADMIN"), token.id);
-    expect(await failure(admin.reassignConsumer(as("ADMIN"), "svc/web", token.id))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
-    expect(await failure(admin.reassignConsumer(as("ADMIN"), "svc/none", "tok_admin"))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
+    expect(await serviceFailure(admin.reassignConsumer(as("ADMIN"), "svc/web", token.id))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
+    expect(await serviceFailure(admin.reassignConsumer(as("ADMIN"), "svc/none", "tok_admin"))).toMatchObject({ reason: "TOKEN_NOT_FOUND" });
   });
 });

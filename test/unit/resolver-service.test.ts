@@ -6,12 +6,12 @@
  * reference names no secret. Over the in-memory store and the fake cipher.
  */
 import { describe, expect, it } from "vitest";
-import { ServiceError } from "../../services/domain/errors.js";
 import type { ServiceCall } from "../../services/domain/service-call.js";
 import { ACCESS_TIME_RESOLUTION_MS, resolverService } from "../../services/resolver/resolver-service.js";
 import { secretsService } from "../../services/secrets/secrets-service.js";
 import { FakeCipher } from "../support/fakes/fake-cipher.js";
 import { InMemorySecrets } from "../support/fakes/in-memory-secrets.js";
+import { serviceFailure } from "../support/service-failure.js";
 
 const TENANT = "acme";
 
@@ -52,15 +52,6 @@ async function setUp(maxResponseBytes = 1 << 20) {
   return { store, cipher, resolver, storeReads };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceError);
-  return error as ServiceError;
-}
-
 describe("resolver service: resolving a batch", () => {
   it("resolves fields and whole values in one store read and one cipher call, each secret opened once", async () => {
     const { resolver, cipher, storeReads } = await setUp();
@@ -86,7 +77,7 @@ describe("resolver service: resolving a batch", () => {
 
   it("names every failing reference of every stage, in request order, with no value in the error", async () => {
     const { resolver } = await setUp();
-    const error = await failure(
+    const error = await serviceFailure(
       resolver.resolveSecrets(workload(["API_*", "DB", "OLD", "NOPE"]), "", [
         "$<secret.API_KEY>",
         "$<secret.DB.nosuchfield>",
@@ -110,7 +101,7 @@ describe("resolver service: resolving a batch", () => {
 
   it("refuses a batch whose values would not fit the response, naming the reference and not its value", async () => {
     const { resolver } = await setUp(100);
-    const error = await failure(resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>", "$<secret.DB.password>", "$<secret.CONF>"]));
+    const error = await serviceFailure(resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>", "$<secret.DB.password>", "$<secret.CONF>"]));
     expect(error).toMatchObject({ reason: "RESPONSE_TOO_LARGE", metadata: { reference_index: "1" } });
     expect(error.message).not.toContain("hunter2");
   });
@@ -125,7 +116,7 @@ describe("resolver service: resolving a batch", () => {
 
   it("refuses more than 1000 references before reading anything", async () => {
     const { resolver, storeReads } = await setUp();
-    const error = await failure(resolver.resolveSecrets(admin(), "", Array.from({ length: 1001 }, () => "$<secret.API_KEY>")));
+    const error = await serviceFailure(resolver.resolveSecrets(admin(), "", Array.from({ length: 1001 }, () => "$<secret.API_KEY>")));
     expect(error.fieldViolations).toMatchObject([{ field: "references", reason: "TOO_MANY_REFERENCES" }]);
     expect(storeReads).toEqual([]);
   });
@@ -138,7 +129,7 @@ describe("resolver service: consumers", () => {
     expect(consumer.references.map((r) => r.reference)).toEqual(["$<secret.DB.username>", "$<secret.API_KEY>"]);
     expect(consumer.owner).toEqual({ tokenId: "tok_app" });
 
-    const error = await failure(resolver.setConsumerReferences(workload(["*"]), "svc/web", ["$<secret.API_KEY>", "$<secret.GONE>"]));
+    const error = await serviceFailure(resolver.setConsumerReferences(workload(["*"]), "svc/web", ["$<secret.API_KEY>", "$<secret.GONE>"]));
     expect(error.referenceFailures).toMatchObject([{ index: 1, reason: "NOT_FOUND" }]);
     expect((await store.getConsumer(TENANT, "svc/web"))!.references).toHaveLength(2);
   });
@@ -147,7 +138,7 @@ describe("resolver service: consumers", () => {
     const { resolver } = await setUp();
     await resolver.setConsumerReferences(workload(["*"]), "svc/web", ["$<secret.API_KEY>"]);
     const other = { ...workload(["*"]), tokenId: "tok_other" };
-    const error = await failure(resolver.deleteConsumer(other, "svc/web"));
+    const error = await serviceFailure(resolver.deleteConsumer(other, "svc/web"));
     expect(error).toMatchObject({ reason: "CONSUMER_OWNED", metadata: { consumer_id: "svc/web", owner_token_id: "tok_app" } });
   });
 });

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { associatedData } from "../../services/domain/associated-data.js";
-import { ServiceError } from "../../services/domain/errors.js";
 import type { ServiceCall } from "../../services/domain/service-call.js";
 import type { NewSecretVersion } from "../../services/ports/secret-store.js";
 import { MAX_WRITE_ATTEMPTS, secretsService, type NewSecretInput } from "../../services/secrets/secrets-service.js";
 import { FakeCipher } from "../support/fakes/fake-cipher.js";
 import { InMemorySecrets } from "../support/fakes/in-memory-secrets.js";
+import { serviceFailure } from "../support/service-failure.js";
 
 const TENANT = "acme";
 
@@ -39,16 +39,6 @@ const token = (name: string, value: string): NewSecretInput => ({
   value: { kind: "token", token: value },
 });
 
-/** The error a call fails with (the test fails if it does not). */
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceError);
-  return error as ServiceError;
-}
-
 describe("secrets service: creating", () => {
   it("creates version 1 sealed to its record, and notes name and version for the audit", async () => {
     const { service, call, currentValue } = setUp();
@@ -62,13 +52,13 @@ describe("secrets service: creating", () => {
   it("refuses a second secret whose name differs only in case, naming it", async () => {
     const { service, call } = setUp();
     await service.createSecret(call(), token("API_KEY", "a"));
-    const error = await failure(service.createSecret(call(), token("api_key", "b")));
+    const error = await serviceFailure(service.createSecret(call(), token("api_key", "b")));
     expect(error).toMatchObject({ reason: "SECRET_EXISTS", metadata: { name: "api_key" } });
   });
 
   it("collects every invalid field before touching the store", async () => {
     const { service, call, store } = setUp();
-    const error = await failure(service.createSecret(call(), { ...token("1bad", "x"), type: undefined, value: { kind: "none" } }));
+    const error = await serviceFailure(service.createSecret(call(), { ...token("1bad", "x"), type: undefined, value: { kind: "none" } }));
     expect(error.reason).toBe("INVALID_ARGUMENT");
     expect(error.fieldViolations.map((v) => v.field)).toEqual(["name", "type"]);
     expect(store.writes).toEqual([]);
@@ -103,7 +93,7 @@ describe("secrets service: check-and-set value writes", () => {
     const { service, call } = setUp();
     await service.createSecret(call(), token("API_KEY", "v1"));
     await service.updateSecretValue(call(), "API_KEY", { kind: "token", token: "v2" }, [], undefined);
-    const error = await failure(service.updateSecretValue(call(), "API_KEY", { kind: "token", token: "late" }, [], 1n));
+    const error = await serviceFailure(service.updateSecretValue(call(), "API_KEY", { kind: "token", token: "late" }, [], 1n));
     expect(error).toMatchObject({ reason: "VERSION_MISMATCH", metadata: { current_version: "2" } });
   });
 
@@ -116,7 +106,7 @@ describe("secrets service: check-and-set value writes", () => {
       await add(tenantId, secretId, version, keep);
       return add(tenantId, secretId, version, keep);
     };
-    const error = await failure(service.updateSecretValue(call(), "HOT", { kind: "token", token: "x" }, [], undefined));
+    const error = await serviceFailure(service.updateSecretValue(call(), "HOT", { kind: "token", token: "x" }, [], undefined));
     expect(error).toMatchObject({ reason: "CONTENTION" });
     expect(store.writes.filter((w) => w === "addSecretVersion")).toHaveLength(2 * MAX_WRITE_ATTEMPTS);
   });
@@ -125,7 +115,7 @@ describe("secrets service: check-and-set value writes", () => {
     const { service, call } = setUp();
     await service.createSecret(call(), token("OLD", "v1"));
     await service.setSecretState(call(), "OLD", "", "ARCHIVED");
-    const error = await failure(service.updateSecretValue(call(), "OLD", { kind: "token", token: "x" }, [], undefined));
+    const error = await serviceFailure(service.updateSecretValue(call(), "OLD", { kind: "token", token: "x" }, [], undefined));
     expect(error).toMatchObject({ reason: "SECRET_ARCHIVED" });
   });
 
@@ -144,7 +134,7 @@ describe("secrets service: check-and-set value writes", () => {
     const { service, call, currentValue } = setUp(2);
     await service.createSecret(call(), token("K", "v1"));
     for (const value of ["v2", "v3"]) await service.updateSecretValue(call(), "K", { kind: "token", token: value }, [], undefined);
-    const pruned = await failure(service.rollbackSecret(call(), "K", 1n, undefined));
+    const pruned = await serviceFailure(service.rollbackSecret(call(), "K", 1n, undefined));
     expect(pruned).toMatchObject({ reason: "VERSION_NOT_RETAINED" });
     const rolledBack = await service.rollbackSecret(call(), "K", 2n, undefined);
     expect(rolledBack.version).toBe(4);
@@ -174,7 +164,7 @@ describe("secrets service: revision-guarded metadata and state", () => {
     const created = await service.createSecret(call(), token("K", "v1"));
     await service.updateSecretMetadata(call(), "K", "", ["description"], { displayName: "", description: "new", labels: {} });
     const writes = store.writes.length;
-    const error = await failure(service.setSecretState(call(), "K", String(created.revision), "ARCHIVED"));
+    const error = await serviceFailure(service.setSecretState(call(), "K", String(created.revision), "ARCHIVED"));
     expect(error).toMatchObject({ reason: "ETAG_MISMATCH" });
     expect(store.writes).toHaveLength(writes);
   });
@@ -183,8 +173,8 @@ describe("secrets service: revision-guarded metadata and state", () => {
     const { service, call } = setUp();
     await service.createSecret(call(), token("K", "v1"));
     await service.setSecretState(call(), "K", "", "ARCHIVED");
-    expect(await failure(service.setSecretState(call(), "K", "", "ARCHIVED"))).toMatchObject({ reason: "SECRET_ARCHIVED" });
-    const badEtag = await failure(service.setSecretState(call(), "K", 'W/"1"', "ACTIVE"));
+    expect(await serviceFailure(service.setSecretState(call(), "K", "", "ARCHIVED"))).toMatchObject({ reason: "SECRET_ARCHIVED" });
+    const badEtag = await serviceFailure(service.setSecretState(call(), "K", 'W/"1"', "ACTIVE"));
     expect(badEtag.reason).toBe("INVALID_ARGUMENT");
     expect(badEtag.fieldViolations).toMatchObject([{ field: "etag", reason: "INVALID_ETAG" }]);
   });
@@ -196,7 +186,7 @@ describe("secrets service: deleting", () => {
     const created = await service.createSecret(call(), token("DB", "v1"));
     for (const id of ["svc/b", "svc/a"])
       await store.setConsumerReferences(TENANT, id, [{ reference: "$<secret.DB>", nameKey: "db" }], new Date());
-    const refused = await failure(service.deleteSecret(call(), "DB", ""));
+    const refused = await serviceFailure(service.deleteSecret(call(), "DB", ""));
     expect(refused).toMatchObject({ reason: "SECRET_IN_USE", metadata: { usage_count: "2" } });
     expect(refused.preconditionViolations.map((v) => [v.type, v.subject])).toEqual([
       ["CONSUMER", "svc/a"],
@@ -217,7 +207,7 @@ describe("secrets service: deleting", () => {
     await service.createSecret(call(), token("DB", "v1"));
     for (let i = 0; i < 103; i++)
       await store.setConsumerReferences(TENANT, `svc/${String(i).padStart(3, "0")}`, [{ reference: "$<secret.DB>", nameKey: "db" }], new Date());
-    const refused = await failure(service.deleteSecret(call(), "DB", ""));
+    const refused = await serviceFailure(service.deleteSecret(call(), "DB", ""));
     expect(refused.preconditionViolations).toHaveLength(100);
     expect(refused.message).toContain("svc/099 and 3 more; remove the references first");
   });
@@ -225,7 +215,7 @@ describe("secrets service: deleting", () => {
   it("is NOT_FOUND for an unknown name, with the name noted for the audit", async () => {
     const { service, call } = setUp();
     const note = call();
-    expect(await failure(service.deleteSecret(note, "NOPE", ""))).toMatchObject({ reason: "SECRET_NOT_FOUND" });
+    expect(await serviceFailure(service.deleteSecret(note, "NOPE", ""))).toMatchObject({ reason: "SECRET_NOT_FOUND" });
     expect(note.audit.resources).toEqual(["NOPE"]);
   });
 });
