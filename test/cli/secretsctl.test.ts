@@ -1,93 +1,30 @@
 /**
  * secretsctl end to end: the real CLI as a child process against the real
- * service on loopback. Every command, JSON output parsed, errors and exit
- * statuses, and a final check that no secret value reached any CLI output.
+ * service on loopback: secrets, tokens, audit, tenants and keys, JSON output
+ * parsed, errors and exit statuses, and a final check that no secret value
+ * reached any CLI output. Contexts and usage errors: secretsctl-usage.test.ts.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
-import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
-import { cliRunner, type CliRunner } from "./run-secretsctl.js";
+import { connectClients } from "../support/service.js";
+import {
+  ALL_VALUES,
+  JSON_VALUE,
+  PASSWORD,
+  TOKEN_VALUE,
+  TOKEN_VALUE_2,
+  cli,
+  clients,
+  json,
+  resolve,
+  svc,
+  useCliSession,
+  workDir,
+} from "./cli-session.js";
 
-// Distinctive values, searched for in every output at the end.
-const TOKEN_VALUE = "tokval-7f3a9c1e-first";
-const TOKEN_VALUE_2 = "tokval-0b44d2aa-second";
-const PASSWORD = "pw-Zq8!x/3:secret";
-const JSON_VALUE = JSON.stringify({ type: "service_account", private_key: "json-pk-91c0ffee" });
-const ALL_VALUES = [TOKEN_VALUE, TOKEN_VALUE_2, PASSWORD, "json-pk-91c0ffee"];
-
-let svc: TestService;
-let clients: ConnectClients;
-let workDir: string;
-let adminTokenFile: string;
-let cli: CliRunner;
-let workload: ConnectClients;
-
-/** What a workload resolves a reference to: checks what the CLI stored, without printing it. */
-async function resolve(reference: string): Promise<string | undefined> {
-  const { values } = await workload.resolver.resolveSecrets({ references: [reference] });
-  return values[0]?.value;
-}
-
-beforeAll(async () => {
-  svc = await startTestService();
-  clients = connectClients(svc.address, svc.adminToken);
-  workDir = await mkdtemp(join(tmpdir(), "secretsctl-test-"));
-  adminTokenFile = join(workDir, "admin.token");
-  await writeFile(adminTokenFile, `${svc.adminToken}\n`, { mode: 0o600 });
-  cli = cliRunner({ XDG_CONFIG_HOME: join(workDir, "config"), HOME: workDir });
-  const { tokenSecret } = await clients.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
-  workload = connectClients(svc.address, tokenSecret);
-});
-
-afterAll(async () => {
-  await svc?.cleanup();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
-
-const json = (stdout: string): any => JSON.parse(stdout);
-
-describe("contexts", () => {
-  it("login writes a 0600 config holding the token file's path, not the token, and makes the context current", async () => {
-    const result = await cli.run(["login", "local", "--address", svc.address, "--token-file", adminTokenFile]);
-    expect(result).toMatchObject({ code: 0 });
-    const path = join(workDir, "config", "secretsctl", "config.json");
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const text = await readFile(path, "utf8");
-    expect(text).not.toContain(svc.adminToken);
-    expect(JSON.parse(text)).toEqual({
-      currentContext: "local",
-      contexts: { local: { address: svc.address, tokenFile: adminTokenFile, tls: false } },
-    });
-    const listed = await cli.run(["context", "list", "-o", "json"]);
-    expect(json(listed.stdout).currentContext).toBe("local");
-  });
-
-  it("login refuses a token file it cannot read", async () => {
-    const result = await cli.run(["login", "broken", "--address", svc.address, "--token-file", join(workDir, "missing")]);
-    expect(result.code).toBe(10);
-    expect(result.stderr).toMatch(/^error: cannot read token file .*missing: ENOENT\n$/);
-  });
-
-  it("SECRETS_ADDR overrides the current context, and an explicit --context overrides the environment", async () => {
-    const env = { SECRETS_ADDR: "127.0.0.1:1" };
-    const overridden = await cli.run(["list"], { env });
-    expect(overridden.code).toBe(8);
-    expect(overridden.stderr.split("\n")[0]).toMatch(/^error: .*is the service running/);
-    const explicit = await cli.run(["--context", "local", "list"], { env });
-    expect(explicit.code).toBe(0);
-  });
-
-  it("an unknown context and a missing login are configuration errors", async () => {
-    expect((await cli.run(["--context", "nope", "list"])).code).toBe(10);
-    const bare = cliRunner({ XDG_CONFIG_HOME: join(workDir, "empty-config"), HOME: workDir });
-    const result = await bare.run(["list"]);
-    expect(result.code).toBe(10);
-    expect(result.stderr).toContain("not logged in");
-  });
-});
+useCliSession({ login: true });
 
 describe("secrets", () => {
   it("create reads a token from stdin and prints metadata only", async () => {
@@ -446,43 +383,6 @@ describe("tenants and keys", () => {
     const versions = json((await cli.run(["versions", "orders-db", "-o", "json"])).stdout);
     expect(versions.map((v: { keyVersion: number }) => v.keyVersion)).toEqual([3, 3, 3]);
   });
-});
-
-describe("usage errors", () => {
-  it.each([
-    [["create", "X", "--type", "token", "--bogus"], /unknown option '--bogus'/],
-    [["create", "X"], /required option '-t, --type <type>' not specified/],
-    [["create", "X", "--type", "password"], /argument 'password' is invalid/],
-    [["create", "X", "--type", "token", TOKEN_VALUE], /too many arguments/],
-    [["--output", "xml", "list"], /argument 'xml' is invalid/],
-    [["get"], /missing required argument 'name'/],
-    [["nonsense"], /unknown command 'nonsense'/],
-    [["audit", "--since", "yesterday"], /expected an ISO 8601 time/],
-    [["update", "X", "--expected-version", "0"], /must be a positive integer/],
-  ])("%j is a usage error (exit 2) with a hint", async (args, message) => {
-    const result = await cli.run(args as string[], { stdin: "" });
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain("(run with --help for usage)");
-  });
-
-  it("--help on every command exits 0 and the root help documents the exit statuses", async () => {
-    const root = await cli.run(["--help"]);
-    expect(root.code).toBe(0);
-    expect(root.stdout).toContain("Exit status:");
-    expect(root.stdout).toMatch(/^ {2}6 {3}failed precondition/m);
-    const commands = [["create"], ["update"], ["get"], ["list"], ["versions"], ["consumers"], ["consumer", "reassign"], ["consumer", "delete"], ["archive"], ["restore"], ["delete"], ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["audit"], ["tenants", "create"], ["keys", "rotate"], ["login"], ["context", "use"]];
-    // Four at a time: each run starts a node process.
-    for (let i = 0; i < commands.length; i += 4) {
-      const batch = commands.slice(i, i + 4);
-      const helps = await Promise.all(batch.map((command) => cli.run([...command, "--help"])));
-      batch.forEach((command, j) => {
-        expect(helps[j]?.code, command.join(" ")).toBe(0);
-        expect(helps[j]?.stdout).toContain(`Usage: secretsctl ${command.join(" ")}`);
-      });
-    }
-  }, 120_000);
 });
 
 describe("confidentiality", () => {
