@@ -142,7 +142,7 @@ function halfWrittenInFile(dir: string): string[] {
 }
 
 describe("crash safety under kill -9", () => {
-  it(`keeps every acknowledged write through ${ROUNDS} crashes during concurrent creates and updates`, { timeout: HEAVY ? 900_000 : 120_000 }, async () => {
+  it(`keeps every acknowledged write through ${ROUNDS} crashes during concurrent creates and updates`, { timeout: HEAVY ? 900_000 : 300_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), "secrets-crash-"));
     running = await startChildService({ dataDir, args: UNLIMITED });
     const setup = connectClients(running.address, running.adminToken);
