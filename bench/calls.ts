@@ -78,6 +78,10 @@ export function createSecretCall(caller: Caller, prefix: string): BenchCall {
   return {
     label: "CreateSecret",
     call: (_worker, n) =>
-      caller.clients.secrets.createSecret({ name: `BENCH_${prefix}_${String(n).padStart(8, "0")}`, type: SecretType.TOKEN, value: randomTokenValue() }),
+      caller.clients.secrets.createSecret({
+        name: `BENCH_${prefix}_${String(n).padStart(8, "0")}`,
+        type: SecretType.TOKEN,
+        value: randomTokenValue(),
+      }),
   };
 }

@@ -36,7 +36,10 @@ export async function runCold(args: readonly string[], options: { cwd: string; e
     });
     const elapsedMs = performance.now() - started;
     if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}: ${stderr}`);
-    const peaks = (await readFile(rssFile, "utf8")).trim().split("\n").map((line) => Number(line.split(" ")[1]) * 1024);
+    const peaks = (await readFile(rssFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => Number(line.split(" ")[1]) * 1024);
     return { elapsedMs, peakRssBytes: Math.max(...peaks) };
   } finally {
     await rm(scratch, { recursive: true, force: true });

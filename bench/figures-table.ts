@@ -10,7 +10,10 @@ const MB = 1024 * 1024;
 const fixed = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? "" : value.toFixed(digits));
 
 function figuresRow(scenario: string, figures: Figures, role: string): string {
-  const driver = figures.driver === undefined ? "" : `${figures.driver} ${fixed(figures.driverCpuPercent, 0)}%${figures.driverBound ? " **bound**" : ""}`;
+  const driver =
+    figures.driver === undefined
+      ? ""
+      : `${figures.driver} ${fixed(figures.driverCpuPercent, 0)}%${figures.driverBound ? " **bound**" : ""}`;
   return `| ${scenario} | ${figures.label}${role} | ${fixed(figures.opsPerSec, 1)} | ${fixed(figures.p50Ms, 2)} | ${fixed(figures.p99Ms, 2)} | ${fixed(figures.p99OverP50, 2)} | ${fixed(figures.peakRssBytes / MB, 1)} | ${fixed(figures.serviceCpuMsPerOp, 3)} | ${fixed(figures.serviceCpuPercent, 0)}${figures.serviceCpuPercent === undefined ? "" : "%"} | ${driver} |`;
 }
 

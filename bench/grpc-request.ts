@@ -22,6 +22,9 @@ export function grpcFrame(message: Uint8Array): Buffer {
   return frame;
 }
 
-export function encodeRequest<M extends DescMethodUnary | DescMethodServerStreaming>(method: M, request: MessageInitShape<M["input"]>): EncodedRequest {
+export function encodeRequest<M extends DescMethodUnary | DescMethodServerStreaming>(
+  method: M,
+  request: MessageInitShape<M["input"]>,
+): EncodedRequest {
   return { path: grpcPath(method), frame: grpcFrame(toBinary(method.input, create(method.input, request))) };
 }

@@ -19,7 +19,15 @@ const healthFile = create(FileDescriptorProtoSchema, {
   messageType: [
     {
       name: "HealthCheckRequest",
-      field: [{ name: "service", number: 1, type: FieldDescriptorProto_Type.STRING, label: FieldDescriptorProto_Label.OPTIONAL, jsonName: "service" }],
+      field: [
+        {
+          name: "service",
+          number: 1,
+          type: FieldDescriptorProto_Type.STRING,
+          label: FieldDescriptorProto_Label.OPTIONAL,
+          jsonName: "service",
+        },
+      ],
     },
     {
       name: "HealthCheckResponse",

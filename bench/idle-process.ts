@@ -20,7 +20,10 @@ export interface IdleRun {
   peakRssBytes: number;
 }
 
-export async function measureIdle(args: readonly string[], options: { cwd: string; readyFile: string; settleMs: number }): Promise<IdleRun> {
+export async function measureIdle(
+  args: readonly string[],
+  options: { cwd: string; readyFile: string; settleMs: number },
+): Promise<IdleRun> {
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: options.cwd, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -28,7 +31,8 @@ export async function measureIdle(args: readonly string[], options: { cwd: strin
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   try {
     while (!existsSync(options.readyFile)) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`node ${args.join(" ")} exited before it was ready: ${stderr}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`node ${args.join(" ")} exited before it was ready: ${stderr}`);
       if (performance.now() - started > READY_TIMEOUT_MS) throw new Error(`node ${args.join(" ")} was not ready in time: ${stderr}`);
       await sleep(POLL_MS);
     }

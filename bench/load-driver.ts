@@ -32,7 +32,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const outcome = await drive(options, options.durationMs, latencies, counter);
   const summary = summarizeLatencies(latencies);
-  return { ...summary, opsPerSec: (summary.count / outcome.elapsedMs) * 1000, elapsedMs: outcome.elapsedMs, errors: outcome.errors, ...(outcome.firstError && { firstError: outcome.firstError }) };
+  return {
+    ...summary,
+    opsPerSec: (summary.count / outcome.elapsedMs) * 1000,
+    elapsedMs: outcome.elapsedMs,
+    errors: outcome.errors,
+    ...(outcome.firstError && { firstError: outcome.firstError }),
+  };
 }
 
 async function drive(options: LoadOptions, durationMs: number, latencies: number[] | undefined, counter: { next: number }) {

@@ -28,12 +28,23 @@ const options = new Command("bench")
   .option("--json-out <file>", "also write the JSON object to this file")
   .option("--cpu-prof-dir <dir>", "write a V8 CPU profile of each service child here")
   .addOption(
-    new Option("--driver <name>", "load driver for fixed requests: h2load (installed with apt-get when missing), or the in-process Connect client")
+    new Option(
+      "--driver <name>",
+      "load driver for fixed requests: h2load (installed with apt-get when missing), or the in-process Connect client",
+    )
       .choices(["h2load", "connect"])
       .default("h2load"),
   )
   .parse()
-  .opts<{ quick: boolean; json: boolean; jsonOut?: string; scenario?: string[]; phaseSeconds?: number; cpuProfDir?: string; driver: "h2load" | "connect" }>();
+  .opts<{
+    quick: boolean;
+    json: boolean;
+    jsonOut?: string;
+    scenario?: string[];
+    phaseSeconds?: number;
+    cpuProfDir?: string;
+    driver: "h2load" | "connect";
+  }>();
 
 const log = (text: string) => {
   if (!options.json) console.log(text);
@@ -53,7 +64,9 @@ const selected = SCENARIOS.filter((s) => !options.scenario || options.scenario.i
 const machine = machineInfo();
 
 log(formatMachine(machine));
-log(`mode: ${settings.quick ? "quick" : "full"}; phases of ${settings.phaseMs / 1000} s after ${settings.warmupMs / 1000} s warm-up; load driver ${driver.name}`);
+log(
+  `mode: ${settings.quick ? "quick" : "full"}; phases of ${settings.phaseMs / 1000} s after ${settings.warmupMs / 1000} s warm-up; load driver ${driver.name}`,
+);
 const started = Date.now();
 const results: ScenarioResult[] = [];
 for (const scenario of selected) {
@@ -63,7 +76,13 @@ for (const scenario of selected) {
   log(formatScenario(result));
 }
 const totalSeconds = (Date.now() - started) / 1000;
-const report = JSON.stringify({ machine: { ...machine, loadAverageAtEnd: currentLoadAverage() }, mode: settings.quick ? "quick" : "full", driver, totalSeconds, scenarios: results });
+const report = JSON.stringify({
+  machine: { ...machine, loadAverageAtEnd: currentLoadAverage() },
+  mode: settings.quick ? "quick" : "full",
+  driver,
+  totalSeconds,
+  scenarios: results,
+});
 if (options.jsonOut !== undefined) await writeFile(options.jsonOut, `${report}\n`);
 if (options.json) console.log(report);
 log(`\ntotal ${totalSeconds.toFixed(1)} s; load average ${currentLoadAverage().toFixed(2)} at end`);

@@ -39,7 +39,12 @@ export interface Concurrency {
 /** Real-client calls made before and after each h2load phase: the exact request must succeed. */
 const SAMPLE_CALLS = 3;
 
-export async function measureCall(service: ServiceChild, settings: BenchSettings, call: BenchCall, concurrency: Concurrency): Promise<Figures> {
+export async function measureCall(
+  service: ServiceChild,
+  settings: BenchSettings,
+  call: BenchCall,
+  concurrency: Concurrency,
+): Promise<Figures> {
   if (settings.h2load && call.h2load) return measureWithH2load(service, settings, settings.h2load, call, call.h2load, concurrency);
   return measureWithConnect(service, settings, call, concurrency.connections * concurrency.streams);
 }
@@ -54,9 +59,18 @@ async function measureWithConnect(service: ServiceChild, settings: BenchSettings
     warmupMs: settings.warmupMs,
     onMeasuredPhaseStart: () => (cpuAtStart = { service: childCpuMs(service.pid), driver: ownCpuMs() }),
   });
-  const cpu = { serviceMs: childCpuMs(service.pid) - cpuAtStart.service, driverMs: ownCpuMs() - cpuAtStart.driver, elapsedMs: result.elapsedMs };
+  const cpu = {
+    serviceMs: childCpuMs(service.pid) - cpuAtStart.service,
+    driverMs: ownCpuMs() - cpuAtStart.driver,
+    elapsedMs: result.elapsedMs,
+  };
   if (result.errors > 0) throw new Error(`${call.label}: ${result.errors} calls failed, first: ${result.firstError}`);
-  return loadFigures(call.label, { driver: "connect", opsPerSec: result.opsPerSec, latency: result, errors: 0 }, childPeakRss(service.pid), cpu);
+  return loadFigures(
+    call.label,
+    { driver: "connect", opsPerSec: result.opsPerSec, latency: result, errors: 0 },
+    childPeakRss(service.pid),
+    cpu,
+  );
 }
 
 async function measureWithH2load(
@@ -96,10 +110,13 @@ async function measureWithH2load(
 /** Why the phase's calls cannot all be counted as successful gRPC calls, or undefined when they can. */
 export function h2loadFailure(result: H2loadResult, success: SuccessCheck, finishedByCode: Map<string, number>): string | undefined {
   if (result.done === 0) return "no request finished";
-  if (result.failed > 0 || result.non200 > 0) return `${result.failed} requests failed and ${result.non200} had an HTTP status other than 200`;
+  if (result.failed > 0 || result.non200 > 0)
+    return `${result.failed} requests failed and ${result.non200} had an HTTP status other than 200`;
   if ("responseBytes" in success) {
     const expected = result.status2xx * success.responseBytes;
-    return result.dataBytes === expected ? undefined : `responses carried ${result.dataBytes} bytes of messages, expected ${expected}: some calls failed`;
+    return result.dataBytes === expected
+      ? undefined
+      : `responses carried ${result.dataBytes} bytes of messages, expected ${expected}: some calls failed`;
   }
   // Requests h2load abandoned at the deadline may end CANCELLED on the service; nothing else but OK is allowed.
   const abandoned = result.started - result.done;

@@ -76,9 +76,19 @@ if (isMain()) {
   const { total, functions } = summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as CpuProfile);
   const percent = (n: number) => `${((n / total) * 100).toFixed(1).padStart(5)}%`;
   const excluded = new Set(["(root)", "(program)", "(idle)", "(garbage collector)"]);
-  console.log(`${total} samples; (idle) ${percent(functions.find((f) => f.name === "(idle)")?.self ?? 0)}, (garbage collector) ${percent(functions.find((f) => f.name === "(garbage collector)")?.self ?? 0)}, (program) ${percent(functions.find((f) => f.name === "(program)")?.self ?? 0)}`);
+  console.log(
+    `${total} samples; (idle) ${percent(functions.find((f) => f.name === "(idle)")?.self ?? 0)}, (garbage collector) ${percent(functions.find((f) => f.name === "(garbage collector)")?.self ?? 0)}, (program) ${percent(functions.find((f) => f.name === "(program)")?.self ?? 0)}`,
+  );
   console.log(`\ntop ${top} by self time:`);
-  for (const f of [...functions].sort((a, b) => b.self - a.self).filter((f) => !excluded.has(f.name)).slice(0, top)) console.log(`  ${percent(f.self)}  ${f.name}`);
+  for (const f of [...functions]
+    .sort((a, b) => b.self - a.self)
+    .filter((f) => !excluded.has(f.name))
+    .slice(0, top))
+    console.log(`  ${percent(f.self)}  ${f.name}`);
   console.log(`\ntop ${top} by inclusive time:`);
-  for (const f of [...functions].sort((a, b) => b.inclusive - a.inclusive).filter((f) => !excluded.has(f.name)).slice(0, top)) console.log(`  ${percent(f.inclusive)}  ${f.name}`);
+  for (const f of [...functions]
+    .sort((a, b) => b.inclusive - a.inclusive)
+    .filter((f) => !excluded.has(f.name))
+    .slice(0, top))
+    console.log(`  ${percent(f.inclusive)}  ${f.name}`);
 }

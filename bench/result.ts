@@ -115,5 +115,14 @@ export function loadFigures(label: string, load: PhaseLoad, peakRssBytes: number
 
 /** Figures for one-at-a-time runs (cold starts, fan-out rounds): ops/s is 1 ÷ mean time. */
 export function sampleFigures(label: string, latency: LatencySummary, peakRssBytes: number, errors = 0): Figures {
-  return { label, opsPerSec: 1000 / latency.meanMs, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, p99OverP50: latency.p99Ms / latency.p50Ms, peakRssBytes, samples: latency.count, errors };
+  return {
+    label,
+    opsPerSec: 1000 / latency.meanMs,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    p99OverP50: latency.p99Ms / latency.p50Ms,
+    peakRssBytes,
+    samples: latency.count,
+    errors,
+  };
 }

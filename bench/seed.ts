@@ -22,7 +22,12 @@ export function randomTokenValue(): { kind: { case: "token"; value: string } } {
  * load over connections), in order, until all exist or `deadline`
  * (performance.now() time) passes; returns the names created.
  */
-export async function createTokenSecrets(clients: readonly Clients[], names: readonly string[], concurrency = 64, deadline = Infinity): Promise<string[]> {
+export async function createTokenSecrets(
+  clients: readonly Clients[],
+  names: readonly string[],
+  concurrency = 64,
+  deadline = Infinity,
+): Promise<string[]> {
   const created = await forEachConcurrently(
     names.length,
     concurrency,

@@ -52,18 +52,28 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
   const dataDir = await mkdtemp(join(tmpdir(), "secrets-bench-"));
   const nodeArgs = ["--import", "tsx", ...(options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : [])];
   const serviceArgs = [
-    "--listen", "127.0.0.1:0",
-    "--data-dir", dataDir,
+    "--listen",
+    "127.0.0.1:0",
+    "--data-dir",
+    dataDir,
     // Its call counts by method and gRPC status tell whether load-generator calls succeeded.
-    "--metrics-listen", "127.0.0.1:0",
-    "--connect-listen", "",
-    "--log-level", "info",
+    "--metrics-listen",
+    "127.0.0.1:0",
+    "--connect-listen",
+    "",
+    "--log-level",
+    "info",
     // The benchmark measures the service, not its per-token throttles: one token drives each phase.
-    "--write-rate-limit", "0",
-    "--resolve-rate-limit", "0",
-    "--read-rate-limit", "0",
-    "--stream-rate-limit", "0",
-    "--max-streams-per-token", "1000000",
+    "--write-rate-limit",
+    "0",
+    "--resolve-rate-limit",
+    "0",
+    "--read-rate-limit",
+    "0",
+    "--stream-rate-limit",
+    "0",
+    "--max-streams-per-token",
+    "1000000",
   ];
   const child = spawn(process.execPath, [...nodeArgs, "services/main.ts", ...serviceArgs], {
     cwd: REPO_ROOT,
@@ -85,7 +95,11 @@ export async function startServiceChild(options: ServiceChildOptions = {}): Prom
       adminToken,
       clients,
       async createWorkloadToken() {
-        const created = await clients(adminToken).admin.createApiToken({ displayName: "bench workload", role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
+        const created = await clients(adminToken).admin.createApiToken({
+          displayName: "bench workload",
+          role: Role.WORKLOAD,
+          allowedSecretPatterns: ["*"],
+        });
         return created.tokenSecret;
       },
       async stop() {

@@ -29,13 +29,40 @@ export interface BenchSettings {
   h2load?: string;
 }
 
-export function benchSettings(options: { quick: boolean; phaseSeconds?: number; phaseRequests?: number; cpuProfileDir?: string; h2load?: string }): BenchSettings {
+export function benchSettings(options: {
+  quick: boolean;
+  phaseSeconds?: number;
+  phaseRequests?: number;
+  cpuProfileDir?: string;
+  h2load?: string;
+}): BenchSettings {
   const base: BenchSettings = options.quick
-    ? { quick: true, phaseMs: 3000, warmupMs: 500, coldRuns: 3, scaleCounts: [1_000, 10_000], scaleSeedBudgetMs: 20_000, watchStreams: 10_000, watchRounds: 3 }
-    : { quick: false, phaseMs: 10_000, warmupMs: 2000, coldRuns: 10, scaleCounts: [1_000, 100_000], scaleSeedBudgetMs: 120_000, watchStreams: 10_000, watchRounds: 10 };
+    ? {
+        quick: true,
+        phaseMs: 3000,
+        warmupMs: 500,
+        coldRuns: 3,
+        scaleCounts: [1_000, 10_000],
+        scaleSeedBudgetMs: 20_000,
+        watchStreams: 10_000,
+        watchRounds: 3,
+      }
+    : {
+        quick: false,
+        phaseMs: 10_000,
+        warmupMs: 2000,
+        coldRuns: 10,
+        scaleCounts: [1_000, 100_000],
+        scaleSeedBudgetMs: 120_000,
+        watchStreams: 10_000,
+        watchRounds: 10,
+      };
   return {
     ...base,
-    ...(options.phaseSeconds !== undefined && { phaseMs: options.phaseSeconds * 1000, warmupMs: Math.min(base.warmupMs, options.phaseSeconds * 250) }),
+    ...(options.phaseSeconds !== undefined && {
+      phaseMs: options.phaseSeconds * 1000,
+      warmupMs: Math.min(base.warmupMs, options.phaseSeconds * 250),
+    }),
     ...(options.cpuProfileDir !== undefined && { cpuProfileDir: options.cpuProfileDir }),
     ...(options.h2load !== undefined && { h2load: options.h2load }),
     ...(options.phaseRequests !== undefined && { phaseRequests: options.phaseRequests }),

@@ -125,7 +125,10 @@ export class WatchStreams {
     });
     const checkStatus = (headers: IncomingHttpHeaders) => {
       const status = headers["grpc-status"];
-      if (status !== undefined && status !== "0") this.fail(new Error(`a watch stream ended with gRPC status ${status}: ${decodeURIComponent(String(headers["grpc-message"] ?? ""))}`));
+      if (status !== undefined && status !== "0")
+        this.fail(
+          new Error(`a watch stream ended with gRPC status ${status}: ${decodeURIComponent(String(headers["grpc-message"] ?? ""))}`),
+        );
     };
     // A call refused at once answers trailers-only: its status is in the response headers.
     stream.on("response", checkStatus);

@@ -66,11 +66,7 @@ export interface Connection {
  * is; otherwise SECRETS_ADDR / SECRETS_TOKEN_FILE / SECRETS_CA_FILE override
  * the current context's fields (and suffice without any context).
  */
-export async function resolveConnection(
-  config: CliConfig,
-  contextName: string | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<Connection> {
+export async function resolveConnection(config: CliConfig, contextName: string | undefined, env: NodeJS.ProcessEnv): Promise<Connection> {
   let context: Partial<Context>;
   if (contextName !== undefined) {
     const named = config.contexts[contextName];

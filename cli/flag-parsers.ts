@@ -31,7 +31,6 @@ function parseIsoTime(text: string): Date {
   return date;
 }
 
-
 /** Repeatable `key=value`, collected into a record. */
 export function collectLabel(text: string, labels: Record<string, string> = {}): Record<string, string> {
   const at = text.indexOf("=");

@@ -28,7 +28,9 @@ export function renderRecord(fields: readonly (readonly [string, string])[]): st
 /** UTC to the second, or `fallback` when unset. */
 export function formatTime(time: Timestamp | undefined, fallback = "-"): string {
   if (!time) return fallback;
-  return timestampDate(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return timestampDate(time)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** A message as proto3 JSON, with zero values shown so scripts find every field. */

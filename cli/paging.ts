@@ -1,7 +1,5 @@
 /** Collects every page of an AIP-158 list call. */
-export async function allPages<T>(
-  fetchPage: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>,
-): Promise<T[]> {
+export async function allPages<T>(fetchPage: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>): Promise<T[]> {
   const items: T[] = [];
   let pageToken = "";
   do {

@@ -17,7 +17,10 @@ import { promptHidden, type TerminalInput } from "./prompt.js";
 const TYPE_FLAGS = { TOKEN: "token", USERNAME_PASSWORD: "username-password", JSON: "json" } as const satisfies Record<SecretType, string>;
 export type TypeFlag = (typeof TYPE_FLAGS)[SecretType];
 /** The domain type each `--type` word names. */
-export const TYPE_FLAG_VALUES = Object.fromEntries(Object.entries(TYPE_FLAGS).map(([type, flag]) => [flag, type])) as Record<TypeFlag, SecretType>;
+export const TYPE_FLAG_VALUES = Object.fromEntries(Object.entries(TYPE_FLAGS).map(([type, flag]) => [flag, type])) as Record<
+  TypeFlag,
+  SecretType
+>;
 
 export function domainTypeOf(type: SecretTypeEnum): SecretType {
   const domainType = secretTypeFromProto(type);

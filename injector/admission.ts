@@ -43,7 +43,9 @@ function review(response: AdmissionResponse): AdmissionReviewOut {
 }
 
 function patched(uid: string, ops: PatchOperation[]): AdmissionResponse {
-  return ops.length === 0 ? { uid, allowed: true } : { uid, allowed: true, patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(ops)).toString("base64") };
+  return ops.length === 0
+    ? { uid, allowed: true }
+    : { uid, allowed: true, patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(ops)).toString("base64") };
 }
 
 function refused(uid: string, message: string): AdmissionResponse {
@@ -53,9 +55,11 @@ function refused(uid: string, message: string): AdmissionResponse {
 /** The request's uid and pod, or the reason it cannot be read. */
 function readRequest(body: unknown): { uid: string; request: Record<string, unknown> } {
   if (!isObject(body) || body.kind !== "AdmissionReview") throw new BadReview("expected an AdmissionReview object");
-  if (body.apiVersion !== "admission.k8s.io/v1") throw new BadReview(`expected apiVersion admission.k8s.io/v1, got ${JSON.stringify(body.apiVersion)}`);
+  if (body.apiVersion !== "admission.k8s.io/v1")
+    throw new BadReview(`expected apiVersion admission.k8s.io/v1, got ${JSON.stringify(body.apiVersion)}`);
   const request = body.request;
-  if (!isObject(request) || typeof request.uid !== "string" || request.uid.length === 0) throw new BadReview("the AdmissionReview has no request.uid");
+  if (!isObject(request) || typeof request.uid !== "string" || request.uid.length === 0)
+    throw new BadReview("the AdmissionReview has no request.uid");
   return { uid: request.uid, request };
 }
 
@@ -67,13 +71,17 @@ function podName(request: Record<string, unknown>, pod: IPod): string {
 
 function wrongKind(request: Record<string, unknown>): string | undefined {
   const kind = request.kind;
-  if (isObject(kind) && kind.group === "" && kind.version === "v1" && kind.kind === "Pod" && request.subResource === undefined) return undefined;
-  const shown = isObject(kind) ? `${kind.group ? `${String(kind.group)}/` : ""}${String(kind.version)} ${String(kind.kind)}` : "an unknown kind";
+  if (isObject(kind) && kind.group === "" && kind.version === "v1" && kind.kind === "Pod" && request.subResource === undefined)
+    return undefined;
+  const shown = isObject(kind)
+    ? `${kind.group ? `${String(kind.group)}/` : ""}${String(kind.version)} ${String(kind.kind)}`
+    : "an unknown kind";
   return `secrets-injector admits pods only, got ${shown}${request.subResource ? ` (${String(request.subResource)})` : ""}: check the MutatingWebhookConfiguration's rules`;
 }
 
 function invalidPod(object: unknown): string | undefined {
-  if (!isObject(object) || !isObject(object.spec) || !Array.isArray(object.spec.containers)) return "request.object is not a pod with spec.containers";
+  if (!isObject(object) || !isObject(object.spec) || !Array.isArray(object.spec.containers))
+    return "request.object is not a pod with spec.containers";
   const annotations = isObject(object.metadata) ? object.metadata.annotations : undefined;
   if (annotations !== undefined && (!isObject(annotations) || Object.values(annotations).some((v) => typeof v !== "string")))
     return "metadata.annotations must map names to strings";
@@ -114,7 +122,10 @@ export function admit(body: unknown, config: InjectorConfig): { review: Admissio
     }
     case "inject": {
       const { plan } = decision;
-      const ops = [...injectionPatch(pod, injectedParts(plan, config), plan.targets, plan.fsGroup), ...annotationPatch(pod, statusKey, plan.reason)];
+      const ops = [
+        ...injectionPatch(pod, injectedParts(plan, config), plan.targets, plan.fsGroup),
+        ...annotationPatch(pod, statusKey, plan.reason),
+      ];
       return { review: review(patched(uid, ops)), outcome: { pod: name, result: "injected", reason: plan.reason } };
     }
   }

@@ -63,7 +63,9 @@ const bad = (problem: string): ParseResult => ({ problem });
 
 function dnsName(maxLength: number, pattern: RegExp) {
   return (value: string): ParseResult =>
-    value.length <= maxLength && pattern.test(value) ? ok(value) : bad(`must be a Kubernetes object name (lower-case letters, digits, '-', at most ${maxLength} characters)`);
+    value.length <= maxLength && pattern.test(value)
+      ? ok(value)
+      : bad(`must be a Kubernetes object name (lower-case letters, digits, '-', at most ${maxLength} characters)`);
 }
 
 function quantity(value: string): ParseResult {
@@ -116,7 +118,9 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     field: "containers",
     parse: (v) => {
       const names = v.split(",").map((name) => name.trim());
-      return names.every((name) => DNS_LABEL.test(name) && name.length <= 63) ? ok(names) : bad("must be a comma-separated list of container names");
+      return names.every((name) => DNS_LABEL.test(name) && name.length <= 63)
+        ? ok(names)
+        : bad("must be a comma-separated list of container names");
     },
   },
   {
@@ -161,7 +165,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     name: "reload-signal",
     help: "Signal sent to `reload-process` after a change (needs reload-process; the pod then shares its process namespace).",
     field: "reloadSignal",
-    parse: (v) => (SIGNAL.test(v.toUpperCase()) ? ok(v.toUpperCase().replace(/^(?!SIG)/, "SIG")) : bad("must be a signal name such as SIGHUP")),
+    parse: (v) =>
+      SIGNAL.test(v.toUpperCase()) ? ok(v.toUpperCase().replace(/^(?!SIG)/, "SIG")) : bad("must be a signal name such as SIGHUP"),
   },
   {
     name: "reload-process",
@@ -235,7 +240,9 @@ function combinationProblems(request: InjectionRequest, prefix: string): string[
   if (request.configMap === undefined && request.inlineConfigs.size === 0)
     problems.push(`${prefix}/inject is "true" but there is nothing to render: add ${prefix}/configmap or ${prefix}/config.<file>.yaml`);
   if (request.consumerId !== undefined && (request.configMap !== undefined || request.inlineConfigs.size !== 1))
-    problems.push(`${prefix}/consumer-id names one config: use it with exactly one ${prefix}/config.<file>.yaml and no configmap (else use consumer-prefix)`);
+    problems.push(
+      `${prefix}/consumer-id names one config: use it with exactly one ${prefix}/config.<file>.yaml and no configmap (else use consumer-prefix)`,
+    );
   if ((request.reloadSignal === undefined) !== (request.reloadProcess === undefined))
     problems.push(`${prefix}/reload-signal and ${prefix}/reload-process go together`);
   if (request.reloadSignal !== undefined && request.reloadCommand !== undefined)

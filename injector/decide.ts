@@ -70,7 +70,9 @@ function sidecarUser(pod: IPod, targets: string[], request: InjectionRequest, pr
     );
   const others = [...users].filter(([, id]) => id !== user).map(([name]) => name);
   if (request.reloadSignal !== undefined && others.length > 0)
-    problems.push(`${prefix}/reload-signal: the sidecar (user ${user}) can signal only processes of its own user; set runAsUser ${user} on ${others.join(", ")}`);
+    problems.push(
+      `${prefix}/reload-signal: the sidecar (user ${user}) can signal only processes of its own user; set runAsUser ${user} on ${others.join(", ")}`,
+    );
   return { user, problems };
 }
 
@@ -107,7 +109,8 @@ export function decide(pod: IPod, namespace: string, config: InjectorConfig): De
   const completing = runsToCompletion(pod);
   const mode: Mode = chosen === "init+sidecar" && completing !== undefined ? "init-only" : chosen;
   const reloads = request.reloadCommand !== undefined || request.reloadSignal !== undefined;
-  if (reloads && chosen === "init-only") problems.push(`${prefix}/reload-*: mode init-only renders once and never reloads; choose another mode or drop the reload annotations`);
+  if (reloads && chosen === "init-only")
+    problems.push(`${prefix}/reload-*: mode init-only renders once and never reloads; choose another mode or drop the reload annotations`);
   if (problems.length > 0) return { kind: "refuse", problems };
 
   const fsGroup = pod.spec!.securityContext?.fsGroup === undefined ? user : undefined;
@@ -116,7 +119,10 @@ export function decide(pod: IPod, namespace: string, config: InjectorConfig): De
     `files at ${request.outputPath} in ${targets.join(", ")}`,
     ...(fsGroup !== undefined ? [`fsGroup ${fsGroup} set so the sidecar can read its token`] : []),
   ];
-  return { kind: "inject", plan: { request, mode, targets, user, ...(fsGroup !== undefined && { fsGroup }), namespace, reason: `injected: ${notes.join("; ")}` } };
+  return {
+    kind: "inject",
+    plan: { request, mode, targets, user, ...(fsGroup !== undefined && { fsGroup }), namespace, reason: `injected: ${notes.join("; ")}` },
+  };
 }
 
 /** The pod's current status annotation, to leave a re-admitted pod alone. */

@@ -37,20 +37,39 @@ function prefix(text: string): string {
 
 function program(): Command {
   return new Command("secrets-injector")
-    .description("Kubernetes mutating admission webhook: injects the secrets sidecar into pods annotated <prefix>/inject: \"true\"")
+    .description('Kubernetes mutating admission webhook: injects the secrets sidecar into pods annotated <prefix>/inject: "true"')
     .addOption(new Option("--listen <host:port>", "HTTPS listen address").env("INJECTOR_LISTEN").default("0.0.0.0:8443"))
-    .addOption(new Option("--tls-cert <path>", "serving certificate (PEM), reloaded when it changes").env("INJECTOR_TLS_CERT").makeOptionMandatory())
+    .addOption(
+      new Option("--tls-cert <path>", "serving certificate (PEM), reloaded when it changes").env("INJECTOR_TLS_CERT").makeOptionMandatory(),
+    )
     .addOption(new Option("--tls-key <path>", "its private key (PEM)").env("INJECTOR_TLS_KEY").makeOptionMandatory())
     .addOption(new Option("--sidecar-image <image>", "the secrets sidecar's image").env("INJECTOR_SIDECAR_IMAGE").makeOptionMandatory())
-    .addOption(new Option("--service-address <host:port|url>", "the secrets service, as sidecars reach it").env("INJECTOR_SERVICE_ADDRESS").makeOptionMandatory())
     .addOption(
-      new Option("--service-ca-configmap <name>", "ConfigMap (key ca.crt, in each pod's namespace) with the CA of the service's certificate").env(
-        "INJECTOR_SERVICE_CA_CONFIGMAP",
-      ),
+      new Option("--service-address <host:port|url>", "the secrets service, as sidecars reach it")
+        .env("INJECTOR_SERVICE_ADDRESS")
+        .makeOptionMandatory(),
     )
-    .addOption(new Option("--service-tls", "TLS to the service with the system CAs (without --service-ca-configmap)").env("INJECTOR_SERVICE_TLS"))
-    .addOption(new Option("--default-mode <mode>", "mode of pods that do not choose one").choices(MODES).env("INJECTOR_DEFAULT_MODE").default("native-sidecar"))
-    .addOption(new Option("--annotation-prefix <prefix>", "annotations are <prefix>/<name>").env("INJECTOR_ANNOTATION_PREFIX").default("secrets-injector").argParser(prefix))
+    .addOption(
+      new Option(
+        "--service-ca-configmap <name>",
+        "ConfigMap (key ca.crt, in each pod's namespace) with the CA of the service's certificate",
+      ).env("INJECTOR_SERVICE_CA_CONFIGMAP"),
+    )
+    .addOption(
+      new Option("--service-tls", "TLS to the service with the system CAs (without --service-ca-configmap)").env("INJECTOR_SERVICE_TLS"),
+    )
+    .addOption(
+      new Option("--default-mode <mode>", "mode of pods that do not choose one")
+        .choices(MODES)
+        .env("INJECTOR_DEFAULT_MODE")
+        .default("native-sidecar"),
+    )
+    .addOption(
+      new Option("--annotation-prefix <prefix>", "annotations are <prefix>/<name>")
+        .env("INJECTOR_ANNOTATION_PREFIX")
+        .default("secrets-injector")
+        .argParser(prefix),
+    )
     .addOption(new Option("--log-level <level>", "debug, info, warn, error").env("INJECTOR_LOG_LEVEL").default("info"));
 }
 

@@ -36,7 +36,9 @@ export function injectionPatch(pod: IPod, parts: InjectedParts, targets: readonl
   // Ours go first, in order, so the app's own init containers already see the rendered files.
   if (spec.initContainers === undefined) {
     if (parts.initContainers.length > 0) ops.push({ op: "add", path: "/spec/initContainers", value: parts.initContainers });
-  } else for (const [i, container] of parts.initContainers.entries()) ops.push({ op: "add", path: `/spec/initContainers/${i}`, value: container });
+  } else
+    for (const [i, container] of parts.initContainers.entries())
+      ops.push({ op: "add", path: `/spec/initContainers/${i}`, value: container });
 
   const mountInto = (list: "containers" | "initContainers", index: number, mounts: unknown[] | undefined) =>
     appendAll(ops, `/spec/${list}/${index}/volumeMounts`, mounts, [parts.appMount]);
@@ -49,7 +51,8 @@ export function injectionPatch(pod: IPod, parts: InjectedParts, targets: readonl
   });
   appendAll(ops, "/spec/containers", spec.containers, parts.containers);
 
-  if (parts.shareProcessNamespace && spec.shareProcessNamespace !== true) ops.push({ op: "add", path: "/spec/shareProcessNamespace", value: true });
+  if (parts.shareProcessNamespace && spec.shareProcessNamespace !== true)
+    ops.push({ op: "add", path: "/spec/shareProcessNamespace", value: true });
   if (fsGroup !== undefined) {
     const settings = { fsGroup, fsGroupChangePolicy: "OnRootMismatch" };
     if (spec.securityContext === undefined) ops.push({ op: "add", path: "/spec/securityContext", value: settings });

@@ -107,7 +107,12 @@ function handler(config: InjectorConfig, log: Logger) {
 }
 
 /** Starts the webhook on host:port (port 0: any). */
-export async function startInjector(config: InjectorConfig, tls: TlsFiles, listen: { host: string; port: number }, log: Logger): Promise<RunningInjector> {
+export async function startInjector(
+  config: InjectorConfig,
+  tls: TlsFiles,
+  listen: { host: string; port: number },
+  log: Logger,
+): Promise<RunningInjector> {
   const read = () => ({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) });
   const server = createServer({ ...read(), requestTimeout: 30_000, headersTimeout: 10_000 }, handler(config, log));
   server.on("tlsClientError", (error) => log.debug({ reason: error.message }, "TLS handshake failed"));

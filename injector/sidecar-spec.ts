@@ -47,7 +47,9 @@ function volumes(plan: InjectionPlan, config: InjectorConfig): IVolume[] {
         defaultMode: 0o400,
         sources: [
           { secret: { name: request.tokenSecret, items: [{ key: request.tokenSecretKey, path: "token" }] } },
-          ...(config.serviceCaConfigMap !== undefined ? [{ configMap: { name: config.serviceCaConfigMap, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+          ...(config.serviceCaConfigMap !== undefined
+            ? [{ configMap: { name: config.serviceCaConfigMap, items: [{ key: "ca.crt", path: "ca.crt" }] } }]
+            : []),
         ],
       },
     },
@@ -58,7 +60,10 @@ function volumes(plan: InjectionPlan, config: InjectorConfig): IVolume[] {
       name: INLINE_VOLUME,
       downwardAPI: {
         defaultMode: 0o444,
-        items: [...request.inlineConfigs].map(([file, annotation]) => ({ path: file, fieldRef: { fieldPath: `metadata.annotations['${annotation}']` } })),
+        items: [...request.inlineConfigs].map(([file, annotation]) => ({
+          path: file,
+          fieldRef: { fieldPath: `metadata.annotations['${annotation}']` },
+        })),
       },
     });
   return list;
@@ -101,7 +106,8 @@ function inputs(plan: InjectionPlan): string[] {
 function watchArgs(plan: InjectionPlan): string[] {
   const { request } = plan;
   const onChange =
-    request.reloadCommand ?? (request.reloadSignal !== undefined ? `pkill -${request.reloadSignal.replace(/^SIG/, "")} -x ${request.reloadProcess}` : undefined);
+    request.reloadCommand ??
+    (request.reloadSignal !== undefined ? `pkill -${request.reloadSignal.replace(/^SIG/, "")} -x ${request.reloadProcess}` : undefined);
   return ["watch", ...inputs(plan), `--ready-file=${READY_FILE}`, ...(onChange !== undefined ? [`--on-change=${onChange}`] : [])];
 }
 

@@ -76,7 +76,8 @@ function parseJsonObject(text: string): ParsedImport {
   const entries: ImportEntry[] = [];
   const problems: ImportProblem[] = [];
   for (const [name, value] of Object.entries(object)) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") entries.push({ line: 1, name, value: String(value) });
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      entries.push({ line: 1, name, value: String(value) });
     else problems.push({ line: 1, name, message: "a flat JSON object is expected: this value is not a string, number or boolean" });
   }
   return checkNames({ entries, problems });
@@ -98,7 +99,8 @@ function rejectDuplicates({ entries, problems }: ParsedImport): ParsedImport {
   const unique: ImportEntry[] = [];
   for (const entry of entries) {
     const first = seen.get(secretNameKey(entry.name));
-    if (first !== undefined) problems.push({ line: entry.line, name: entry.name, message: `the same name (ignoring case) is on line ${first}` });
+    if (first !== undefined)
+      problems.push({ line: entry.line, name: entry.name, message: `the same name (ignoring case) is on line ${first}` });
     else {
       seen.set(secretNameKey(entry.name), entry.line);
       unique.push(entry);

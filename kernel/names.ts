@@ -10,10 +10,8 @@ const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** The problem with a secret name, or undefined when it is valid. */
 export function secretNameProblem(name: string): string | undefined {
   if (name.length === 0) return "is required";
-  if (name.length > MAX_SECRET_NAME_LENGTH)
-    return `must be at most ${MAX_SECRET_NAME_LENGTH} characters (got ${name.length})`;
-  if (!SECRET_NAME.test(name))
-    return "must start with a letter or '_' and hold only letters, digits, '_' and '-'";
+  if (name.length > MAX_SECRET_NAME_LENGTH) return `must be at most ${MAX_SECRET_NAME_LENGTH} characters (got ${name.length})`;
+  if (!SECRET_NAME.test(name)) return "must start with a letter or '_' and hold only letters, digits, '_' and '-'";
   return undefined;
 }
 

@@ -39,7 +39,16 @@
  */
 import { secretNameKey, secretNameProblem } from "./names.js";
 import { MAX_FILTERS_PER_REFERENCE, REFERENCE_FILTERS, isReferenceFilter, type ReferenceFilter } from "./reference-filters.js";
-import { isBlank, isLineBreak, matchOpening, readWord, skipBlanks, skipExpression, type Opening, type ReferenceSyntax } from "./reference-openings.js";
+import {
+  isBlank,
+  isLineBreak,
+  matchOpening,
+  readWord,
+  skipBlanks,
+  skipExpression,
+  type Opening,
+  type ReferenceSyntax,
+} from "./reference-openings.js";
 
 export interface Reference {
   /** Secret name as written. */
@@ -172,14 +181,16 @@ function scanPlaceholder(text: string, start: number, opening: Opening): Placeho
     return fail(`mismatched close: ${quote(openingText)} must be closed by ${quote(closer)}`, at + 1);
   }
   const unexpected = charAt(text, at);
-  const hint = filters.length === 0 ? ` (a field name with characters other than letters, digits, '_' and '-' is written quoted: ."…")` : "";
+  const hint =
+    filters.length === 0 ? ` (a field name with characters other than letters, digits, '_' and '-' is written quoted: ."…")` : "";
   return fail(`unexpected ${quote(unexpected)}, expected "|" or ${quote(closer)}${hint}`, at + unexpected.length);
 }
 
 /** A JSON string starting at `at` (on the opening quote), decoded. */
 function readQuotedField(text: string, at: number): { field: string; end: number } | { field: undefined; end: number; problem: string } {
   let end = at + 1;
-  while (end < text.length && text[end] !== '"' && !isLineBreak(text[end])) end += text[end] === "\\" && !isLineBreak(text[end + 1]) ? 2 : 1;
+  while (end < text.length && text[end] !== '"' && !isLineBreak(text[end]))
+    end += text[end] === "\\" && !isLineBreak(text[end + 1]) ? 2 : 1;
   if (end >= text.length || text[end] !== '"') return { field: undefined, end, problem: "unterminated quoted field name" };
   end++;
   const raw = text.slice(at, end);

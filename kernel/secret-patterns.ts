@@ -15,8 +15,7 @@ const PATTERN = /^[A-Za-z0-9_*-]{1,128}$/;
 
 /** What is wrong with a grant pattern, or undefined if it is fine. */
 export function secretPatternProblem(pattern: string): { description: string; reason: FieldViolationReason } | undefined {
-  if (!PATTERN.test(pattern))
-    return { description: "pattern must be 1-128 letters, digits, '_', '-' or '*'", reason: "INVALID_PATTERN" };
+  if (!PATTERN.test(pattern)) return { description: "pattern must be 1-128 letters, digits, '_', '-' or '*'", reason: "INVALID_PATTERN" };
   if (pattern.split("*").length - 1 > MAX_WILDCARDS_PER_PATTERN)
     return { description: `pattern may hold at most ${MAX_WILDCARDS_PER_PATTERN} '*'`, reason: "TOO_MANY_WILDCARDS" };
   return undefined;

@@ -65,8 +65,7 @@ export function parseSecretValue(
         into.push({ field: `${field}.username_password.username`, description: "username is required", reason: "VALUE_REQUIRED" });
       if (input.password.length === 0)
         into.push({ field: `${field}.username_password.password`, description: "password is required", reason: "VALUE_REQUIRED" });
-      if (into.length === before)
-        value = { type: "USERNAME_PASSWORD", username: input.username, password: input.password };
+      if (into.length === before) value = { type: "USERNAME_PASSWORD", username: input.username, password: input.password };
       break;
     }
     case "json": {
@@ -150,8 +149,7 @@ export function selectField(value: SecretValue, path: readonly string[]): Select
     case "TOKEN":
       return path.length === 0 ? { kind: "STRING", value: value.token } : undefined;
     case "USERNAME_PASSWORD":
-      if (path.length === 0)
-        return { kind: "JSON", value: JSON.stringify({ username: value.username, password: value.password }) };
+      if (path.length === 0) return { kind: "JSON", value: JSON.stringify({ username: value.username, password: value.password }) };
       if (path.length === 1 && path[0] === "username") return { kind: "STRING", value: value.username };
       if (path.length === 1 && path[0] === "password") return { kind: "STRING", value: value.password };
       return undefined;

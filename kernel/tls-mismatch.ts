@@ -58,7 +58,11 @@ export async function describeTlsMismatch(error: unknown, setting: TlsSetting): 
   const text = errorText(error);
   if (url.protocol === "https:" && WRONG_PROTOCOL.test(text))
     return `${address} does not speak TLS (it answered in plaintext): connect without TLS (${setting.plaintextFlags}), or serve TLS (the service's --tls-cert and --tls-key)`;
-  if (url.protocol === "http:" && CONNECTION_DROPPED.test(text) && (await speaksTls(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port || 80))))
+  if (
+    url.protocol === "http:" &&
+    CONNECTION_DROPPED.test(text) &&
+    (await speaksTls(url.hostname.replace(/^\[|\]$/g, ""), Number(url.port || 80)))
+  )
     return `${address} expects TLS and closed this plaintext connection: connect with ${setting.tlsFlags}`;
   return undefined;
 }

@@ -95,7 +95,9 @@ async function openCipher(config: ServiceConfig, logger: Logger): Promise<Cipher
     }
     case "vault": {
       if (process.env.VAULT_SKIP_VERIFY)
-        logger.warn("VAULT_SKIP_VERIFY is ignored: the service always verifies Vault's certificate (give a private CA with --vault-ca-file)");
+        logger.warn(
+          "VAULT_SKIP_VERIFY is ignored: the service always verifies Vault's certificate (give a private CA with --vault-ca-file)",
+        );
       const address = required(config.vault.address, "--cipher vault needs --vault-addr (or VAULT_ADDR)");
       const auth = vaultAuth(config);
       const { VaultTransitCipher } = await import("./adapters/vault-transit/vault-transit-cipher.js");

@@ -65,70 +65,122 @@ export function serviceCommand(): Command {
   return new Command("secrets-service")
     .description("Write-only secrets service (gRPC). Every flag can also be set by the environment variable shown.")
     .addOption(new Option("--listen <host:port>", "gRPC listen address").env("SECRETS_LISTEN").default("127.0.0.1:50051"))
-    .addOption(new Option("--data-dir <dir>", "data directory (SQLite file, keyring, bootstrap token)").env("SECRETS_DATA_DIR").default("./data"))
+    .addOption(
+      new Option("--data-dir <dir>", "data directory (SQLite file, keyring, bootstrap token)").env("SECRETS_DATA_DIR").default("./data"),
+    )
     .addOption(new Option("--log-level <level>", "trace|debug|info|warn|error").env("SECRETS_LOG_LEVEL").default("info"))
     .addOption(
-      new Option("--keep-versions <n>", "versions whose ciphertext is kept per secret").env("SECRETS_KEEP_VERSIONS").default(10).argParser(positiveInt),
+      new Option("--keep-versions <n>", "versions whose ciphertext is kept per secret")
+        .env("SECRETS_KEEP_VERSIONS")
+        .default(10)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--shutdown-grace-ms <ms>", "time in-flight calls get on SIGTERM").env("SECRETS_SHUTDOWN_GRACE_MS").default(10_000).argParser(positiveInt),
+      new Option("--shutdown-grace-ms <ms>", "time in-flight calls get on SIGTERM")
+        .env("SECRETS_SHUTDOWN_GRACE_MS")
+        .default(10_000)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--metrics-listen <host:port>", "Prometheus /metrics endpoint ('' for none)").env("SECRETS_METRICS_LISTEN").default("127.0.0.1:9464"),
+      new Option("--metrics-listen <host:port>", "Prometheus /metrics endpoint ('' for none)")
+        .env("SECRETS_METRICS_LISTEN")
+        .default("127.0.0.1:9464"),
     )
     .addOption(
-      new Option("--connect-listen <host:port>", "the web console and the API over the Connect protocol (JSON over HTTP/1.1) ('' for none)").env(
-        "SECRETS_CONNECT_LISTEN",
-      ).default("127.0.0.1:8080"),
+      new Option("--connect-listen <host:port>", "the web console and the API over the Connect protocol (JSON over HTTP/1.1) ('' for none)")
+        .env("SECRETS_CONNECT_LISTEN")
+        .default("127.0.0.1:8080"),
     )
     .addOption(
-      new Option("--health-interval-ms <ms>", "interval of backend health probes").env("SECRETS_HEALTH_INTERVAL_MS").default(5000).argParser(positiveInt),
+      new Option("--health-interval-ms <ms>", "interval of backend health probes")
+        .env("SECRETS_HEALTH_INTERVAL_MS")
+        .default(5000)
+        .argParser(positiveInt),
     )
     .addOption(new Option("--tls-cert <path>", "server certificate (PEM); enables TLS").env("SECRETS_TLS_CERT"))
     .addOption(new Option("--tls-key <path>", "server private key (PEM)").env("SECRETS_TLS_KEY"))
-    .addOption(new Option("--tls-client-ca <path>", "CA (PEM) that client certificates must chain to; enables mTLS").env("SECRETS_TLS_CLIENT_CA"))
     .addOption(
-      new Option("--max-message-bytes <n>", "largest request message accepted").env("SECRETS_MAX_MESSAGE_BYTES").default(4 * 1024 * 1024).argParser(positiveInt),
+      new Option("--tls-client-ca <path>", "CA (PEM) that client certificates must chain to; enables mTLS").env("SECRETS_TLS_CLIENT_CA"),
     )
     .addOption(
-      new Option("--resolve-rate-limit <n>", "ResolveSecrets calls per second per token (0: no limit)").env("SECRETS_RESOLVE_RATE_LIMIT").default(500).argParser(nonNegativeInt),
+      new Option("--max-message-bytes <n>", "largest request message accepted")
+        .env("SECRETS_MAX_MESSAGE_BYTES")
+        .default(4 * 1024 * 1024)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--write-rate-limit <n>", "write calls per second per token (0: no limit)").env("SECRETS_WRITE_RATE_LIMIT").default(100).argParser(nonNegativeInt),
+      new Option("--resolve-rate-limit <n>", "ResolveSecrets calls per second per token (0: no limit)")
+        .env("SECRETS_RESOLVE_RATE_LIMIT")
+        .default(500)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--read-rate-limit <n>", "metadata reads (get, list) per second per token (0: no limit)").env("SECRETS_READ_RATE_LIMIT").default(200).argParser(nonNegativeInt),
+      new Option("--write-rate-limit <n>", "write calls per second per token (0: no limit)")
+        .env("SECRETS_WRITE_RATE_LIMIT")
+        .default(100)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--stream-rate-limit <n>", "WatchSecrets streams opened per second per token (0: no limit)").env("SECRETS_STREAM_RATE_LIMIT").default(10).argParser(nonNegativeInt),
+      new Option("--read-rate-limit <n>", "metadata reads (get, list) per second per token (0: no limit)")
+        .env("SECRETS_READ_RATE_LIMIT")
+        .default(200)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--max-streams-per-token <n>", "WatchSecrets streams one token may hold open").env("SECRETS_MAX_STREAMS_PER_TOKEN").default(32).argParser(positiveInt),
+      new Option("--stream-rate-limit <n>", "WatchSecrets streams opened per second per token (0: no limit)")
+        .env("SECRETS_STREAM_RATE_LIMIT")
+        .default(10)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--auth-failures-per-peer <n>", "failed authentications per second per client address, burst twice that (0: no limit)").env("SECRETS_AUTH_FAILURES_PER_PEER").default(50).argParser(nonNegativeInt),
+      new Option("--max-streams-per-token <n>", "WatchSecrets streams one token may hold open")
+        .env("SECRETS_MAX_STREAMS_PER_TOKEN")
+        .default(32)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--connection-idle-ms <ms>", "close connections idle this long").env("SECRETS_CONNECTION_IDLE_MS").default(300_000).argParser(positiveInt),
+      new Option("--auth-failures-per-peer <n>", "failed authentications per second per client address, burst twice that (0: no limit)")
+        .env("SECRETS_AUTH_FAILURES_PER_PEER")
+        .default(50)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--connection-max-age-ms <ms>", "ask gRPC clients to reconnect after this long (open streams get 10 more minutes)").env("SECRETS_CONNECTION_MAX_AGE_MS").default(3_600_000).argParser(positiveInt),
+      new Option("--connection-idle-ms <ms>", "close connections idle this long")
+        .env("SECRETS_CONNECTION_IDLE_MS")
+        .default(300_000)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--token-recheck-ms <ms>", "how often open streams re-read their token, so a revocation anywhere ends them").env("SECRETS_TOKEN_RECHECK_MS").default(5000).argParser(positiveInt),
+      new Option("--connection-max-age-ms <ms>", "ask gRPC clients to reconnect after this long (open streams get 10 more minutes)")
+        .env("SECRETS_CONNECTION_MAX_AGE_MS")
+        .default(3_600_000)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch").env("SECRETS_MAX_NAMES_PER_STREAM").default(1000).argParser(positiveInt),
+      new Option("--token-recheck-ms <ms>", "how often open streams re-read their token, so a revocation anywhere ends them")
+        .env("SECRETS_TOKEN_RECHECK_MS")
+        .default(5000)
+        .argParser(positiveInt),
     )
     .addOption(
-      new Option("--call-timeout-ms <ms>", "longest a unary call may run (0: no limit)").env("SECRETS_CALL_TIMEOUT_MS").default(30_000).argParser(nonNegativeInt),
+      new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch")
+        .env("SECRETS_MAX_NAMES_PER_STREAM")
+        .default(1000)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--call-timeout-ms <ms>", "longest a unary call may run (0: no limit)")
+        .env("SECRETS_CALL_TIMEOUT_MS")
+        .default(30_000)
+        .argParser(nonNegativeInt),
     )
     .addOption(new Option("--store <kind>", "metadata store").choices(["sqlite", "mongodb"]).env("SECRETS_STORE").default("sqlite"))
     .addOption(new Option("--cipher <kind>", "cipher backend").choices(["local", "vault"]).env("SECRETS_CIPHER").default("local"))
     .addOption(
-      new Option("--master-key-file <path>", "local keyring master key file (default: <data-dir>/master.key; or set SECRETS_MASTER_KEY)").env(
-        "SECRETS_MASTER_KEY_FILE",
-      ),
+      new Option(
+        "--master-key-file <path>",
+        "local keyring master key file (default: <data-dir>/master.key; or set SECRETS_MASTER_KEY)",
+      ).env("SECRETS_MASTER_KEY_FILE"),
     )
     .addOption(new Option("--mongodb-uri <uri>", "MongoDB connection string (replica set)").env("SECRETS_MONGODB_URI"))
     .addOption(new Option("--mongodb-database <name>", "MongoDB database").env("SECRETS_MONGODB_DATABASE").default("secrets"))
@@ -137,11 +189,18 @@ export function serviceCommand(): Command {
     .addOption(new Option("--vault-role-id-file <path>", "AppRole role id file").env("SECRETS_VAULT_ROLE_ID_FILE"))
     .addOption(new Option("--vault-secret-id-file <path>", "AppRole secret id file").env("SECRETS_VAULT_SECRET_ID_FILE"))
     .addOption(new Option("--vault-mount <path>", "transit engine mount path").env("SECRETS_VAULT_MOUNT").default("transit"))
-    .addOption(new Option("--vault-key-prefix <prefix>", "prefix of per-tenant transit key names").env("SECRETS_VAULT_KEY_PREFIX").default("secrets-tenant-"))
+    .addOption(
+      new Option("--vault-key-prefix <prefix>", "prefix of per-tenant transit key names")
+        .env("SECRETS_VAULT_KEY_PREFIX")
+        .default("secrets-tenant-"),
+    )
     .addOption(new Option("--vault-ca-file <path>", "CA certificate for Vault's TLS (or VAULT_CACERT)").env("SECRETS_VAULT_CA_FILE"))
     .addOption(new Option("--vault-namespace <ns>", "Vault Enterprise namespace (or VAULT_NAMESPACE)").env("SECRETS_VAULT_NAMESPACE"))
     .addOption(
-      new Option("--audit-retention-days <n>", "audit events older than this many days are deleted").env("SECRETS_AUDIT_RETENTION_DAYS").default(365).argParser(positiveInt),
+      new Option("--audit-retention-days <n>", "audit events older than this many days are deleted")
+        .env("SECRETS_AUDIT_RETENTION_DAYS")
+        .default(365)
+        .argParser(positiveInt),
     );
 }
 
@@ -152,7 +211,9 @@ function requiredWith(value: string | undefined, flag: string, because: string):
 
 /** Parses argv (without node and script) and the environment into a config; exits with usage on bad flags. */
 export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const options = serviceCommand().parse(argv as string[], { from: "user" }).opts();
+  const options = serviceCommand()
+    .parse(argv as string[], { from: "user" })
+    .opts();
   if (options.tlsClientCa !== undefined && options.tlsCert === undefined)
     throw new InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
   return {

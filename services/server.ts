@@ -46,7 +46,11 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const credentialsFiles = await readTlsFiles(config);
   const credentials = credentialsFiles
     ? // With a client CA, a client without a certificate chaining to it is refused at the handshake.
-      grpc.ServerCredentials.createSsl(credentialsFiles.clientCa ?? null, [{ cert_chain: credentialsFiles.cert, private_key: credentialsFiles.key }], credentialsFiles.clientCa !== undefined)
+      grpc.ServerCredentials.createSsl(
+        credentialsFiles.clientCa ?? null,
+        [{ cert_chain: credentialsFiles.cert, private_key: credentialsFiles.key }],
+        credentialsFiles.clientCa !== undefined,
+      )
     : grpc.ServerCredentials.createInsecure();
   const metrics = new ServiceMetrics();
   const opened = await openBackends(config, logger, metrics);
@@ -83,7 +87,14 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       observer: metrics,
     });
     const secrets = secretsHandlers({ store, reads, cipher, keepVersions: config.keepVersions, watchHub, shutdown: shutdownSignal.signal });
-    const resolver = resolverHandlers({ store, reads, cipher, watchHub, shutdown: shutdownSignal.signal, maxResponseBytes: config.maxMessageBytes });
+    const resolver = resolverHandlers({
+      store,
+      reads,
+      cipher,
+      watchHub,
+      shutdown: shutdownSignal.signal,
+      maxResponseBytes: config.maxMessageBytes,
+    });
     const admin = adminHandlers({ store, cipher, onTokenRevoked: (tokenId) => pipeline.tokenRevoked(tokenId) });
     for (const { definition, implementation } of [
       grpcService(SecretsService, secrets, pipeline),
@@ -125,7 +136,15 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     throw error;
   }
   logger.info(
-    { listen: config.listen, port, connectPort: connectServer?.port, tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off", metricsPort: metricsServer?.port, store: config.store, cipher: config.cipher },
+    {
+      listen: config.listen,
+      port,
+      connectPort: connectServer?.port,
+      tls: config.tls ? (config.tls.clientCaFile ? "mtls" : "tls") : "off",
+      metricsPort: metricsServer?.port,
+      store: config.store,
+      cipher: config.cipher,
+    },
     "secrets service listening",
   );
 

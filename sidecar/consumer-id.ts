@@ -41,15 +41,23 @@ function idFromDocuments(documents: readonly Document[]): string | undefined {
 export function consumerIdFor(relativePath: string, documents: readonly Document[], options: ConsumerIdOptions): string {
   let id: string;
   if (options.consumerId !== undefined) {
-    if (options.fileCount !== 1) throw new Error("--consumer-id names one config; with several files, ids are derived (see --consumer-prefix)");
+    if (options.fileCount !== 1)
+      throw new Error("--consumer-id names one config; with several files, ids are derived (see --consumer-prefix)");
     id = options.consumerId;
   } else {
-    const derived = idFromDocuments(documents) ?? `file/${relativePath.split("\\").join("/").replace(/\.ya?ml$/i, "")}`;
+    const derived =
+      idFromDocuments(documents) ??
+      `file/${relativePath
+        .split("\\")
+        .join("/")
+        .replace(/\.ya?ml$/i, "")}`;
     id = options.consumerPrefix ? `${options.consumerPrefix}/${derived}` : derived;
   }
   const violations: FieldViolation[] = [];
   checkConsumerId("consumer_id", id, violations);
   if (violations.length > 0)
-    throw new Error(`${relativePath}: consumer id ${JSON.stringify(id)} is invalid: ${violations[0]!.description}; set one with --consumer-id`);
+    throw new Error(
+      `${relativePath}: consumer id ${JSON.stringify(id)} is invalid: ${violations[0]!.description}; set one with --consumer-id`,
+    );
   return id;
 }

@@ -27,7 +27,8 @@ function readLocalFile(path: string, what: string, flag: string): Buffer {
 
 export function readToken(path: string): string {
   const token = readLocalFile(path, "token file", "--token-file or SECRETS_TOKEN_FILE").toString("utf8").trim();
-  if (token === "") throw new LocalFault(`the token file ${path} is empty; give the workload token's file with --token-file or SECRETS_TOKEN_FILE`);
+  if (token === "")
+    throw new LocalFault(`the token file ${path} is empty; give the workload token's file with --token-file or SECRETS_TOKEN_FILE`);
   return token;
 }
 

@@ -98,7 +98,8 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
         {
           rendered(result, first) {
             mask.add(result.sensitive);
-            if (first && readyFile !== undefined) markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
+            if (first && readyFile !== undefined)
+              markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
             if (!first || command.length === 0) return;
             workload = startWorkload({
               command: command[0]!,
@@ -148,7 +149,9 @@ function program(log: SidecarLog, command: string[], setStatus: (status: Promise
 
   addConnectionOptions(mode(root, "plan", "check every reference without resolving it; non-zero exit if any would fail")).action(
     (inputs: string[], options: SidecarOptions) =>
-      setStatus(runPlan(createResolverClient(connectionOptions(options)), loadOptions(inputs, options), process.stdout).then((ok) => (ok ? 0 : 1))),
+      setStatus(
+        runPlan(createResolverClient(connectionOptions(options)), loadOptions(inputs, options), process.stdout).then((ok) => (ok ? 0 : 1)),
+      ),
   );
 
   addOutputOptions(addConnectionOptions(mode(root, "render", "render once, then exit (init container)"))).action(
@@ -156,7 +159,9 @@ function program(log: SidecarLog, command: string[], setStatus: (status: Promise
   );
 
   addWorkloadOptions(
-    addOutputOptions(addConnectionOptions(mode(root, "exec", "render, then run the workload given after --, forwarding signals; exits with its status"))),
+    addOutputOptions(
+      addConnectionOptions(mode(root, "exec", "render, then run the workload given after --, forwarding signals; exits with its status")),
+    ),
   ).action((inputs: string[], options: SidecarOptions, self: Command) => {
     if (command.length === 0) self.error("error: exec needs the workload's command after --", { exitCode: 2 });
     setStatus(exec(inputs, command, options, log));
@@ -165,7 +170,9 @@ function program(log: SidecarLog, command: string[], setStatus: (status: Promise
   addWatchOptions(
     addWorkloadOptions(
       addOutputOptions(
-        addConnectionOptions(mode(root, "watch", "render, then re-render on every change; signal the workload given after -- or run --on-change")),
+        addConnectionOptions(
+          mode(root, "watch", "render, then re-render on every change; signal the workload given after -- or run --on-change"),
+        ),
       ),
     ),
   ).action((inputs: string[], options: SidecarOptions) => setStatus(watch(inputs, command, options, log)));

@@ -13,7 +13,6 @@ import type { ConnectionOptions } from "./resolver-client.js";
 import type { WatchSettings } from "./watch.js";
 import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
 
-
 /** Each --env flag parsed as it is read, so a malformed one is a usage error. */
 function collectEnvReference(flag: string, previous: EnvReference[] = []): EnvReference[] {
   try {
@@ -36,12 +35,23 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(new Option("--ca-file <path>", "CA certificate (PEM) to verify the service; implies TLS").env("SECRETS_CA_FILE"))
     .addOption(new Option("--tls", "use TLS (system CAs unless --ca-file)").env("SECRETS_TLS"))
     .addOption(new Option("--timeout-ms <ms>", "deadline of each call").env("SECRETS_TIMEOUT_MS").default(10_000).argParser(positiveInt))
-    .addOption(new Option("--retries <n>", "retries of a call that failed for a transient reason").env("SECRETS_RETRIES").default(5).argParser(nonNegativeInt))
     .addOption(
-      new Option("--backoff-base-ms <ms>", "first retry delay bound (doubles each retry)").env("SECRETS_BACKOFF_BASE_MS").default(DEFAULT_BACKOFF.baseMs).argParser(positiveInt),
+      new Option("--retries <n>", "retries of a call that failed for a transient reason")
+        .env("SECRETS_RETRIES")
+        .default(5)
+        .argParser(nonNegativeInt),
     )
     .addOption(
-      new Option("--backoff-cap-ms <ms>", "largest retry delay bound").env("SECRETS_BACKOFF_CAP_MS").default(DEFAULT_BACKOFF.capMs).argParser(positiveInt),
+      new Option("--backoff-base-ms <ms>", "first retry delay bound (doubles each retry)")
+        .env("SECRETS_BACKOFF_BASE_MS")
+        .default(DEFAULT_BACKOFF.baseMs)
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option("--backoff-cap-ms <ms>", "largest retry delay bound")
+        .env("SECRETS_BACKOFF_CAP_MS")
+        .default(DEFAULT_BACKOFF.capMs)
+        .argParser(positiveInt),
     )
     .addOption(new Option("--consumer-id <id>", "consumer id of the config (one file only)").env("SECRETS_CONSUMER_ID"))
     .addOption(new Option("--consumer-prefix <prefix>", "prefix of derived consumer ids").env("SECRETS_CONSUMER_PREFIX"));
@@ -49,25 +59,52 @@ export function addConnectionOptions(command: Command): Command {
 
 export function addOutputOptions(command: Command): Command {
   return command.addOption(
-    new Option("-o, --output-dir <dir>", "where rendered files are written (ideally a memory-backed volume)").env("SECRETS_OUTPUT_DIR").makeOptionMandatory(),
+    new Option("-o, --output-dir <dir>", "where rendered files are written (ideally a memory-backed volume)")
+      .env("SECRETS_OUTPUT_DIR")
+      .makeOptionMandatory(),
   );
 }
 
 export function addWorkloadOptions(command: Command): Command {
   return command
-    .addOption(new Option("--env <NAME=REFERENCE>", "also pass a value to the workload as an environment variable (repeatable)").argParser(collectEnvReference))
-    .addOption(new Option("--mask-output", "replace resolved values in the workload's stdout/stderr with [[SENSITIVE]]").env("SECRETS_MASK_OUTPUT"));
+    .addOption(
+      new Option("--env <NAME=REFERENCE>", "also pass a value to the workload as an environment variable (repeatable)").argParser(
+        collectEnvReference,
+      ),
+    )
+    .addOption(
+      new Option("--mask-output", "replace resolved values in the workload's stdout/stderr with [[SENSITIVE]]").env("SECRETS_MASK_OUTPUT"),
+    );
 }
 
 export function addWatchOptions(command: Command): Command {
   return command
-    .addOption(new Option("--on-change <command>", "shell command run after a re-render changed a file (without a workload)").env("SECRETS_ON_CHANGE"))
-    .addOption(new Option("--reload-signal <signal>", "signal sent to the workload after a change").env("SECRETS_RELOAD_SIGNAL").default("SIGHUP").argParser(signalName))
     .addOption(
-      new Option("--reload-jitter-ms <ms>", "random wait, up to this, before reloading: spreads a fleet's reloads").env("SECRETS_RELOAD_JITTER_MS").default(0).argParser(nonNegativeInt),
+      new Option("--on-change <command>", "shell command run after a re-render changed a file (without a workload)").env(
+        "SECRETS_ON_CHANGE",
+      ),
     )
-    .addOption(new Option("--ready-file <path>", "written after the first complete render (a startup probe's signal)").env("SECRETS_READY_FILE"))
-    .addOption(new Option("--debounce-ms <ms>", "quiet time that gathers several changes into one render").env("SECRETS_DEBOUNCE_MS").default(100).argParser(nonNegativeInt));
+    .addOption(
+      new Option("--reload-signal <signal>", "signal sent to the workload after a change")
+        .env("SECRETS_RELOAD_SIGNAL")
+        .default("SIGHUP")
+        .argParser(signalName),
+    )
+    .addOption(
+      new Option("--reload-jitter-ms <ms>", "random wait, up to this, before reloading: spreads a fleet's reloads")
+        .env("SECRETS_RELOAD_JITTER_MS")
+        .default(0)
+        .argParser(nonNegativeInt),
+    )
+    .addOption(
+      new Option("--ready-file <path>", "written after the first complete render (a startup probe's signal)").env("SECRETS_READY_FILE"),
+    )
+    .addOption(
+      new Option("--debounce-ms <ms>", "quiet time that gathers several changes into one render")
+        .env("SECRETS_DEBOUNCE_MS")
+        .default(100)
+        .argParser(nonNegativeInt),
+    );
 }
 
 /** The parsed options of any mode (commander's `opts()`). */

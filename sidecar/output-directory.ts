@@ -41,7 +41,8 @@ export async function openOutputDirectory(path: string): Promise<string> {
  */
 export async function checkedOutputPath(root: string, relativePath: string): Promise<string> {
   const parts = relativePath.split(sep);
-  if (isAbsolute(relativePath) || parts.some((part) => part === ".." || part === "")) throw refusal(relativePath, "is not a path inside the output directory", root);
+  if (isAbsolute(relativePath) || parts.some((part) => part === ".." || part === ""))
+    throw refusal(relativePath, "is not a path inside the output directory", root);
   let directory = root;
   for (const part of parts.slice(0, -1)) {
     directory = join(directory, part);

@@ -64,10 +64,12 @@ export async function lockOutputDirectory(directory: string): Promise<() => Prom
       // Closing unlinks the socket by the path it was bound with: relative, so from the same directory.
       return () => new Promise<void>((resolve) => inDirectory(directory, () => server.close(() => resolve())));
     } catch (error) {
-      if (!isErrorCode(error, "EADDRINUSE") || attempt > 0) throw new OutputLockError(`cannot take the lock ${path}: ${(error as Error).message}`);
+      if (!isErrorCode(error, "EADDRINUSE") || attempt > 0)
+        throw new OutputLockError(`cannot take the lock ${path}: ${(error as Error).message}`);
     }
     const info = await lstat(path);
-    if (!info.isSocket()) throw new OutputLockError(`${path} exists and is not a socket: the output directory's lock cannot be taken; remove it`);
+    if (!info.isSocket())
+      throw new OutputLockError(`${path} exists and is not a socket: the output directory's lock cannot be taken; remove it`);
     if (await answers(directory))
       throw new OutputLockError(`another secrets-sidecar is using ${directory} (it holds ${path}): run one sidecar per output directory`);
     await unlink(path); // left by a sidecar that was killed

@@ -63,11 +63,9 @@ export function maskedForms(text: string): string[] {
   const json = JSON.stringify(text).slice(1, -1);
   const asciiJson = json.replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
   const forms = new Set(
-    [text, json, asciiJson, ...percentForms(text)].map(bytesOf).concat(
-      bytes.toString("hex"),
-      bytes.toString("hex").toUpperCase(),
-      ...base64Forms(bytes),
-    ),
+    [text, json, asciiJson, ...percentForms(text)]
+      .map(bytesOf)
+      .concat(bytes.toString("hex"), bytes.toString("hex").toUpperCase(), ...base64Forms(bytes)),
   );
   return [...forms].filter((form) => form.length >= MIN_MASKED_LENGTH);
 }

@@ -50,7 +50,9 @@ async function checkNames(client: ResolverClient, names: string[], verdicts: Map
       return;
     }
     const reason =
-      connectError.code === Code.PermissionDenied ? REFERENCE_FAILURE_REASONS.NOT_GRANTED : `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}`;
+      connectError.code === Code.PermissionDenied
+        ? REFERENCE_FAILURE_REASONS.NOT_GRANTED
+        : `${Code[connectError.code]} from the secrets service: ${connectError.rawMessage}`;
     for (const name of names) verdicts.set(name, { ok: false, reason });
   }
 }
@@ -76,7 +78,10 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
     const lines: { line: number; column: number; text: string }[] = [];
     for (const problem of config.template.problems) {
       allOk = false;
-      lines.push({ ...problem.position, text: problemLine(formatWhere(config.displayPath, problem.position), problem.text, problem.message) });
+      lines.push({
+        ...problem.position,
+        text: problemLine(formatWhere(config.displayPath, problem.position), problem.text, problem.message),
+      });
     }
     for (const { reference, position } of config.template.references) {
       const verdict = verdicts.get(reference.nameKey)!;
@@ -88,13 +93,17 @@ export async function runPlan(client: ResolverClient, options: LoadOptions, out:
       }
     }
     if (lines.length === 0) out.write("  no references\n");
-    lines.sort((a, b) => a.line - b.line || a.column - b.column).forEach((entry) => {
-      out.write(`  ${entry.text}\n`);
-    });
+    lines
+      .sort((a, b) => a.line - b.line || a.column - b.column)
+      .forEach((entry) => {
+        out.write(`  ${entry.text}\n`);
+      });
   }
   if (role !== undefined && role !== Role.WORKLOAD) {
     allOk = false;
-    out.write(`plan: this is a ${Role[role] === undefined ? "non-workload" : `ROLE_${Role[role]}`} token; ${WORKLOAD_TOKEN_HINT.replace("hint: ", "")}\n`);
+    out.write(
+      `plan: this is a ${Role[role] === undefined ? "non-workload" : `ROLE_${Role[role]}`} token; ${WORKLOAD_TOKEN_HINT.replace("hint: ", "")}\n`,
+    );
   }
   out.write(allOk ? "plan: every reference would resolve\n" : "plan: some references would fail\n");
   return allOk;

@@ -7,14 +7,7 @@
 import { relative } from "node:path";
 import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
 import { secretNameKey } from "../kernel/names.js";
-import {
-  loadConfigs,
-  occurrencesByText,
-  referenceTextsOf,
-  type EnvReference,
-  type LoadedConfig,
-  type LoadOptions,
-} from "./configs.js";
+import { loadConfigs, occurrencesByText, referenceTextsOf, type EnvReference, type LoadedConfig, type LoadOptions } from "./configs.js";
 import { LocalFault } from "./local-files.js";
 import { callProblems, consumerIdProblem, roleHint, sortProblems, templateProblems } from "./reference-problems.js";
 import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
@@ -54,8 +47,15 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-function resolvedReferences(values: Map<string, ResolvedValue>, configs: readonly LoadedConfig[], env: readonly EnvReference[]): ResolvedReference[] {
-  const references = [...configs.flatMap((config) => config.template.references.map((found) => found.reference)), ...env.map((entry) => entry.reference)];
+function resolvedReferences(
+  values: Map<string, ResolvedValue>,
+  configs: readonly LoadedConfig[],
+  env: readonly EnvReference[],
+): ResolvedReference[] {
+  const references = [
+    ...configs.flatMap((config) => config.template.references.map((found) => found.reference)),
+    ...env.map((entry) => entry.reference),
+  ];
   return references.map((reference) => ({ reference, resolved: values.get(reference.source)! }));
 }
 
@@ -65,7 +65,8 @@ async function writeFiles(outputDir: string, files: readonly { path: string; tex
   const targets: string[] = [];
   for (const file of files) targets.push(await checkedOutputPath(root, relative(outputDir, file.path)));
   const written: RenderedFile[] = [];
-  for (const [i, file] of files.entries()) written.push({ path: file.path, changed: await writeRenderedFile(root, targets[i]!, file.text) });
+  for (const [i, file] of files.entries())
+    written.push({ path: file.path, changed: await writeRenderedFile(root, targets[i]!, file.text) });
   return written;
 }
 

@@ -75,7 +75,11 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
         return await call();
       } catch (error) {
         // TLS on one side only is the caller's setting to fix: a local fault, said once, never retried.
-        const mismatch = await describeTlsMismatch(error, { baseUrl: baseUrlOf(options), tlsFlags: SIDECAR_TLS_FLAGS, plaintextFlags: SIDECAR_PLAINTEXT_FLAGS });
+        const mismatch = await describeTlsMismatch(error, {
+          baseUrl: baseUrlOf(options),
+          tlsFlags: SIDECAR_TLS_FLAGS,
+          plaintextFlags: SIDECAR_PLAINTEXT_FLAGS,
+        });
         if (mismatch !== undefined) throw new LocalFault(mismatch);
         if (attempt >= options.retries || !isTransient(error) || signal?.aborted) throw error;
         await sleep(backoffDelayMs(attempt, options.backoff), signal);
@@ -85,7 +89,10 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
 
   return {
     resolveSecrets: (references, consumerId, signal) =>
-      withRetries(() => client.resolveSecrets({ references, consumerId }, { timeoutMs: options.timeoutMs, signal, headers: headers() }), signal),
+      withRetries(
+        () => client.resolveSecrets({ references, consumerId }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),
+        signal,
+      ),
     setConsumerReferences: async (consumerId, references, signal) => {
       await withRetries(
         () => client.setConsumerReferences({ consumerId, references }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),

@@ -26,11 +26,15 @@ export type H2loadAvailability = { path: string } | { missing: string };
 export async function ensureH2load(log: (line: string) => void): Promise<H2loadAvailability> {
   const found = findH2load();
   if (found) return { path: found };
-  if (process.getuid?.() !== 0 || !findOnPath("apt-get")) return { missing: "h2load is not installed and apt-get cannot install it here (not root, or no apt-get): install nghttp2-client" };
+  if (process.getuid?.() !== 0 || !findOnPath("apt-get"))
+    return { missing: "h2load is not installed and apt-get cannot install it here (not root, or no apt-get): install nghttp2-client" };
   log("h2load missing: installing nghttp2-client with apt-get ...");
   try {
     await run("apt-get", ["update"], { timeout: 300_000 });
-    await run("apt-get", ["install", "-y", "nghttp2-client"], { timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    await run("apt-get", ["install", "-y", "nghttp2-client"], {
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   } catch (error) {
     return { missing: `apt-get install nghttp2-client failed: ${(error as Error).message.split("\n")[0]}` };
   }

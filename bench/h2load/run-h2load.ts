@@ -40,15 +40,25 @@ export async function runH2load(run: H2loadRun): Promise<H2loadResult> {
     const log = join(scratch, "requests.log");
     await writeFile(body, run.request.frame);
     const args = [
-      "--clients", String(run.connections),
-      "--max-concurrent-streams", String(run.streams),
-      "--threads", "1",
-      ...("requests" in run.length ? ["--requests", String(run.length.requests)] : ["--duration", `${Math.round(run.length.durationMs)}ms`]),
-      "--data", body,
-      "--header", "content-type: application/grpc",
-      "--header", "te: trailers",
-      "--header", `authorization: Bearer ${run.token}`,
-      "--log-file", log,
+      "--clients",
+      String(run.connections),
+      "--max-concurrent-streams",
+      String(run.streams),
+      "--threads",
+      "1",
+      ...("requests" in run.length
+        ? ["--requests", String(run.length.requests)]
+        : ["--duration", `${Math.round(run.length.durationMs)}ms`]),
+      "--data",
+      body,
+      "--header",
+      "content-type: application/grpc",
+      "--header",
+      "te: trailers",
+      "--header",
+      `authorization: Bearer ${run.token}`,
+      "--log-file",
+      log,
       `http://${run.address}${run.request.path}`,
     ];
     const cpuBefore = exitedChildrenCpuMs();

@@ -7,4 +7,11 @@ import { sidecarWatchIdleScenario } from "./sidecar-watch-idle.js";
 import { watchFanoutScenario } from "./watch-fanout.js";
 import { writeScenario } from "./write.js";
 
-export const SCENARIOS: readonly Scenario[] = [resolveScenario, sidecarRenderScenario, sidecarWatchIdleScenario, scaleScenario, writeScenario, watchFanoutScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  resolveScenario,
+  sidecarRenderScenario,
+  sidecarWatchIdleScenario,
+  scaleScenario,
+  writeScenario,
+  watchFanoutScenario,
+];

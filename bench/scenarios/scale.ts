@@ -39,15 +39,27 @@ function pickDistinct(names: readonly string[], count: number): string[] {
   return [...picked];
 }
 
-async function measureAt(service: ServiceChild, settings: BenchSettings, admin: Clients, workload: Clients, names: readonly string[]): Promise<AtScale> {
+async function measureAt(
+  service: ServiceChild,
+  settings: BenchSettings,
+  admin: Clients,
+  workload: Clients,
+  names: readonly string[],
+): Promise<AtScale> {
   const label = (rpc: string) => `${rpc} @${names.length}`;
-  const get = await measureCall(service, settings, { label: label("GetSecret"), call: () => admin.secrets.getSecret({ name: pick(names) }) }, CONCURRENCY);
+  const get = await measureCall(
+    service,
+    settings,
+    { label: label("GetSecret"), call: () => admin.secrets.getSecret({ name: pick(names) }) },
+    CONCURRENCY,
+  );
   const resolve = await measureCall(
     service,
     settings,
     {
       label: label("ResolveSecrets x20"),
-      call: () => workload.resolver.resolveSecrets({ references: references(pickDistinct(names, REFERENCES_PER_CALL)), consumerId: "bench/scale" }),
+      call: () =>
+        workload.resolver.resolveSecrets({ references: references(pickDistinct(names, REFERENCES_PER_CALL)), consumerId: "bench/scale" }),
     },
     CONCURRENCY,
   );
@@ -69,7 +81,12 @@ export const scaleScenario: Scenario = {
       const atSmall = await measureAt(service, settings, admin, workload, smallNames);
 
       const seedStarted = performance.now();
-      const moreNames = await createTokenSecrets(seeders, secretNames("SCALE", large - small, small), SEED_CONCURRENCY, seedStarted + settings.scaleSeedBudgetMs);
+      const moreNames = await createTokenSecrets(
+        seeders,
+        secretNames("SCALE", large - small, small),
+        SEED_CONCURRENCY,
+        seedStarted + settings.scaleSeedBudgetMs,
+      );
       const seedSeconds = (performance.now() - seedStarted) / 1000;
       const largeNames = [...smallNames, ...moreNames];
       const atLarge = await measureAt(service, settings, admin, workload, largeNames);

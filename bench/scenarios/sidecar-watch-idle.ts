@@ -35,7 +35,13 @@ export const sidecarWatchIdleScenario: Scenario = {
       for (let i = 0; i < runs; i++) {
         await rm(outputDir, { recursive: true, force: true });
         await rm(readyFile, { force: true });
-        sidecars.push(await measureIdle([SIDECAR_ENTRY, "watch", ...connectionArgs, "--ready-file", readyFile, input], { cwd: work, readyFile, settleMs }));
+        sidecars.push(
+          await measureIdle([SIDECAR_ENTRY, "watch", ...connectionArgs, "--ready-file", readyFile, input], {
+            cwd: work,
+            readyFile,
+            settleMs,
+          }),
+        );
         await rm(readyFile, { force: true });
         nodes.push(await measureIdle(["-e", IDLE_NODE, readyFile], { cwd: work, readyFile, settleMs }));
       }

@@ -28,10 +28,21 @@ interface FanoutRun {
   openMs: number;
 }
 
-async function fanout(service: ServiceChild, token: string, admin: Clients, name: string, streams: number, rounds: number, label: string): Promise<FanoutRun> {
+async function fanout(
+  service: ServiceChild,
+  token: string,
+  admin: Clients,
+  name: string,
+  streams: number,
+  rounds: number,
+  label: string,
+): Promise<FanoutRun> {
   resetChildPeakRss(service.pid);
   const opened = performance.now();
-  const watchers = await WatchStreams.open({ address: service.address, token, name, streams, streamsPerConnection: STREAMS_PER_CONNECTION }, OPEN_TIMEOUT_MS);
+  const watchers = await WatchStreams.open(
+    { address: service.address, token, name, streams, streamsPerConnection: STREAMS_PER_CONNECTION },
+    OPEN_TIMEOUT_MS,
+  );
   const openMs = performance.now() - opened;
   try {
     const perStream: number[] = [];
@@ -84,7 +95,15 @@ export const watchFanoutScenario: Scenario = {
       const token = await service.createWorkloadToken();
 
       const single = await fanout(service, token, admin, name, 1, BASELINE_ROUNDS, "1 stream");
-      const many = await fanout(service, token, admin, name, settings.watchStreams, settings.watchRounds, `${settings.watchStreams} streams`);
+      const many = await fanout(
+        service,
+        token,
+        admin,
+        name,
+        settings.watchStreams,
+        settings.watchRounds,
+        `${settings.watchStreams} streams`,
+      );
       return {
         comparisons: [compare(`${settings.watchStreams} streams vs 1 stream`, many.figures, single.figures)],
         details: {

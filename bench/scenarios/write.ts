@@ -26,7 +26,10 @@ export const writeScenario: Scenario = {
       const update = await measureCall(service, settings, updateValueCall(admin, target), CONCURRENCY);
       const create = await measureCall(service, settings, createSecretCall(admin, "CREATE"), CONCURRENCY);
       return {
-        comparisons: [compare("UpdateSecretValue vs empty call", update, baseline), compare("CreateSecret vs empty call", create, baseline)],
+        comparisons: [
+          compare("UpdateSecretValue vs empty call", update, baseline),
+          compare("CreateSecret vs empty call", create, baseline),
+        ],
         details: { connections: CONCURRENCY.connections, streamsPerConnection: CONCURRENCY.streams, secretsCreated: create.samples },
       };
     }),

@@ -126,7 +126,13 @@ async function follow(
     const fresh = (await newestEvents(clients, since, Number.MAX_SAFE_INTEGER)).filter((e) => !idsAtNewest.has(e.id)).reverse();
     for (const event of fresh) {
       if (format === "json") printLine(JSON.stringify(messageJson(AuditEventSchema, event)));
-      else printLine(auditRow(event).map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+      else
+        printLine(
+          auditRow(event)
+            .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+            .join("  ")
+            .trimEnd(),
+        );
     }
     const latest = fresh.at(-1)?.time;
     if (!latest) continue;

@@ -33,14 +33,31 @@ export const importCommand: CliCommand = {
         const plans = await planImport(clients.secrets, parsed.entries);
         const json = outputFormat(command) === "json";
         if (options.dryRun) {
-          const rows = plans.map((p) => ({ name: p.entry.name, line: p.entry.line, action: p.action, ...(p.reason && { reason: p.reason }) }));
+          const rows = plans.map((p) => ({
+            name: p.entry.name,
+            line: p.entry.line,
+            action: p.action,
+            ...(p.reason && { reason: p.reason }),
+          }));
           if (json) printJson(rows);
-          else printLine(renderTable(["NAME", "LINE", "PLAN"], rows.map((r) => [r.name, String(r.line), r.reason ? `refuse: ${r.reason}` : PLAN_WORDS[r.action]])));
+          else
+            printLine(
+              renderTable(
+                ["NAME", "LINE", "PLAN"],
+                rows.map((r) => [r.name, String(r.line), r.reason ? `refuse: ${r.reason}` : PLAN_WORDS[r.action]]),
+              ),
+            );
           return;
         }
         const results = await applyImport(clients.secrets, plans);
         if (json) printJson(results);
-        else printLine(renderTable(["NAME", "ACTION", "RESULT"], results.map((r) => [r.name, r.action, r.ok ? `ok, ${r.detail}` : `failed: ${r.detail}`])));
+        else
+          printLine(
+            renderTable(
+              ["NAME", "ACTION", "RESULT"],
+              results.map((r) => [r.name, r.action, r.ok ? `ok, ${r.detail}` : `failed: ${r.detail}`]),
+            ),
+          );
         const failed = results.filter((r) => !r.ok).length;
         if (failed > 0) throw new CliError(EXIT.failure, `${failed} of ${results.length} row(s) were not imported`);
       }),

@@ -65,7 +65,11 @@ function SignedIn({ session, onChange }: { session: Session; onChange: (s: Sessi
           {session.tenants.length > 1 ? (
             <>
               <label for="tenant-switch">Tenant</label>
-              <select id="tenant-switch" value={tenant.tenantId} onChange={(e) => onChange({ ...session, currentTenantId: (e.target as HTMLSelectElement).value })}>
+              <select
+                id="tenant-switch"
+                value={tenant.tenantId}
+                onChange={(e) => onChange({ ...session, currentTenantId: (e.target as HTMLSelectElement).value })}
+              >
                 {session.tenants.map((t) => (
                   <option key={t.tenantId} value={t.tenantId}>
                     {t.tenantId}

@@ -87,7 +87,5 @@ export function decodeOrderedCursor(cursor: string): { value: number | string; n
 }
 
 function invalidPageToken() {
-  return invalidArgument([
-    { field: "page_token", description: "is not a page token from this list", reason: "INVALID_PAGE_TOKEN" },
-  ]);
+  return invalidArgument([{ field: "page_token", description: "is not a page token from this list", reason: "INVALID_PAGE_TOKEN" }]);
 }

@@ -23,11 +23,7 @@ import { rotateTenantKey, type RotationProgress } from "./key-rotation.js";
 import { createTenant, type NewTenant, type TenantSetupStore } from "./tenants.js";
 
 export interface AdminServiceDependencies {
-  store: TenantSetupStore &
-    ApiTokenStore &
-    Pick<AuditStore, "listAuditEvents"> &
-    RewrapStore &
-    Pick<ConsumerStore, "setConsumerOwner">;
+  store: TenantSetupStore & ApiTokenStore & Pick<AuditStore, "listAuditEvents"> & RewrapStore & Pick<ConsumerStore, "setConsumerOwner">;
   cipher: Pick<Cipher, "createTenantKey" | "rotateTenantKey" | "minDecryptionVersion" | "rewrap" | "retireKeyVersionsBelow">;
   /** Told of each revocation, so the token's open streams end at once. */
   onTokenRevoked?: (tokenId: string) => void;
@@ -177,7 +173,8 @@ export function adminService(deps: AdminServiceDependencies) {
     async reassignConsumer(call: ServiceCall, consumerId: string, ownerTokenId: string): Promise<ConsumerRecord> {
       const violations: FieldViolation[] = [];
       checkConsumerId("consumer_id", consumerId, violations);
-      if (ownerTokenId === "") violations.push({ field: "owner_token_id", description: "owner_token_id is required", reason: "TOKEN_REQUIRED" });
+      if (ownerTokenId === "")
+        violations.push({ field: "owner_token_id", description: "owner_token_id is required", reason: "TOKEN_REQUIRED" });
       throwIfInvalid(violations);
       call.audit.consumerId = consumerId;
       call.audit.resources = [ownerTokenId];
@@ -209,7 +206,11 @@ function checkConsumerPatterns(role: Role | undefined, patterns: readonly string
       reason: "PATTERNS_NOT_ALLOWED",
     });
   if (patterns.length > MAX_PATTERNS_PER_TOKEN)
-    violations.push({ field: "allowed_consumer_patterns", description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`, reason: "TOO_MANY_PATTERNS" });
+    violations.push({
+      field: "allowed_consumer_patterns",
+      description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`,
+      reason: "TOO_MANY_PATTERNS",
+    });
   patterns.forEach((pattern, i) => {
     const problem = consumerPatternProblem(pattern);
     if (problem) violations.push({ field: `allowed_consumer_patterns[${i}]`, ...problem });
@@ -217,7 +218,11 @@ function checkConsumerPatterns(role: Role | undefined, patterns: readonly string
 }
 
 /** A tenant's token by id (the store looks tokens up by hash only; a tenant holds few tokens). */
-async function findApiToken(store: Pick<ApiTokenStore, "listApiTokens">, tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+async function findApiToken(
+  store: Pick<ApiTokenStore, "listApiTokens">,
+  tenantId: string,
+  tokenId: string,
+): Promise<ApiTokenRecord | undefined> {
   let cursor: string | undefined;
   do {
     const page = await store.listApiTokens(tenantId, { limit: 1000, includeInactive: true, now: new Date(), ...(cursor && { cursor }) });

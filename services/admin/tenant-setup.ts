@@ -15,12 +15,7 @@ export const BOOTSTRAP_TOKEN_FILE = "bootstrap-admin.token";
  * On first start, creates the default tenant and a platform-admin token, and
  * writes the token to a 0600 file in the data directory. Logs only the path.
  */
-export async function bootstrapDefaultTenant(
-  store: TenantSetupStore,
-  cipher: Cipher,
-  dataDir: string,
-  logger: Logger,
-): Promise<void> {
+export async function bootstrapDefaultTenant(store: TenantSetupStore, cipher: Cipher, dataDir: string, logger: Logger): Promise<void> {
   if (await store.getTenant(DEFAULT_TENANT_ID)) return reportMissingTenantKey(cipher, DEFAULT_TENANT_ID, logger);
   const path = join(dataDir, BOOTSTRAP_TOKEN_FILE);
   const created = await createTenant(

@@ -14,8 +14,5 @@ export interface ValueBinding {
 
 export function associatedData(binding: ValueBinding): Uint8Array {
   // JSON-encoded, so no two different bindings give the same bytes.
-  return Buffer.from(
-    JSON.stringify(["secrets.v2/value", binding.tenantId, binding.secretId, binding.nameKey, binding.version]),
-    "utf8",
-  );
+  return Buffer.from(JSON.stringify(["secrets.v2/value", binding.tenantId, binding.secretId, binding.nameKey, binding.version]), "utf8");
 }

@@ -18,11 +18,7 @@ export function timeOrderedId(now: Date = new Date()): string {
   const millis = now.getTime();
   sequence = millis === lastMillis ? sequence + 1 : 0;
   lastMillis = millis;
-  return (
-    millis.toString(32).padStart(11, "0") +
-    sequence.toString(32).padStart(4, "0") +
-    pooledRandomHex(5)
-  );
+  return millis.toString(32).padStart(11, "0") + sequence.toString(32).padStart(4, "0") + pooledRandomHex(5);
 }
 
 /** Random bytes for audit ids come from a pool refilled 4 KiB at a time: one system call per ~800 ids, not one each. */

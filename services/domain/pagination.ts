@@ -37,7 +37,9 @@ export function decodePageToken(token: string, filters: unknown): string | undef
   }
   const fields = decoded as { c?: unknown; f?: unknown } | undefined;
   if (!fields || typeof fields.c !== "string" || typeof fields.f !== "string")
-    throw invalidArgument([{ field: "page_token", description: "page_token is not one this service issued", reason: "INVALID_PAGE_TOKEN" }]);
+    throw invalidArgument([
+      { field: "page_token", description: "page_token is not one this service issued", reason: "INVALID_PAGE_TOKEN" },
+    ]);
   if (fields.f !== fingerprint(filters))
     throw invalidArgument([
       { field: "page_token", description: "page_token was issued for a request with other filters", reason: "PAGE_TOKEN_MISMATCH" },
@@ -58,10 +60,7 @@ export interface ListedPage<T> {
 }
 
 /** The page a list request asks for: its size, and the cursor inside its token (checked against `filters`). */
-export function requestedPage(
-  request: PageRequest,
-  filters: unknown,
-): { limit: number; cursor?: string } {
+export function requestedPage(request: PageRequest, filters: unknown): { limit: number; cursor?: string } {
   const limit = effectivePageSize(request.pageSize);
   const cursor = decodePageToken(request.pageToken, filters);
   return { limit, ...(cursor !== undefined && { cursor }) };

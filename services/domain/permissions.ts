@@ -77,9 +77,6 @@ export const MAX_PATTERNS_PER_TOKEN = 100;
  * Whether a caller may touch one secret by name. Workloads are limited to
  * their patterns; every other role that holds the permission sees the whole tenant.
  */
-export function callerMayAccessSecret(
-  caller: { role: Role; allowedSecretPatterns: readonly string[] },
-  name: string,
-): boolean {
+export function callerMayAccessSecret(caller: { role: Role; allowedSecretPatterns: readonly string[] }, name: string): boolean {
   return caller.role !== "WORKLOAD" || patternsGrantSecret(caller.allowedSecretPatterns, name);
 }

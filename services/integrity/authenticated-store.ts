@@ -89,7 +89,10 @@ export class AuthenticatedStore implements MetadataStore {
 
   async getSecretsWithCiphertext(tenantId: string, nameKeys: readonly string[]): Promise<SecretWithCiphertext[]> {
     const found = await this.store.getSecretsWithCiphertext(tenantId, nameKeys);
-    await this.checkSecrets(tenantId, found.map((entry) => entry.secret));
+    await this.checkSecrets(
+      tenantId,
+      found.map((entry) => entry.secret),
+    );
     return found;
   }
 

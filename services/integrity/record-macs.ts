@@ -135,7 +135,13 @@ export class RecordMacs {
     const keys = pairs.map(([message, mac]) => `${tenantId}\n${mac}\n${message}`);
     const holds = keys.map((key) => this.verified.has(key));
     const unknown = pairs.flatMap(([, mac], i) => (mac !== "" && !holds[i] ? [i] : []));
-    const expected = unknown.length === 0 ? [] : await this.macs(tenantId, unknown.map((i) => pairs[i]![0]));
+    const expected =
+      unknown.length === 0
+        ? []
+        : await this.macs(
+            tenantId,
+            unknown.map((i) => pairs[i]![0]),
+          );
     unknown.forEach((pairIndex, i) => {
       holds[pairIndex] = same(pairs[pairIndex]![1], expected[i]!);
       if (!holds[pairIndex]) return;

@@ -44,7 +44,8 @@ export class HealthReporter {
     server.addService(generatedServiceDefinition(Health), {
       Check: (call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>, callback: grpc.sendUnaryData<HealthCheckResponse>) => {
         const status = this.status(call.request.service);
-        if (status === undefined) callback({ code: grpc.status.NOT_FOUND, details: `no health status for service ${JSON.stringify(call.request.service)}` });
+        if (status === undefined)
+          callback({ code: grpc.status.NOT_FOUND, details: `no health status for service ${JSON.stringify(call.request.service)}` });
         else callback(null, create(HealthCheckResponseSchema, { status }));
       },
       Watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {

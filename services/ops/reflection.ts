@@ -23,7 +23,10 @@ class DescriptorIndex {
   private readonly fileBySymbol = new Map<string, DescFile>();
   private readonly encoded = new Map<DescFile, Uint8Array>();
 
-  constructor(readonly serviceNames: readonly string[], services: readonly DescService[]) {
+  constructor(
+    readonly serviceNames: readonly string[],
+    services: readonly DescService[],
+  ) {
     for (const service of services) this.addFile(service.file);
   }
 
@@ -80,9 +83,7 @@ const UNIMPLEMENTED = 12;
 
 function answer(index: DescriptorIndex, request: Request): Answer {
   const files = (file: DescFile | undefined, what: string): Answer =>
-    file
-      ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } }
-      : notFound(`${what} not found`);
+    file ? { case: "fileDescriptorResponse", value: { fileDescriptorProto: index.withDependencies(file) } } : notFound(`${what} not found`);
   const notFound = (message: string): Answer => ({
     case: "errorResponse",
     value: { errorCode: NOT_FOUND, errorMessage: message },

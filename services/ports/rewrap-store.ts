@@ -38,11 +38,5 @@ export interface RewrapStore {
   /** Up to `limit` retained ciphertexts sealed with a key version below `keyVersion`. */
   listCiphertextsBelow(tenantId: string, keyVersion: number, limit: number): Promise<StoredCiphertext[]>;
   /** Replaces one ciphertext if it is still sealed with `fromKeyVersion`; returns whether it did. */
-  replaceCiphertext(
-    tenantId: string,
-    secretId: string,
-    version: number,
-    fromKeyVersion: number,
-    to: Ciphertext,
-  ): Promise<boolean>;
+  replaceCiphertext(tenantId: string, secretId: string, version: number, fromKeyVersion: number, to: Ciphertext): Promise<boolean>;
 }

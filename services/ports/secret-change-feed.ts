@@ -5,14 +5,7 @@
  * USAGE_UPDATED: the usage count (a consumer's references) or the last access
  * time. Neither changes what a resolve returns.
  */
-export type SecretChangeKind =
-  | "CREATED"
-  | "VALUE_UPDATED"
-  | "ARCHIVED"
-  | "RESTORED"
-  | "DELETED"
-  | "METADATA_UPDATED"
-  | "USAGE_UPDATED";
+export type SecretChangeKind = "CREATED" | "VALUE_UPDATED" | "ARCHIVED" | "RESTORED" | "DELETED" | "METADATA_UPDATED" | "USAGE_UPDATED";
 
 /** Emitted after a change to a secret has committed (by any replica, where the adapter can see them). */
 export interface SecretChangeEvent {

@@ -53,7 +53,10 @@ export interface SecretRecord {
 }
 
 /** What a new secret is created with; the store fills in version 1, revision 1 and usage count. */
-export type NewSecret = Omit<SecretRecord, "version" | "revision" | "usageCount" | "lastAccessTime" | "archiveTime" | "state" | "updateTime">;
+export type NewSecret = Omit<
+  SecretRecord,
+  "version" | "revision" | "usageCount" | "lastAccessTime" | "archiveTime" | "state" | "updateTime"
+>;
 
 export interface Ciphertext {
   /** Opaque bytes from the Cipher. */

@@ -37,9 +37,9 @@ export function consumerRefused(consumerId: string, callerTokenId: string, refus
         { reason: refusal.reason, metadata: { consumer_id: consumerId, owner_token_id: refusal.ownerTokenId } },
       );
     case "CONSUMER_REFERENCES_NOT_GRANTED":
-      return permissionDenied(
-        `change consumer "${consumerId}": it holds references outside this token's granted names; ${adminCan}`,
-        { reason: refusal.reason, metadata: { consumer_id: consumerId } },
-      );
+      return permissionDenied(`change consumer "${consumerId}": it holds references outside this token's granted names; ${adminCan}`, {
+        reason: refusal.reason,
+        metadata: { consumer_id: consumerId },
+      });
   }
 }

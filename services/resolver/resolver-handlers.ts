@@ -6,7 +6,12 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ValueKind, WatchEventType, type ResolverService, type WatchSecretsResponseSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
+import {
+  ValueKind,
+  WatchEventType,
+  type ResolverService,
+  type WatchSecretsResponseSchema,
+} from "../../gen/secrets/v1/resolver_service_pb.js";
 import { secretNameKey } from "../../kernel/names.js";
 import { MAX_REFERENCES_PER_CALL } from "../domain/batch-limits.js";
 import { authorizeSecretNames, serviceCallOf } from "../rpc/call-context.js";

@@ -174,13 +174,15 @@ export function resolverService(deps: ResolverServiceDependencies) {
           throw responseTooLarge(p, `its filtered value would exceed ${MAX_FILTERED_VALUE_LENGTH} characters`);
         if (value !== undefined && !budget.take(value.length + p.text.length + entry.secret.name.length))
           throw responseTooLarge(p, `the response would exceed the message size limit of ${deps.maxResponseBytes} bytes`);
-        return selected && {
-          reference: p.text,
-          secretName: entry.secret.name,
-          version: entry.secret.version,
-          kind: selected.kind === "JSON" && p.reference.filters.length === 0 ? "JSON" : "STRING",
-          value: value!,
-        };
+        return (
+          selected && {
+            reference: p.text,
+            secretName: entry.secret.name,
+            version: entry.secret.version,
+            kind: selected.kind === "JSON" && p.reference.filters.length === 0 ? "JSON" : "STRING",
+            value: value!,
+          }
+        );
       });
       throwIfFailed(failures);
       const now = new Date();
@@ -188,7 +190,11 @@ export function resolverService(deps: ResolverServiceDependencies) {
         ({ secret }) => !secret.lastAccessTime || now.getTime() - secret.lastAccessTime.getTime() >= ACCESS_TIME_RESOLUTION_MS,
       );
       if (stale.length > 0) {
-        await store.recordSecretAccess(tenantId, stale.map((e) => e.secret.id), now);
+        await store.recordSecretAccess(
+          tenantId,
+          stale.map((e) => e.secret.id),
+          now,
+        );
         for (const { secret } of stale) reads.forget(tenantId, secret.nameKey);
       }
       call.audit.resources = entries.map((e) => e.secret.name);

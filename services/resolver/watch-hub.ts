@@ -103,8 +103,7 @@ export async function* followChanges<M>(
   try {
     yield await first();
     while (!signals.some((signal) => signal.aborted)) {
-      if (overflowed)
-        throw new ServiceError("the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
+      if (overflowed) throw new ServiceError("the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
       const event = pending.shift();
       if (event) {
         yield toMessage(event);

@@ -4,15 +4,7 @@
  * descriptor, every call runs through the CallPipeline, and errors leave as
  * statuses with rich details.
  */
-import {
-  create,
-  fromBinary,
-  toBinary,
-  type DescMessage,
-  type DescService,
-  type Message,
-  type MessageInitShape,
-} from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type DescService, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
@@ -45,8 +37,7 @@ export function grpcService<S extends DescService>(
       responseStream: method.methodKind === "server_streaming",
       requestSerialize: (message) => Buffer.from(toBinary(method.input, message as Message)),
       requestDeserialize: (bytes: Buffer) => decode(method.input, bytes),
-      responseSerialize: (message) =>
-        Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<DescMessage>))),
+      responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<DescMessage>))),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
     };
     implementation[method.name] =
@@ -72,11 +63,7 @@ function checkDecoded(request: unknown): void {
     });
 }
 
-function callStart(
-  method: string,
-  call: { metadata: grpc.Metadata; request: unknown; getPeer(): string },
-  signal: AbortSignal,
-): CallStart {
+function callStart(method: string, call: { metadata: grpc.Metadata; request: unknown; getPeer(): string }, signal: AbortSignal): CallStart {
   const [authorization] = call.metadata.get("authorization");
   return {
     method,
@@ -109,11 +96,7 @@ function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): g
   };
 }
 
-function serverStreamingCall(
-  name: string,
-  handler: AnyHandler,
-  pipeline: CallPipeline,
-): grpc.handleServerStreamingCall<unknown, unknown> {
+function serverStreamingCall(name: string, handler: AnyHandler, pipeline: CallPipeline): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
     const abort = new AbortController();
     call.on("cancelled", () => abort.abort());

@@ -4,13 +4,7 @@
  * the response; server-streaming handlers return an async iterable of them.
  * The same handlers can be served by any transport.
  */
-import type {
-  DescMethodServerStreaming,
-  DescMethodUnary,
-  DescService,
-  MessageInitShape,
-  MessageShape,
-} from "@bufbuild/protobuf";
+import type { DescMethodServerStreaming, DescMethodUnary, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { CallContext } from "./call-context.js";
 
 export type Handler<M> =

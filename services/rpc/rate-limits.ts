@@ -44,10 +44,10 @@ export class RateLimiter<K extends string = RateLimitClass> {
     this.buckets.set(key, bucket);
     if (bucket.tokens < 1) {
       const retryMs = Math.ceil(((1 - bucket.tokens) / rate) * 1000);
-      throw new ServiceError(
-        `rate limit of ${rate} ${kind} calls per second for this ${this.subject} exceeded; retry in ${retryMs} ms`,
-        { reason: "RATE_LIMITED", metadata: { limit_per_second: String(rate), retry_after_ms: String(retryMs) } },
-      );
+      throw new ServiceError(`rate limit of ${rate} ${kind} calls per second for this ${this.subject} exceeded; retry in ${retryMs} ms`, {
+        reason: "RATE_LIMITED",
+        metadata: { limit_per_second: String(rate), retry_after_ms: String(retryMs) },
+      });
     }
     if (consume) bucket.tokens -= 1;
   }

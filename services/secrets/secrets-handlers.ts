@@ -20,7 +20,6 @@ export interface SecretsDependencies extends SecretsServiceDependencies {
   shutdown: AbortSignal;
 }
 
-
 export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<typeof SecretsService> {
   const secrets = secretsService(deps);
   return {

@@ -7,7 +7,13 @@
 import { assertNever } from "../../kernel/assert-never.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { checkSecretName, secretNameKey } from "../../kernel/names.js";
-import { decodeSecretValue, encodeSecretValue, parseSecretValue, type SecretType, type SecretValueInput } from "../../kernel/secret-values.js";
+import {
+  decodeSecretValue,
+  encodeSecretValue,
+  parseSecretValue,
+  type SecretType,
+  type SecretValueInput,
+} from "../../kernel/secret-values.js";
 import { associatedData } from "../domain/associated-data.js";
 import { ServiceError, invalidArgument, secretNotFound, throwIfInvalid } from "../domain/errors.js";
 import { randomId } from "../domain/ids.js";
@@ -65,15 +71,16 @@ export function secretsService(deps: SecretsServiceDependencies) {
   async function decryptVersion(call: ServiceCall, current: SecretRecord, version: number): Promise<Uint8Array> {
     const tenantId = call.tenantId;
     const stored = await store.getSecretVersion(tenantId, current.id, version);
-    if (!stored)
-      throw new ServiceError(`secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
+    if (!stored) throw new ServiceError(`secret "${current.name}" has no version ${version}`, { reason: "VERSION_NOT_FOUND" });
     if (!stored.ciphertext)
-      throw new ServiceError(
-        `the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`,
-        { reason: "VERSION_NOT_RETAINED" },
-      );
+      throw new ServiceError(`the value of version ${version} of secret "${current.name}" has left the bounded history (--keep-versions)`, {
+        reason: "VERSION_NOT_RETAINED",
+      });
     const [plaintext] = await cipher.decrypt(tenantId, [
-      { ciphertext: stored.ciphertext.ciphertext, associatedData: associatedData({ tenantId, secretId: current.id, nameKey: current.nameKey, version }) },
+      {
+        ciphertext: stored.ciphertext.ciphertext,
+        associatedData: associatedData({ tenantId, secretId: current.id, nameKey: current.nameKey, version }),
+      },
     ]);
     return plaintext!;
   }
@@ -154,15 +161,20 @@ export function secretsService(deps: SecretsServiceDependencies) {
           reason: "SECRET_ARCHIVED",
         });
       if (expectedVersion !== undefined && expectedVersion !== BigInt(current.version))
-        throw new ServiceError(
-          `secret "${current.name}" is at version ${current.version}, not the expected ${expectedVersion}`,
-          { reason: "VERSION_MISMATCH", metadata: { current_version: String(current.version) } },
-        );
+        throw new ServiceError(`secret "${current.name}" is at version ${current.version}, not the expected ${expectedVersion}`, {
+          reason: "VERSION_MISMATCH",
+          metadata: { current_version: String(current.version) },
+        });
       const version = current.version + 1;
       // The version number is part of the associated data, so each attempt seals afresh.
       const sealed = await seal(tenantId, current, version, plaintext);
       const result = await sealedWrite(() =>
-        store.addSecretVersion(tenantId, current.id, { version, createTime: new Date(), createdBy: call.tokenId, ...sealed }, deps.keepVersions),
+        store.addSecretVersion(
+          tenantId,
+          current.id,
+          { version, createTime: new Date(), createdBy: call.tokenId, ...sealed },
+          deps.keepVersions,
+        ),
       );
       deps.reads?.forget(tenantId, current.nameKey);
       if (result === RESEAL) continue;
@@ -193,8 +205,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
       checkDescription("description", input.description, violations);
       checkLabels("labels", input.labels, violations);
       const type = input.type;
-      if (!type)
-        violations.push({ field: "type", description: "type must be TOKEN, USERNAME_PASSWORD or JSON", reason: "TYPE_REQUIRED" });
+      if (!type) violations.push({ field: "type", description: "type must be TOKEN, USERNAME_PASSWORD or JSON", reason: "TYPE_REQUIRED" });
       const value = type && parseSecretValue(type, input.value, "value", violations);
       throwIfInvalid(violations);
 
@@ -220,10 +231,10 @@ export function secretsService(deps: SecretsServiceDependencies) {
       }
       if (created === RESEAL) throw tooMuchContention(input.name);
       if (!created)
-        throw new ServiceError(
-          `a secret named "${input.name}" already exists (names are case-insensitive; archived secrets keep theirs)`,
-          { reason: "SECRET_EXISTS", metadata: { name: input.name } },
-        );
+        throw new ServiceError(`a secret named "${input.name}" already exists (names are case-insensitive; archived secrets keep theirs)`, {
+          reason: "SECRET_EXISTS",
+          metadata: { name: input.name },
+        });
       call.audit.version = 1;
       return created;
     },

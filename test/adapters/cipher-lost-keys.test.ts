@@ -32,7 +32,11 @@ async function vault(): Promise<VaultTransitCipher> {
 
 function recordingLogger() {
   const errors: { fields: unknown; message: string }[] = [];
-  const logger = { info: () => undefined, warn: () => undefined, error: (fields: unknown, message: string) => errors.push({ fields, message }) };
+  const logger = {
+    info: () => undefined,
+    warn: () => undefined,
+    error: (fields: unknown, message: string) => errors.push({ fields, message }),
+  };
   return { logger: logger as unknown as Logger, errors };
 }
 
@@ -50,5 +54,7 @@ it("says at start that a tenant's key is missing in Vault when the store kept th
   await bootstrapDefaultTenant(store, await vault(), dataDir, afterRestart.logger);
   expect(afterRestart.errors).toHaveLength(1);
   expect(afterRestart.errors[0]!.fields).toEqual({ tenantId: "default" });
-  expect(afterRestart.errors[0]!.message).toContain('tenant "default" exists in the metadata store but its key is missing in the cipher backend');
+  expect(afterRestart.errors[0]!.message).toContain(
+    'tenant "default" exists in the metadata store but its key is missing in the cipher backend',
+  );
 });

@@ -27,22 +27,23 @@ class StubStream extends EventEmitter implements ChangeStreamLike {
   }
 }
 
-const secretDoc = (): SecretDoc => ({
-  _id: "s-1",
-  tenantId: "acme",
-  name: "DB_PASSWORD",
-  nameKey: "db_password",
-  displayName: "",
-  description: "",
-  labels: [],
-  type: "STRING",
-  state: "ACTIVE",
-  version: 1,
-  revision: 1,
-  createTime: new Date(1_700_000_000_000),
-  updateTime: new Date(1_700_000_000_000),
-  usageCount: 0,
-} as unknown as SecretDoc);
+const secretDoc = (): SecretDoc =>
+  ({
+    _id: "s-1",
+    tenantId: "acme",
+    name: "DB_PASSWORD",
+    nameKey: "db_password",
+    displayName: "",
+    description: "",
+    labels: [],
+    type: "STRING",
+    state: "ACTIVE",
+    version: 1,
+    revision: 1,
+    createTime: new Date(1_700_000_000_000),
+    updateTime: new Date(1_700_000_000_000),
+    usageCount: 0,
+  }) as unknown as SecretDoc;
 
 /** The primary's clock, far from this host's: the feed must go by it. */
 const CLUSTER_SECONDS = 1_000_000;

@@ -5,13 +5,7 @@
  * (the real driver against a port where nothing listens). The store itself
  * runs the port contract in test/contract when MONGODB_URI is set.
  */
-import {
-  MongoClient,
-  MongoNetworkError,
-  MongoServerError,
-  MongoServerSelectionError,
-  type ChangeStreamDocument,
-} from "mongodb";
+import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError, type ChangeStreamDocument } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { BackendUnavailableError } from "../../services/domain/errors.js";
 import {
@@ -24,10 +18,7 @@ import {
 import { isDuplicateKeyError, toStoreError } from "../../services/adapters/mongodb/mongo-errors.js";
 import { MongoMetadataStore } from "../../services/adapters/mongodb/mongo-metadata-store.js";
 import { AUDIT_TTL_INDEX, COLLECTIONS, indexDefinitions, type SecretDoc } from "../../services/adapters/mongodb/mongo-schema.js";
-import {
-  SECRET_CHANGE_PIPELINE,
-  secretChangeFromStreamEvent,
-} from "../../services/adapters/mongodb/secret-change-feed.js";
+import { SECRET_CHANGE_PIPELINE, secretChangeFromStreamEvent } from "../../services/adapters/mongodb/secret-change-feed.js";
 import { encodeCursor, encodeTimeIdCursor } from "../../services/adapters/keyset-pages.js";
 
 describe("MongoDB index definitions", () => {
@@ -57,7 +48,11 @@ describe("MongoDB index definitions", () => {
   });
 
   it("expires audit events through a TTL index after the configured retention", () => {
-    expect(find(AUDIT_TTL_INDEX)).toMatchObject({ collection: COLLECTIONS.audit, key: { time: 1 }, options: { expireAfterSeconds: 30 * 86_400 } });
+    expect(find(AUDIT_TTL_INDEX)).toMatchObject({
+      collection: COLLECTIONS.audit,
+      key: { time: 1 },
+      options: { expireAfterSeconds: 30 * 86_400 },
+    });
     expect(indexDefinitions().find((d) => d.options.name === AUDIT_TTL_INDEX)?.options.expireAfterSeconds).toBe(365 * 86_400);
     expect(() => indexDefinitions(0)).toThrow(RangeError);
     expect(() => indexDefinitions(1.5)).toThrow(RangeError);
@@ -157,7 +152,9 @@ describe("MongoDB documents and list filters", () => {
   it("filters tokens after the (createTime, id) cursor, active ones not revoked and not expired before now", () => {
     const now = new Date("2030-01-01T00:00:00Z");
     const created = new Date("2029-06-01T00:00:00Z");
-    expect(tokenListFilter("acme", { limit: 5, includeInactive: false, now, cursor: encodeTimeIdCursor(created.getTime(), "tok-9") })).toEqual({
+    expect(
+      tokenListFilter("acme", { limit: 5, includeInactive: false, now, cursor: encodeTimeIdCursor(created.getTime(), "tok-9") }),
+    ).toEqual({
       $and: [
         { tenantId: "acme" },
         { $or: [{ createTime: { $gt: created } }, { createTime: created, id: { $gt: "tok-9" } }] },
@@ -241,7 +238,10 @@ describe("secret change stream events", () => {
 
   it("describes inserts, value updates, archive, restore and delete", () => {
     expect(secretChangeFromStreamEvent(change({ operationType: "insert", fullDocument: secretDoc({ version: 1 }) }))).toEqual({
-      ...base, kind: "CREATED", version: 1, time: new Date(1000),
+      ...base,
+      kind: "CREATED",
+      version: 1,
+      time: new Date(1000),
     });
     expect(
       secretChangeFromStreamEvent(
@@ -270,12 +270,21 @@ describe("secret change stream events", () => {
   it("describes metadata edits, usage changes and accesses, for the console's live list", () => {
     expect(
       secretChangeFromStreamEvent(
-        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { description: "d", revision: 8 } } }),
+        change({
+          operationType: "update",
+          fullDocument: secretDoc(),
+          updateDescription: { updatedFields: { description: "d", revision: 8 } },
+        }),
       ),
     ).toEqual({ ...base, kind: "METADATA_UPDATED", version: 3, time: new Date(5000) });
     expect(
       secretChangeFromStreamEvent(
-        change({ operationType: "update", fullDocument: secretDoc(), updateDescription: { updatedFields: { usageCount: 2 } }, wallTime: new Date(7000) }),
+        change({
+          operationType: "update",
+          fullDocument: secretDoc(),
+          updateDescription: { updatedFields: { usageCount: 2 } },
+          wallTime: new Date(7000),
+        }),
       ),
     ).toEqual({ ...base, kind: "USAGE_UPDATED", version: 3, time: new Date(7000) });
     expect(

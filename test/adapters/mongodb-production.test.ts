@@ -14,7 +14,12 @@ import { runBoundedTransaction, type TransactionSession } from "../../services/a
 
 /** The error a readWrite user gets for collMod (Unauthorized, 13). */
 const unauthorized = (command: string) =>
-  new MongoServerError({ ok: 0, errmsg: `not authorized on secrets to execute command { ${command}: ... }`, code: 13, codeName: "Unauthorized" });
+  new MongoServerError({
+    ok: 0,
+    errmsg: `not authorized on secrets to execute command { ${command}: ... }`,
+    code: 13,
+    codeName: "Unauthorized",
+  });
 
 /**
  * A database answering listCollections/listIndexes with the server's
@@ -28,14 +33,22 @@ class FakeDb {
   raceOnCreate = false;
 
   listCollections(filter: { name?: string } = {}) {
-    const all = [...this.collections.entries()].map(([name, c]) => ({ name, type: "collection", options: c.options, info: { readOnly: false } }));
+    const all = [...this.collections.entries()].map(([name, c]) => ({
+      name,
+      type: "collection",
+      options: c.options,
+      info: { readOnly: false },
+    }));
     return { toArray: async () => all.filter((c) => filter.name === undefined || c.name === filter.name) };
   }
 
   async createCollection(name: string, options: Document) {
     if (this.raceOnCreate) {
       this.raceOnCreate = false;
-      this.collections.set(name, { options: { changeStreamPreAndPostImages: { enabled: true } }, indexes: [{ v: 2, key: { _id: 1 }, name: "_id_" }] });
+      this.collections.set(name, {
+        options: { changeStreamPreAndPostImages: { enabled: true } },
+        indexes: [{ v: 2, key: { _id: 1 }, name: "_id_" }],
+      });
       throw new MongoServerError({ ok: 0, errmsg: `Collection secrets.${name} already exists.`, code: 48, codeName: "NamespaceExists" });
     }
     this.changes.push(`createCollection ${name} ${JSON.stringify(options)}`);
@@ -53,7 +66,8 @@ class FakeDb {
       listIndexes: () => ({
         toArray: async () => {
           const collection = this.collections.get(name);
-          if (!collection) throw new MongoServerError({ ok: 0, errmsg: `ns does not exist: secrets.${name}`, code: 26, codeName: "NamespaceNotFound" });
+          if (!collection)
+            throw new MongoServerError({ ok: 0, errmsg: `ns does not exist: secrets.${name}`, code: 26, codeName: "NamespaceNotFound" });
           return collection.indexes;
         },
       }),
@@ -127,16 +141,28 @@ describe("MongoDB failover errors", () => {
   });
 
   it("maps the driver's other retryable codes (ExceededTimeLimit 262, ReadConcernMajorityNotAvailableYet 134, LegacyNotPrimary 10058) to UNAVAILABLE", () => {
-    for (const code of [262, 134, 10058]) expect(toStoreError(new MongoServerError({ ok: 0, errmsg: "x", code }))).toBeInstanceOf(BackendUnavailableError);
+    for (const code of [262, 134, 10058])
+      expect(toStoreError(new MongoServerError({ ok: 0, errmsg: "x", code }))).toBeInstanceOf(BackendUnavailableError);
     expect(toStoreError(new MongoServerError({ ok: 0, errmsg: "bad value", code: 2 }))).not.toBeInstanceOf(BackendUnavailableError);
   });
 });
 
 describe("transactions bounded by the call's deadline", () => {
   const transient = () =>
-    new MongoServerError({ ok: 0, errmsg: "WriteConflict", code: 112, codeName: "WriteConflict", errorLabels: [MongoErrorLabel.TransientTransactionError] });
+    new MongoServerError({
+      ok: 0,
+      errmsg: "WriteConflict",
+      code: 112,
+      codeName: "WriteConflict",
+      errorLabels: [MongoErrorLabel.TransientTransactionError],
+    });
   const unknownCommit = () =>
-    new MongoServerError({ ok: 0, errmsg: "primary stepped down", code: 189, errorLabels: [MongoErrorLabel.UnknownTransactionCommitResult] });
+    new MongoServerError({
+      ok: 0,
+      errmsg: "primary stepped down",
+      code: 189,
+      errorLabels: [MongoErrorLabel.UnknownTransactionCommitResult],
+    });
 
   /** A session that records the spec's steps; commits answer from a script. */
   function session(commitAnswers: (() => MongoError | undefined)[] = []) {
@@ -156,10 +182,14 @@ describe("transactions bounded by the call's deadline", () => {
   it("runs the transaction again after a TransientTransactionError, and commits", async () => {
     const { fake, steps } = session();
     let attempts = 0;
-    const result = await runBoundedTransaction(fake, async () => {
-      if (attempts++ === 0) throw transient();
-      return "done";
-    }, { timeoutMs: 30_000 });
+    const result = await runBoundedTransaction(
+      fake,
+      async () => {
+        if (attempts++ === 0) throw transient();
+        return "done";
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(result).toBe("done");
     expect(steps).toEqual(["start", "abort", "start", "commit"]);
   });

@@ -34,7 +34,8 @@ function recordingMongo() {
     new Proxy(
       {},
       {
-        get: (_target, method: string) =>
+        get:
+          (_target, method: string) =>
           (...args: any[]) => {
             calls.push({ collection: name, method, args });
             const reply = replies.get(`${name}.${method}`);
@@ -49,7 +50,10 @@ function recordingMongo() {
   const session = { startTransaction: () => undefined, commitTransaction: async () => undefined, abortTransaction: async () => undefined };
   const client = { withSession: async (work: any) => work(session) };
   // connect() would need a server: the store goes over stand-ins of the collections instead.
-  const store = MongoMetadataStore.over(client as unknown as MongoClient, { collection } as unknown as Db, { uri: "mongodb://unused", database: "unused" });
+  const store = MongoMetadataStore.over(client as unknown as MongoClient, { collection } as unknown as Db, {
+    uri: "mongodb://unused",
+    database: "unused",
+  });
   const last = (name: string, method: string) => calls.filter((c) => c.collection === name && c.method === method).at(-1)!;
   return { store, calls, last, reply: (key: string, value: unknown) => replies.set(key, value) };
 }
@@ -138,7 +142,14 @@ describe("MongoDB store: the key-version gate of a write (issue 9, the rotation 
 
   it("sets a consumer's owner only when the owner read in the transaction is the expected one", async () => {
     const mongo = recordingMongo();
-    mongo.reply("consumers.findOne", { tenantId: "acme", consumerId: "svc", references: [], nameKeys: [], updateTime: new Date(0), owner: { tokenId: "tok_a" } });
+    mongo.reply("consumers.findOne", {
+      tenantId: "acme",
+      consumerId: "svc",
+      references: [],
+      nameKeys: [],
+      updateTime: new Date(0),
+      owner: { tokenId: "tok_a" },
+    });
     const owner = { owner: { tokenId: "tok_b", mac: "m" } };
     expect(await mongo.store.setConsumerReferences("acme", "svc", [], new Date(1), { ...owner, expectedOwnerTokenId: null })).toEqual({
       outcome: "OWNER_CHANGED",

@@ -21,7 +21,6 @@ const binding = (secretId: string, version = 1) => associatedData({ tenantId: "a
 const vault = vaultStandInPerTest();
 const connect = vault.connect;
 
-
 describe("VaultTransitCipher requests", () => {
   it("creates the tenant key with the documented parameters, idempotently, and checks its settings", async () => {
     const cipher = await connect();
@@ -37,7 +36,13 @@ describe("VaultTransitCipher requests", () => {
   it("refuses an existing key of that name that is exportable", async () => {
     const cipher = await connect();
     vault.standIn.keys.set("secrets-tenant-acme", {
-      type: "aes256-gcm96", exportable: true, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1, hmacSecrets: [],
+      type: "aes256-gcm96",
+      exportable: true,
+      deletion_allowed: false,
+      derived: false,
+      latest_version: 1,
+      min_decryption_version: 1,
+      hmacSecrets: [],
     });
     await expect(cipher.createTenantKey("acme")).rejects.toThrow(/exportable=false/);
   });
@@ -87,7 +92,13 @@ describe("VaultTransitCipher requests", () => {
   it("checks once that a tenant key exists before encrypting, so a token with create rights cannot upsert one", async () => {
     const cipher = await connect();
     vault.standIn.keys.set("secrets-tenant-acme", {
-      type: "aes256-gcm96", exportable: false, deletion_allowed: false, derived: false, latest_version: 1, min_decryption_version: 1, hmacSecrets: [],
+      type: "aes256-gcm96",
+      exportable: false,
+      deletion_allowed: false,
+      derived: false,
+      latest_version: 1,
+      min_decryption_version: 1,
+      hmacSecrets: [],
     });
     await cipher.encrypt("acme", [{ plaintext: utf8("a"), associatedData: binding("s") }]);
     await cipher.encrypt("acme", [{ plaintext: utf8("b"), associatedData: binding("s") }]);
@@ -250,7 +261,9 @@ describe("VaultTransitCipher error mapping", () => {
   it("maps a refused connection to BackendUnavailableError, without the request body", async () => {
     const cipher = await connect();
     await vault.standIn.stop();
-    const failure = await cipher.encrypt("acme", [{ plaintext: utf8("do-not-leak"), associatedData: binding("s") }]).catch((e: unknown) => e);
+    const failure = await cipher
+      .encrypt("acme", [{ plaintext: utf8("do-not-leak"), associatedData: binding("s") }])
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect((failure as Error).message).toMatch(/ECONNRESET|ECONNREFUSED/);
     expect((failure as Error).cause).toBeUndefined();
@@ -265,7 +278,9 @@ describe("VaultTransitCipher error mapping", () => {
   it("maps 403 to an error naming the capability and path the policy lacks, never the token", async () => {
     const cipher = await connect();
     await cipher.createTenantKey("acme");
-    vault.standIn.failNext("POST", "/v1/transit/keys/secrets-tenant-acme/rotate", 403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+    vault.standIn.failNext("POST", "/v1/transit/keys/secrets-tenant-acme/rotate", 403, {
+      errors: ["1 error occurred:\n\t* permission denied\n\n"],
+    });
     const failure = await cipher.rotateTenantKey("acme").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(VaultPermissionError);
     expect((failure as Error).message).toContain('"update"');

@@ -35,7 +35,6 @@ function approleFiles() {
   return { method: "approle" as const, roleIdFile: join(dir, "role-id"), secretIdFile: join(dir, "secret-id") };
 }
 
-
 describe("a Vault token from a file (Vault Agent sink)", () => {
   function agentSink(token: string): string {
     const file = join(scratchDir(), "token");
@@ -64,7 +63,8 @@ describe("a Vault token from a file (Vault Agent sink)", () => {
     vault.standIn.validTokens.add("agent-token-2");
     writeFileSync(tokenFile, "agent-token-2\n");
     await vi.waitFor(
-      () => expect(vault.standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).toContain("agent-token-2"),
+      () =>
+        expect(vault.standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).toContain("agent-token-2"),
       { timeout: 5000 },
     );
     expect(vault.standIn.requestsTo(/\/auth\/token\/renew-self$/).map((r) => r.headers["x-vault-token"])).not.toContain("test-root-token");
@@ -100,7 +100,9 @@ describe("AppRole re-login", () => {
   it("does not log in again when the token is valid and the policy denies the path", async () => {
     const cipher = await connect({ auth: approleFiles() });
     await cipher.createTenantKey("acme");
-    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 403, { errors: ["1 error occurred:\n\t* permission denied\n\n"] });
+    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 403, {
+      errors: ["1 error occurred:\n\t* permission denied\n\n"],
+    });
     await expect(cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }])).rejects.toBeInstanceOf(
       VaultPermissionError,
     );
@@ -145,7 +147,9 @@ describe("batch answers with HTTP 200", () => {
   it("maps a 200 batch item saying the key is missing to TenantKeyNotFoundError", async () => {
     const cipher = await connect();
     await cipher.createTenantKey("acme");
-    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 200, { data: { batch_results: [{ error: "encryption key not found" }] } });
+    vault.standIn.failNext("POST", "/v1/transit/encrypt/secrets-tenant-acme", 200, {
+      data: { batch_results: [{ error: "encryption key not found" }] },
+    });
     await expect(cipher.encrypt("acme", [{ plaintext: utf8("v"), associatedData: binding("s1") }])).rejects.toBeInstanceOf(
       TenantKeyNotFoundError,
     );
@@ -164,7 +168,7 @@ describe("Vault's answers that name the wrong problem", () => {
   it("reports a wrong mount path (Vault's 'no handler for route' 404) as misconfiguration, not a missing tenant key", async () => {
     const cipher = await connect({ mountPath: "transit-typo" });
     vault.standIn.failNext("GET", "/v1/transit-typo/keys/secrets-tenant-acme", 404, {
-      errors: ["no handler for route \"transit-typo/keys/secrets-tenant-acme\". route entry not found."],
+      errors: ['no handler for route "transit-typo/keys/secrets-tenant-acme". route entry not found.'],
     });
     const failure = await cipher.latestKeyVersion("acme").catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(BackendMisconfiguredError);

@@ -10,7 +10,13 @@
  * key is stable per key and differs between keys. It records every request.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach } from "vitest";
@@ -99,7 +105,8 @@ export class VaultTransitStandIn {
       const [hit] = this.injected.splice(injected, 1);
       return [hit!.status, hit!.body];
     }
-    if (path === "/v1/sys/health") return this.sealed ? [503, { initialized: true, sealed: true }] : [200, { initialized: true, sealed: false }];
+    if (path === "/v1/sys/health")
+      return this.sealed ? [503, { initialized: true, sealed: true }] : [200, { initialized: true, sealed: false }];
     if (this.sealed) return [503, { errors: ["Vault is sealed"] }];
     if (method === "POST" && path === "/v1/auth/approle/login") {
       if (body?.role_id !== "role-123" || body?.secret_id !== "secret-456") return [400, { errors: ["invalid role or secret ID"] }];
@@ -168,15 +175,26 @@ export class VaultTransitStandIn {
       key_version: key.latest_version,
     });
     if (area === "encrypt") return seal(item.plaintext, item.associated_data);
-    const opened = this.open(name, key, item.ciphertext, area === "rewrap" && !this.rewrapHonoursAssociatedData ? undefined : item.associated_data);
+    const opened = this.open(
+      name,
+      key,
+      item.ciphertext,
+      area === "rewrap" && !this.rewrapHonoursAssociatedData ? undefined : item.associated_data,
+    );
     if ("error" in opened) return opened;
     return area === "decrypt" ? { plaintext: opened.p } : seal(opened.p, opened.ad);
   }
 
-  private open(name: string, key: StandInKey, ciphertext: string, associatedData: string | undefined): { p: string; ad: string } | { error: string } {
+  private open(
+    name: string,
+    key: StandInKey,
+    ciphertext: string,
+    associatedData: string | undefined,
+  ): { p: string; ad: string } | { error: string } {
     const match = /^vault:v(\d+):(.*)$/.exec(ciphertext ?? "");
     if (!match) return { error: "invalid ciphertext: no prefix" };
-    if (Number(match[1]) < key.min_decryption_version) return { error: "ciphertext or signature version is disallowed by policy (too old)" };
+    if (Number(match[1]) < key.min_decryption_version)
+      return { error: "ciphertext or signature version is disallowed by policy (too old)" };
     try {
       const record = JSON.parse(Buffer.from(match[2]!, "base64").toString("utf8"));
       if (record.k !== name || record.ad !== (associatedData ?? "")) return { error: "cipher: message authentication failed" };

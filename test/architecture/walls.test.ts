@@ -56,7 +56,9 @@ const isWireMapping = (file: string) => /-(handlers|messages)\.ts$/.test(file);
 function serviceModules(): string[] {
   const features = ["services/secrets", "services/resolver"].flatMap(sourcesUnder).filter((file) => !isWireMapping(file));
   // rpc/ holds the transports (grpc-service.ts is one), not features.
-  const services = sourcesUnder("services").filter((file) => /^services\/[^/]+\/[^/]+-service\.ts$/.test(file) && !within(file, "services/rpc"));
+  const services = sourcesUnder("services").filter(
+    (file) => /^services\/[^/]+\/[^/]+-service\.ts$/.test(file) && !within(file, "services/rpc"),
+  );
   const rules = ["services/admin/tenants.ts", "services/admin/key-rotation.ts", "services/auth/api-tokens.ts"];
   return [...new Set([...features, ...services, ...rules])];
 }
@@ -123,8 +125,7 @@ describe("the walls between parts of the code", () => {
 
   it("only rpc/, ops/, the server and the features' wire mappings import generated code", () => {
     const mayImportGenerated = (file: string) =>
-      ["services/rpc", "services/ops", "services/server.ts"].some((allowed) => within(file, allowed)) ||
-      isWireMapping(file);
+      ["services/rpc", "services/ops", "services/server.ts"].some((allowed) => within(file, allowed)) || isWireMapping(file);
     const breaches = sourcesUnder("services")
       .filter((file) => !mayImportGenerated(file))
       .flatMap((file) => [

@@ -31,7 +31,10 @@ describe("bench resolve scenario (quick, short phases, h2load)", () => {
     }
     const [, one, many] = result.comparisons;
     expect(result.details.resolvedValuesPerSec).toBeCloseTo(many!.subject.opsPerSec * 20, 6);
-    expect(result.details.extraValueUsFromThroughput).toBeCloseTo(((1 / many!.subject.opsPerSec - 1 / one!.subject.opsPerSec) * 1e6) / 19, 6);
+    expect(result.details.extraValueUsFromThroughput).toBeCloseTo(
+      ((1 / many!.subject.opsPerSec - 1 / one!.subject.opsPerSec) * 1e6) / 19,
+      6,
+    );
     expect(Number.isFinite(result.details.extraValueUsFromServiceCpu)).toBe(true);
     expect(result.driverPeakRssBytes).toBeGreaterThan(0);
     // The result is what --json prints: it survives a JSON round trip.

@@ -6,7 +6,16 @@ import type { Comparison, Figures } from "../../bench/result.js";
 export function expectLoadFigures(figures: Figures) {
   expect(figures.samples).toBeGreaterThan(0);
   expect(figures.errors).toBe(0);
-  for (const value of [figures.opsPerSec, figures.p50Ms, figures.p99Ms, figures.p99OverP50, figures.peakRssBytes, figures.serviceCpuMsPerOp, figures.serviceCpuPercent, figures.driverCpuPercent]) {
+  for (const value of [
+    figures.opsPerSec,
+    figures.p50Ms,
+    figures.p99Ms,
+    figures.p99OverP50,
+    figures.peakRssBytes,
+    figures.serviceCpuMsPerOp,
+    figures.serviceCpuPercent,
+    figures.driverCpuPercent,
+  ]) {
     expect(Number.isFinite(value), String(value)).toBe(true);
     expect(value).toBeGreaterThan(0);
   }

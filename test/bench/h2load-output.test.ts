@@ -20,7 +20,15 @@ function result(overrides: Partial<H2loadResult> = {}): H2loadResult {
 
 describe("h2load output", () => {
   it("parses the summary's rate, counts and DATA bytes", () => {
-    expect(parseH2loadSummary(SUMMARY)).toEqual({ requestsPerSec: 213.33, started: 672, done: 640, succeeded: 640, failed: 0, status2xx: 648, dataBytes: 37584 });
+    expect(parseH2loadSummary(SUMMARY)).toEqual({
+      requestsPerSec: 213.33,
+      started: 672,
+      done: 640,
+      succeeded: 640,
+      failed: 0,
+      status2xx: 648,
+      dataBytes: 37584,
+    });
     expect(parseH2loadSummary(SUMMARY.replace("3.00s", "511.41ms")).requestsPerSec).toBe(213.33);
   });
 
@@ -41,11 +49,29 @@ describe("h2loadFailure", () => {
   const counted = { countedAs: method };
 
   it("accepts a phase whose every finished call the service counted OK (abandoned ones may be CANCELLED)", () => {
-    expect(h2loadFailure(result(), counted, new Map([["OK", 640], ["CANCELLED", 32]]))).toBeUndefined();
+    expect(
+      h2loadFailure(
+        result(),
+        counted,
+        new Map([
+          ["OK", 640],
+          ["CANCELLED", 32],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it("rejects gRPC errors that h2load counted as HTTP 200 successes", () => {
-    expect(h2loadFailure(result(), counted, new Map([["OK", 600], ["PERMISSION_DENIED", 40]]))).toMatch(/40 PERMISSION_DENIED/);
+    expect(
+      h2loadFailure(
+        result(),
+        counted,
+        new Map([
+          ["OK", 600],
+          ["PERMISSION_DENIED", 40],
+        ]),
+      ),
+    ).toMatch(/40 PERMISSION_DENIED/);
     expect(h2loadFailure(result(), counted, new Map([["OK", 600]]))).toMatch(/600 OK calls .* finished 640/);
   });
 
@@ -67,7 +93,12 @@ describe("service call counts", () => {
     const after = parseCallCounts(
       `secrets_rpc_calls_total{method="${method()}",code="OK"} 25\nsecrets_rpc_calls_total{method="${method()}",code="NOT_FOUND"} 2\nsecrets_rpc_duration_seconds_bucket{le="0.1"} 3\n`,
     );
-    expect(callsBetween(before, after, method())).toEqual(new Map([["OK", 15], ["NOT_FOUND", 2]]));
+    expect(callsBetween(before, after, method())).toEqual(
+      new Map([
+        ["OK", 15],
+        ["NOT_FOUND", 2],
+      ]),
+    );
     expect(callsBetween(before, after, "other/Method")).toEqual(new Map());
   });
 });

@@ -44,7 +44,11 @@ describe("secretsctl import", () => {
   });
 
   it("plans and then creates new names and rotates existing Token secrets, one result per row", async () => {
-    await admin.secrets.createSecret({ name: "IMP_ROTATE", type: SecretType.TOKEN, value: { kind: { case: "token", value: "old-value" } } });
+    await admin.secrets.createSecret({
+      name: "IMP_ROTATE",
+      type: SecretType.TOKEN,
+      value: { kind: { case: "token", value: "old-value" } },
+    });
     const file = join(workDir, "good.env");
     await writeFile(file, `# comment\nexport IMP_A=${VALUES[0]}\nIMP_B="${VALUES[1]}"\nIMP_ROTATE=${VALUES[2]}\n`);
     const plan = await cli.run(["-o", "json", "import", file, "--dry-run"]);

@@ -7,16 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliRunner } from "./run-secretsctl.js";
-import {
-  ALL_VALUES,
-  TOKEN_VALUE,
-  adminTokenFile,
-  cli,
-  json,
-  svc,
-  useCliSession,
-  workDir,
-} from "./cli-session.js";
+import { ALL_VALUES, TOKEN_VALUE, adminTokenFile, cli, json, svc, useCliSession, workDir } from "./cli-session.js";
 
 useCliSession({ login: false });
 
@@ -84,7 +75,27 @@ describe("usage errors", () => {
     expect(root.code).toBe(0);
     expect(root.stdout).toContain("Exit status:");
     expect(root.stdout).toMatch(/^ {2}6 {3}failed precondition/m);
-    const commands = [["create"], ["update"], ["get"], ["list"], ["versions"], ["consumers"], ["consumer", "reassign"], ["consumer", "delete"], ["archive"], ["restore"], ["delete"], ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["audit"], ["tenants", "create"], ["keys", "rotate"], ["login"], ["context", "use"]];
+    const commands = [
+      ["create"],
+      ["update"],
+      ["get"],
+      ["list"],
+      ["versions"],
+      ["consumers"],
+      ["consumer", "reassign"],
+      ["consumer", "delete"],
+      ["archive"],
+      ["restore"],
+      ["delete"],
+      ["tokens", "create"],
+      ["tokens", "list"],
+      ["tokens", "revoke"],
+      ["audit"],
+      ["tenants", "create"],
+      ["keys", "rotate"],
+      ["login"],
+      ["context", "use"],
+    ];
     // Four at a time: each run starts a node process.
     for (let i = 0; i < commands.length; i += 4) {
       const batch = commands.slice(i, i + 4);

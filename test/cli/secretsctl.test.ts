@@ -47,7 +47,18 @@ describe("secrets", () => {
   it("create takes a username flag and the password from --from-file", async () => {
     const file = join(workDir, "password.txt");
     await writeFile(file, `${PASSWORD}\n`);
-    const result = await cli.run(["create", "orders-db", "--type", "username-password", "--username", "app", "--from-file", file, "-o", "json"]);
+    const result = await cli.run([
+      "create",
+      "orders-db",
+      "--type",
+      "username-password",
+      "--username",
+      "app",
+      "--from-file",
+      file,
+      "-o",
+      "json",
+    ]);
     expect(result.code).toBe(0);
     expect(json(result.stdout)).toMatchObject({ name: "orders-db", type: "SECRET_TYPE_USERNAME_PASSWORD", version: "1" });
     expect(await resolve("$<secret.orders-db.username>")).toBe("app");
@@ -110,7 +121,9 @@ describe("secrets", () => {
     expect((await cli.run(["create", "ROLL_NEW", "--type", "token"], { stdin: "roll-new-value" })).code).toBe(0);
     const result = await cli.run(["rollback", "ROLL_NEW", "--to-version", "1"]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe('error: version: secret "ROLL_NEW" has only version 1: update its value first, then roll back to version 1\n');
+    expect(result.stderr).toBe(
+      'error: version: secret "ROLL_NEW" has only version 1: update its value first, then roll back to version 1\n',
+    );
   });
 
   it("rollback makes an earlier value current as a new version, printing no value", async () => {
@@ -132,9 +145,24 @@ describe("secrets", () => {
 
   it("edit changes display name, description and labels; a stale etag is a conflict", async () => {
     const before = json((await cli.run(["get", "ROLLME", "-o", "json"])).stdout);
-    const edited = await cli.run(["edit", "ROLLME", "--description", "rolled back once", "--label", "team=core", "--etag", before.etag, "-o", "json"]);
+    const edited = await cli.run([
+      "edit",
+      "ROLLME",
+      "--description",
+      "rolled back once",
+      "--label",
+      "team=core",
+      "--etag",
+      before.etag,
+      "-o",
+      "json",
+    ]);
     expect(edited.code).toBe(0);
-    expect(json(edited.stdout)).toMatchObject({ description: "rolled back once", labels: { team: "core" }, displayName: before.displayName ?? "" });
+    expect(json(edited.stdout)).toMatchObject({
+      description: "rolled back once",
+      labels: { team: "core" },
+      displayName: before.displayName ?? "",
+    });
     const stale = await cli.run(["edit", "ROLLME", "--clear-labels", "--etag", before.etag]);
     expect(stale.code).toBe(5);
     const cleared = json((await cli.run(["edit", "ROLLME", "--clear-labels", "-o", "json"])).stdout);
@@ -185,7 +213,11 @@ describe("secrets", () => {
     await clients.resolver.setConsumerReferences({ consumerId: "integration/grafana", references: ["${secret.api_key}"] });
     const result = await cli.run(["consumers", "API_KEY", "-o", "json"]);
     expect(result.code).toBe(0);
-    expect(json(result.stdout).map((c: { id: string }) => c.id).sort()).toEqual(["integration/grafana", "service/payments"]);
+    expect(
+      json(result.stdout)
+        .map((c: { id: string }) => c.id)
+        .sort(),
+    ).toEqual(["integration/grafana", "service/payments"]);
     const table = await cli.run(["consumers", "API_KEY"]);
     expect(table.stdout).toMatch(/^service\/payments +\$<secret\.API_KEY> /m);
     const listed = json((await cli.run(["list", "-o", "json"])).stdout);
@@ -215,7 +247,8 @@ describe("secrets", () => {
   it("archive hides a secret from the default list; restore brings it back", async () => {
     const archived = await cli.run(["archive", "gcp", "-o", "json"]);
     expect(json(archived.stdout)).toMatchObject({ name: "gcp", state: "SECRET_STATE_ARCHIVED" });
-    const names = async (args: string[]) => json((await cli.run(["list", "-o", "json", ...args])).stdout).map((s: { name: string }) => s.name);
+    const names = async (args: string[]) =>
+      json((await cli.run(["list", "-o", "json", ...args])).stdout).map((s: { name: string }) => s.name);
     expect(await names([])).not.toContain("gcp");
     expect(await names(["--archived"])).toContain("gcp");
     const again = await cli.run(["archive", "gcp"]);
@@ -327,10 +360,24 @@ describe("audit", () => {
     expect(instants).toEqual([...instants].sort((a, b) => a - b));
     const failedDeletes = json((await cli.run(["audit", "--action", "DeleteSecret", "--outcome", "failed", "-o", "json"])).stdout);
     expect(failedDeletes.length).toBeGreaterThan(0);
-    for (const e of failedDeletes) expect(e).toMatchObject({ action: "secrets.v1.SecretsService/DeleteSecret", outcome: "AUDIT_OUTCOME_FAILED", statusCode: "FAILED_PRECONDITION" });
+    for (const e of failedDeletes)
+      expect(e).toMatchObject({
+        action: "secrets.v1.SecretsService/DeleteSecret",
+        outcome: "AUDIT_OUTCOME_FAILED",
+        statusCode: "FAILED_PRECONDITION",
+      });
     const table = await cli.run(["audit", "--limit", "3"]);
     expect(table.stdout.trimEnd().split("\n")).toHaveLength(4);
-    expect(table.stdout.split("\n")[0]?.split(/ {2,}/)).toEqual(["TIME", "ACTOR", "ACTION", "RESOURCES", "OUTCOME", "STATUS", "VERSION", "CONSUMER"]);
+    expect(table.stdout.split("\n")[0]?.split(/ {2,}/)).toEqual([
+      "TIME",
+      "ACTOR",
+      "ACTION",
+      "RESOURCES",
+      "OUTCOME",
+      "STATUS",
+      "VERSION",
+      "CONSUMER",
+    ]);
   });
 
   it("--follow prints new events as they happen", async () => {
@@ -343,7 +390,11 @@ describe("audit", () => {
       await running.waitForStdout("CreateSecret");
       await clients.secrets.archiveSecret({ name: "FOLLOWED" });
       await running.waitForStdout("ArchiveSecret");
-      const lines = running.stdout().trimEnd().split("\n").map((l) => JSON.parse(l));
+      const lines = running
+        .stdout()
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(lines.map((e: { action: string }) => e.action.split("/")[1])).toEqual(["CreateSecret", "ArchiveSecret"]);
     } finally {
       running.child.kill("SIGTERM");

@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, type ConnectClients } from "../support/service.js";
-import { expectNoSeriousAxeViolations, pageText, screenshot, startConsole, UI_TEST_TIMEOUT_MS, type ConsoleHarness } from "./support/console-browser.js";
+import {
+  expectNoSeriousAxeViolations,
+  pageText,
+  screenshot,
+  startConsole,
+  UI_TEST_TIMEOUT_MS,
+  type ConsoleHarness,
+} from "./support/console-browser.js";
 
 let h: ConsoleHarness;
 let admin: ConnectClients;
@@ -52,7 +59,9 @@ describe("the web console: admin pages", { timeout: UI_TEST_TIMEOUT_MS }, () => 
     await page.getByRole("link", { name: "Audit" }).click();
     await page.locator("tbody tr").first().waitFor();
     await page.getByLabel("Action").selectOption({ label: "CreateSecret" });
-    await expect.poll(async () => new Set(await page.locator("tbody tr td:nth-child(2)").allTextContents())).toEqual(new Set(["CreateSecret"]));
+    await expect
+      .poll(async () => new Set(await page.locator("tbody tr td:nth-child(2)").allTextContents()))
+      .toEqual(new Set(["CreateSecret"]));
     await expectNoSeriousAxeViolations(page, "the audit page");
     await screenshot(page, "audit");
     await page.context().close();

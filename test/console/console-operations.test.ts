@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, type ConnectClients } from "../support/service.js";
-import { expectNoSeriousAxeViolations, pageText, screenshot, startConsole, UI_TEST_TIMEOUT_MS, type ConsoleHarness } from "./support/console-browser.js";
+import {
+  expectNoSeriousAxeViolations,
+  pageText,
+  screenshot,
+  startConsole,
+  UI_TEST_TIMEOUT_MS,
+  type ConsoleHarness,
+} from "./support/console-browser.js";
 
 let h: ConsoleHarness;
 let admin: ConnectClients;
@@ -27,7 +34,11 @@ beforeAll(async () => {
     value: { kind: { case: "token", value: "ops-used-value" } },
   });
   await workload.resolver.setConsumerReferences({ consumerId: CONSUMER, references: ["$<secret.OPS_USED>"] });
-  await admin.secrets.createSecret({ name: "OPS_FREE", type: SecretType.TOKEN, value: { kind: { case: "token", value: "ops-free-value" } } });
+  await admin.secrets.createSecret({
+    name: "OPS_FREE",
+    type: SecretType.TOKEN,
+    value: { kind: { case: "token", value: "ops-free-value" } },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -88,7 +99,10 @@ describe("the web console: one secret", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await drawer.getByLabel("Display name").fill("Edited here");
     await drawer.getByRole("button", { name: "Save details" }).click();
     await page.getByText("Details saved.").waitFor();
-    expect((await admin.secrets.getSecret({ name: "OPS_EDIT" })).secret).toMatchObject({ displayName: "Edited here", description: "edited elsewhere" });
+    expect((await admin.secrets.getSecret({ name: "OPS_EDIT" })).secret).toMatchObject({
+      displayName: "Edited here",
+      description: "edited elsewhere",
+    });
     await page.context().close();
   });
 
@@ -97,7 +111,11 @@ describe("the web console: one secret", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await page.goto(`${h.base}/#/secrets/OPS_USED`);
     for (const form of ["$<secret.OPS_USED>", "{{ secrets.OPS_USED }}"]) {
       await page.getByRole("button", { name: `Copy ${form}` }).click();
-      await page.getByRole("button", { name: `Copy ${form}` }).getByText("Copied").first().waitFor();
+      await page
+        .getByRole("button", { name: `Copy ${form}` })
+        .getByText("Copied")
+        .first()
+        .waitFor();
       expect(await page.evaluate("navigator.clipboard.readText()")).toBe(form);
     }
     expect(await pageText(page)).not.toContain("ops-used-value");
@@ -132,7 +150,10 @@ describe("the web console: one secret", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await expectNoSeriousAxeViolations(page, "the archive confirmation");
     await dialog.getByRole("button", { name: "Archive", exact: true }).click();
     await page.getByText("Archived.", { exact: true }).waitFor();
-    await page.getByRole("definition").filter({ hasText: /^Archived$/ }).waitFor();
+    await page
+      .getByRole("definition")
+      .filter({ hasText: /^Archived$/ })
+      .waitFor();
     expect((await admin.secrets.getSecret({ name: "OPS_USED" })).secret?.archiveTime).toBeDefined();
 
     await page.getByRole("button", { name: "Restore", exact: true }).click();

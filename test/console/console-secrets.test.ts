@@ -108,14 +108,22 @@ describe("the web console: secrets", { timeout: UI_TEST_TIMEOUT_MS }, () => {
     await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
     const headers = await page.locator("table.secrets thead th").allTextContents();
     expect(headers.map((t) => t.trim())).toEqual(["Name", "Type", "State", "Updated", "Last accessed", "Usage"]);
-    await admin.secrets.createSecret({ name: "MADE_ELSEWHERE", type: SecretType.TOKEN, value: { kind: { case: "token", value: "x-elsewhere" } } });
+    await admin.secrets.createSecret({
+      name: "MADE_ELSEWHERE",
+      type: SecretType.TOKEN,
+      value: { kind: { case: "token", value: "x-elsewhere" } },
+    });
     const row = page.locator('tr[data-secret="MADE_ELSEWHERE"]');
     await row.waitFor();
     expect((await row.locator("td").allTextContents()).slice(1, 3)).toEqual(["Token", "Active"]);
     expect(await row.locator("td").nth(4).textContent()).toBe("never");
 
     // Metadata edits (here by secretsctl), usage and last access from other clients show too, without a reload.
-    const cli = cliRunner({ SECRETS_ADDR: h.svc.address, SECRETS_TOKEN_FILE: join(h.svc.dataDir, BOOTSTRAP_TOKEN_FILE), HOME: h.svc.dataDir });
+    const cli = cliRunner({
+      SECRETS_ADDR: h.svc.address,
+      SECRETS_TOKEN_FILE: join(h.svc.dataDir, BOOTSTRAP_TOKEN_FILE),
+      HOME: h.svc.dataDir,
+    });
     expect((await cli.run(["edit", "MADE_ELSEWHERE", "--display-name", "Made elsewhere"])).code).toBe(0);
     await row.getByText("Made elsewhere").waitFor();
     const { tokenSecret } = await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["MADE_*"] });

@@ -40,8 +40,14 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       const tenant = await newTenant();
       const aad = aadFor(tenant);
       const plaintexts = [new Uint8Array(0), Uint8Array.from([0, 255, 0, 10, 13, 128]), randomBytes(64 * 1024)];
-      const sealed = await cipher.encrypt(tenant, plaintexts.map((plaintext) => ({ plaintext, associatedData: aad })));
-      const opened = await cipher.decrypt(tenant, sealed.map(({ ciphertext }) => ({ ciphertext, associatedData: aad })));
+      const sealed = await cipher.encrypt(
+        tenant,
+        plaintexts.map((plaintext) => ({ plaintext, associatedData: aad })),
+      );
+      const opened = await cipher.decrypt(
+        tenant,
+        sealed.map(({ ciphertext }) => ({ ciphertext, associatedData: aad })),
+      );
       expect(opened).toHaveLength(plaintexts.length);
       plaintexts.forEach((plaintext, index) => {
         expectSameBytes(opened[index], plaintext);
@@ -74,9 +80,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
     it("fails with DecryptionFailedError under other associated data", async () => {
       const tenant = await newTenant();
       const [sealed] = await cipher.encrypt(tenant, [{ plaintext: Buffer.from("v"), associatedData: aadFor(tenant, 1) }]);
-      await expect(
-        cipher.decrypt(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant, 2) }]),
-      ).rejects.toBeInstanceOf(DecryptionFailedError);
+      await expect(cipher.decrypt(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant, 2) }])).rejects.toBeInstanceOf(
+        DecryptionFailedError,
+      );
     });
 
     it("does not open tenant A's ciphertext as tenant B", async () => {
@@ -84,9 +90,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       const tenantB = await newTenant();
       const aad = aadFor("shared");
       const [sealed] = await cipher.encrypt(tenantA, [{ plaintext: Buffer.from("v"), associatedData: aad }]);
-      await expect(
-        cipher.decrypt(tenantB, [{ ciphertext: sealed!.ciphertext, associatedData: aad }]),
-      ).rejects.toBeInstanceOf(DecryptionFailedError);
+      await expect(cipher.decrypt(tenantB, [{ ciphertext: sealed!.ciphertext, associatedData: aad }])).rejects.toBeInstanceOf(
+        DecryptionFailedError,
+      );
     });
 
     it("fails when any single byte of the ciphertext is changed, or it is truncated", async () => {
@@ -104,9 +110,9 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
         ).rejects.toBeInstanceOf(DecryptionFailedError);
       }
       for (const truncated of [original.subarray(0, original.length - 1), new Uint8Array(0)]) {
-        await expect(
-          cipher.decrypt(tenant, [{ ciphertext: truncated, associatedData: aad }]),
-        ).rejects.toBeInstanceOf(DecryptionFailedError);
+        await expect(cipher.decrypt(tenant, [{ ciphertext: truncated, associatedData: aad }])).rejects.toBeInstanceOf(
+          DecryptionFailedError,
+        );
       }
     });
 
@@ -163,7 +169,10 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       const tenant = await newTenant();
       const aads = [aadFor(tenant, 1), aadFor(tenant, 2)];
       const plaintexts = [Buffer.from("first"), randomBytes(100)];
-      const sealed = await cipher.encrypt(tenant, plaintexts.map((plaintext, i) => ({ plaintext, associatedData: aads[i]! })));
+      const sealed = await cipher.encrypt(
+        tenant,
+        plaintexts.map((plaintext, i) => ({ plaintext, associatedData: aads[i]! })),
+      );
       await cipher.rotateTenantKey(tenant);
       await cipher.rotateTenantKey(tenant);
 
@@ -179,17 +188,17 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       plaintexts.forEach((plaintext, i) => {
         expectSameBytes(opened[i], plaintext);
       });
-      await expect(
-        cipher.decrypt(tenant, [{ ciphertext: rewrapped[0]!.ciphertext, associatedData: aads[1]! }]),
-      ).rejects.toBeInstanceOf(DecryptionFailedError);
+      await expect(cipher.decrypt(tenant, [{ ciphertext: rewrapped[0]!.ciphertext, associatedData: aads[1]! }])).rejects.toBeInstanceOf(
+        DecryptionFailedError,
+      );
     });
 
     it("refuses to rewrap a ciphertext that does not authenticate", async () => {
       const tenant = await newTenant();
       const [sealed] = await cipher.encrypt(tenant, [{ plaintext: Buffer.from("v"), associatedData: aadFor(tenant, 1) }]);
-      await expect(
-        cipher.rewrap(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant, 2) }]),
-      ).rejects.toBeInstanceOf(DecryptionFailedError);
+      await expect(cipher.rewrap(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant, 2) }])).rejects.toBeInstanceOf(
+        DecryptionFailedError,
+      );
     });
 
     it("creates a tenant key idempotently, never replacing an existing key", async () => {
@@ -250,7 +259,10 @@ export function describeCipherContract(name: string, makeCipher: () => Promise<C
       const tenant = await newTenant();
       expect(await cipher.retireKeyVersionsBelow(tenant, 5)).toBe(1);
       const [sealed] = await cipher.encrypt(tenant, [{ plaintext: Buffer.from("v"), associatedData: aadFor(tenant) }]);
-      expectSameBytes((await cipher.decrypt(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant) }]))[0], Buffer.from("v"));
+      expectSameBytes(
+        (await cipher.decrypt(tenant, [{ ciphertext: sealed!.ciphertext, associatedData: aadFor(tenant) }]))[0],
+        Buffer.from("v"),
+      );
     });
 
     it("MACs records: 32 bytes, deterministic, per message and per tenant, unchanged by rotation and retirement", async () => {

@@ -206,9 +206,7 @@ describe("LocalKeyringCipher", () => {
     await cipher.close();
 
     const document = await readKeyringFile(keyringPath);
-    expect(document!.keys.map((entry) => `${entry.tenantId}:${entry.version}`).sort()).toEqual(
-      tenants.map((tenantId) => `${tenantId}:1`),
-    );
+    expect(document!.keys.map((entry) => `${entry.tenantId}:${entry.version}`).sort()).toEqual(tenants.map((tenantId) => `${tenantId}:1`));
   });
 
   it("creates the keyring once when two openers start together", async () => {

@@ -30,10 +30,7 @@ export interface MetadataStoreUnderTest {
   cleanup: () => Promise<void>;
 }
 
-export function describeMetadataStoreContract(
-  name: string,
-  makeStore: () => Promise<MetadataStoreUnderTest>,
-): void {
+export function describeMetadataStoreContract(name: string, makeStore: () => Promise<MetadataStoreUnderTest>): void {
   describe(`MetadataStore contract: ${name}`, () => {
     let store: MetadataStore;
     let cleanup: () => Promise<void>;

@@ -185,9 +185,7 @@ describe("SqliteMetadataStore (file)", () => {
   it("refuses a file that is not a database, naming the path and the cause", () => {
     const path = join(dir, "not-a-db.db");
     writeFileSync(path, "this is a text file, long enough to have a header that SQLite rejects\n".repeat(20));
-    expect(() => SqliteMetadataStore.open(path)).toThrow(
-      new RegExp(`^cannot open the metadata store at ${path}: file is not a database`),
-    );
+    expect(() => SqliteMetadataStore.open(path)).toThrow(new RegExp(`^cannot open the metadata store at ${path}: file is not a database`));
   });
 
   it("refuses a path below a regular file, naming the path and the cause", () => {
@@ -241,9 +239,7 @@ describe("SqliteMetadataStore (file)", () => {
     const holder = new Database(path);
     try {
       holder.exec("BEGIN IMMEDIATE");
-      await expect(store.createSecret(secret("t1", "BLOCKED"), sealed(1))).rejects.toBeInstanceOf(
-        BackendUnavailableError,
-      );
+      await expect(store.createSecret(secret("t1", "BLOCKED"), sealed(1))).rejects.toBeInstanceOf(BackendUnavailableError);
     } finally {
       holder.close();
     }
@@ -272,7 +268,10 @@ describe("SqliteMetadataStore (file)", () => {
     await store.createSecret(secret("t1", "TWO", { "app.kubernetes.io/name": "web" }), sealed(1));
     for (const [key, value] of Object.entries(labels)) {
       const page = await store.listSecrets("t1", { limit: 10, includeArchived: false, labels: { [key]: value } });
-      expect(page.items.map((s) => s.name), key).toEqual(["ONE"]);
+      expect(
+        page.items.map((s) => s.name),
+        key,
+      ).toEqual(["ONE"]);
     }
   });
 

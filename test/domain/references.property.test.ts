@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyFilters, REFERENCE_FILTERS } from "../../kernel/reference-filters.js";
-import {
-  parseReference,
-  parseTemplate,
-  type Reference,
-  type TemplatePart,
-  type TextPosition,
-} from "../../kernel/references.js";
+import { parseReference, parseTemplate, type Reference, type TemplatePart, type TextPosition } from "../../kernel/references.js";
 import { escapeLiteralText, formatReference } from "../../kernel/reference-format.js";
 import type { ReferenceSyntax } from "../../kernel/reference-openings.js";
 
@@ -17,7 +11,33 @@ const secretName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/);
 
 /** One UTF-16 unit or code point, biased towards the characters the grammar cares about, lone surrogates included. */
 const anyChar = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom("$", "<", ">", "{", "}", ".", '"', "\\", "|", " ", "\t", "\n", "\r", "&", "#", "!", "^", "/", "x", "9", "_", "é") },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      "$",
+      "<",
+      ">",
+      "{",
+      "}",
+      ".",
+      '"',
+      "\\",
+      "|",
+      " ",
+      "\t",
+      "\n",
+      "\r",
+      "&",
+      "#",
+      "!",
+      "^",
+      "/",
+      "x",
+      "9",
+      "_",
+      "é",
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)) },
 );
@@ -75,7 +95,14 @@ const tokens = fc.constantFrom(
 
 /** Strings that contain placeholders, their pieces, escapes and noise, next to each other. */
 const templateLike = fc
-  .array(fc.oneof(anyText(8), tokens, placeholder.map((generated) => generated.source)), { maxLength: 12 })
+  .array(
+    fc.oneof(
+      anyText(8),
+      tokens,
+      placeholder.map((generated) => generated.source),
+    ),
+    { maxLength: 12 },
+  )
   .map((pieces) => pieces.join(""));
 
 function expectedPosition(text: string, offset: number): TextPosition {

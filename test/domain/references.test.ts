@@ -48,10 +48,7 @@ describe("parseTemplate: valid placeholders", () => {
     ["$<secret.X >", [ref("$<secret.X >", "X")]],
     ["$<secret._a-1.0.-x_>", [ref("$<secret._a-1.0.-x_>", "_a-1", ["0", "-x_"])]],
     ['$<secret.CFG."key.with dots">', [ref('$<secret.CFG."key.with dots">', "CFG", ["key.with dots"])]],
-    [
-      '$<secret.CFG."a\\"b\\\\c\\u00e9\\n"."">',
-      [ref('$<secret.CFG."a\\"b\\\\c\\u00e9\\n"."">', "CFG", ['a"b\\cé\n', ""])],
-    ],
+    ['$<secret.CFG."a\\"b\\\\c\\u00e9\\n"."">', [ref('$<secret.CFG."a\\"b\\\\c\\u00e9\\n"."">', "CFG", ['a"b\\cé\n', ""])]],
     ['$<secret.CFG."> | }}".x>', [ref('$<secret.CFG."> | }}".x>', "CFG", ["> | }}", "x"])]],
     ["${secret.NAME}", [ref("${secret.NAME}", "NAME", [], [], "dollar-brace")]],
     ["${secret.DB.password | urlencode}", [ref("${secret.DB.password | urlencode}", "DB", ["password"], ["urlencode"], "dollar-brace")]],
@@ -73,7 +70,10 @@ describe("parseTemplate: valid placeholders", () => {
         "@db:5432/app",
       ],
     ],
-    ["a${secret.A}{{ secrets.B }}$<secret.C>z", ["a", ref("${secret.A}", "A", [], [], "dollar-brace"), ref("{{ secrets.B }}", "B", [], [], "mustache"), ref("$<secret.C>", "C"), "z"]],
+    [
+      "a${secret.A}{{ secrets.B }}$<secret.C>z",
+      ["a", ref("${secret.A}", "A", [], [], "dollar-brace"), ref("{{ secrets.B }}", "B", [], [], "mustache"), ref("$<secret.C>", "C"), "z"],
+    ],
     ["$<secret.X>>", [ref("$<secret.X>", "X"), ">"]],
     ["", []],
   ];
@@ -145,7 +145,7 @@ describe("parseTemplate: escapes", () => {
       "${{secrets.A}}",
       "${{{ secrets.A }}}",
       "$${{ secrets.A }}",
-      "echo \"${{ secrets.GITHUB_TOKEN }}\" ${{ secrets.A | x }} ${{ secrets. }}",
+      'echo "${{ secrets.GITHUB_TOKEN }}" ${{ secrets.A | x }} ${{ secrets. }}',
       "${{ format('{0}', secrets.A) }}",
     ]) {
       expect(parseTemplate(text), text).toEqual({ parts: [{ kind: "text", text }], errors: [] });

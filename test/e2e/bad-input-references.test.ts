@@ -10,14 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReferenceErrorReason, ReferenceErrorsSchema } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { MAX_REFERENCES_PER_CALL } from "../../services/rpc/call-policy.js";
 import { bearer, grpcJsClients, type RawClients } from "../support/grpc-js-client.js";
-import {
-  admin,
-  expectRejected,
-  storedState,
-  svc,
-  useBadInputService,
-  workload,
-} from "./bad-input-support.js";
+import { admin, expectRejected, storedState, svc, useBadInputService, workload } from "./bad-input-support.js";
 
 useBadInputService();
 
@@ -87,19 +80,17 @@ describe("SetConsumerReferences", () => {
   // every index is off by one.
   it("gives indices in the request even after a duplicate reference", async () => {
     const references = ["$<secret.BASE_TOKEN>", "$<secret.BASE_TOKEN>", "$<secret.>"];
-    const error = await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/duplicates", references }),
-      { code: Code.InvalidArgument },
-    );
+    const error = await expectRejected(() => workload.resolver.setConsumerReferences({ consumerId: "service/duplicates", references }), {
+      code: Code.InvalidArgument,
+    });
     expect(referenceErrors(error, references)).toEqual([[2, ReferenceErrorReason.MALFORMED]]);
   });
 
   it("refuses unknown secrets with NOT_FOUND and registers nothing, not even the known ones", async () => {
     const references = ["$<secret.BASE_JSON.k>", "$<secret.NO_SUCH_SECRET>"];
-    const error = await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId: "service/unknown", references }),
-      { code: Code.NotFound },
-    );
+    const error = await expectRejected(() => workload.resolver.setConsumerReferences({ consumerId: "service/unknown", references }), {
+      code: Code.NotFound,
+    });
     expect(referenceErrors(error, references)).toEqual([[1, ReferenceErrorReason.NOT_FOUND]]);
   });
 
@@ -118,10 +109,10 @@ describe("SetConsumerReferences", () => {
   });
 
   it.each(["service with spaces", ""])("refuses the consumer id %j", async (consumerId) => {
-    await expectRejected(
-      () => workload.resolver.setConsumerReferences({ consumerId, references: ["$<secret.BASE_TOKEN>"] }),
-      { code: Code.InvalidArgument, field: "consumer_id" },
-    );
+    await expectRejected(() => workload.resolver.setConsumerReferences({ consumerId, references: ["$<secret.BASE_TOKEN>"] }), {
+      code: Code.InvalidArgument,
+      field: "consumer_id",
+    });
   });
 });
 
@@ -161,7 +152,12 @@ describe("bytes that are not a protobuf message", () => {
   }
 
   it.each<[string, keyof Omit<RawClients, "close">, string, number[]]>([
-    ["a varint that never ends", "secrets", "/secrets.v1.SecretsService/CreateSecret", [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]],
+    [
+      "a varint that never ends",
+      "secrets",
+      "/secrets.v1.SecretsService/CreateSecret",
+      [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+    ],
     ["a field longer than the message", "secrets", "/secrets.v1.SecretsService/UpdateSecretValue", [0x0a, 0x64, 0x42, 0x41]],
     ["an invalid wire type", "resolver", "/secrets.v1.ResolverService/ResolveSecrets", [0x0f, 0x01]],
     ["a truncated nested message", "resolver", "/secrets.v1.ResolverService/SetConsumerReferences", [0x0a, 0x01, 0x61, 0x12, 0x05, 0x24]],

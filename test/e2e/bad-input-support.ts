@@ -91,8 +91,7 @@ export async function expectRejected(work: () => Promise<unknown>, expected: Exp
     expect(error.rawMessage).toContain(expected.field);
   }
   const everything = describeError(error);
-  for (const value of [...STORED_VALUES, ...(expected.submitted ?? [])].filter((v) => v !== ""))
-    expect(everything).not.toContain(value);
+  for (const value of [...STORED_VALUES, ...(expected.submitted ?? [])].filter((v) => v !== "")) expect(everything).not.toContain(value);
   expect(await storedState()).toBe(before);
   return error;
 }

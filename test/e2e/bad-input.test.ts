@@ -121,17 +121,68 @@ describe("UpdateSecretValue", () => {
 describe("UpdateSecretMetadata and etags", () => {
   const mask = (...paths: string[]) => ({ paths });
   it.each<[string, () => Promise<unknown>, Code, string | undefined]>([
-    ["an empty update_mask", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x", updateMask: mask() }), Code.InvalidArgument, "update_mask"],
-    ["no update_mask", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x" }), Code.InvalidArgument, "update_mask"],
-    ["an update_mask naming `name`", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", updateMask: mask("name") }), Code.InvalidArgument, "update_mask"],
-    ["an update_mask naming `type`", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", updateMask: mask("display_name", "type") }), Code.InvalidArgument, "update_mask"],
-    ["a bad label key", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", labels: { "BAD.key": "v" }, updateMask: mask("labels") }), Code.InvalidArgument, 'labels["BAD.key"]'],
-    ["a malformed etag", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x", updateMask: mask("display_name"), etag: "W/not-an-etag" }), Code.InvalidArgument, "etag"],
-    ["a stale etag", () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x", updateMask: mask("display_name"), etag: "999999" }), Code.Aborted, undefined],
-    ["a malformed etag on archive", () => admin.secrets.archiveSecret({ name: "BASE_JSON", etag: "not-an-etag" }), Code.InvalidArgument, "etag"],
+    [
+      "an empty update_mask",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x", updateMask: mask() }),
+      Code.InvalidArgument,
+      "update_mask",
+    ],
+    [
+      "no update_mask",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x" }),
+      Code.InvalidArgument,
+      "update_mask",
+    ],
+    [
+      "an update_mask naming `name`",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", updateMask: mask("name") }),
+      Code.InvalidArgument,
+      "update_mask",
+    ],
+    [
+      "an update_mask naming `type`",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", updateMask: mask("display_name", "type") }),
+      Code.InvalidArgument,
+      "update_mask",
+    ],
+    [
+      "a bad label key",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", labels: { "BAD.key": "v" }, updateMask: mask("labels") }),
+      Code.InvalidArgument,
+      'labels["BAD.key"]',
+    ],
+    [
+      "a malformed etag",
+      () =>
+        admin.secrets.updateSecretMetadata({
+          name: "BASE_TOKEN",
+          displayName: "x",
+          updateMask: mask("display_name"),
+          etag: "W/not-an-etag",
+        }),
+      Code.InvalidArgument,
+      "etag",
+    ],
+    [
+      "a stale etag",
+      () => admin.secrets.updateSecretMetadata({ name: "BASE_TOKEN", displayName: "x", updateMask: mask("display_name"), etag: "999999" }),
+      Code.Aborted,
+      undefined,
+    ],
+    [
+      "a malformed etag on archive",
+      () => admin.secrets.archiveSecret({ name: "BASE_JSON", etag: "not-an-etag" }),
+      Code.InvalidArgument,
+      "etag",
+    ],
     ["a malformed etag on delete", () => admin.secrets.deleteSecret({ name: "DupName", etag: "-1" }), Code.InvalidArgument, "etag"],
     ["a stale etag on delete", () => admin.secrets.deleteSecret({ name: "DupName", etag: "999999" }), Code.Aborted, undefined],
-    ["an unknown secret", () => admin.secrets.updateSecretMetadata({ name: "NO_SUCH_SECRET", displayName: "x", updateMask: mask("display_name") }), Code.NotFound, undefined],
+    [
+      "an unknown secret",
+      () => admin.secrets.updateSecretMetadata({ name: "NO_SUCH_SECRET", displayName: "x", updateMask: mask("display_name") }),
+      Code.NotFound,
+      undefined,
+    ],
   ])("refuses %s", async (_label, work, code, field) => {
     await expectRejected(work, { code, ...(field !== undefined && { field }) });
   });
@@ -141,10 +192,22 @@ describe("paging", () => {
   it.each<[string, () => Promise<unknown>, string]>([
     ["ListSecrets: a garbage page_token", () => admin.secrets.listSecrets({ pageToken: "garbage!!" }), "page_token"],
     ["ListSecrets: a negative page_size", () => admin.secrets.listSecrets({ pageSize: -1 }), "page_size"],
-    ["ListSecretVersions: a garbage page_token", () => admin.secrets.listSecretVersions({ name: "BASE_TOKEN", pageToken: "eyJjIjoxfQ" }), "page_token"],
+    [
+      "ListSecretVersions: a garbage page_token",
+      () => admin.secrets.listSecretVersions({ name: "BASE_TOKEN", pageToken: "eyJjIjoxfQ" }),
+      "page_token",
+    ],
     ["ListSecretVersions: a negative page_size", () => admin.secrets.listSecretVersions({ name: "BASE_TOKEN", pageSize: -5 }), "page_size"],
-    ["ListSecretConsumers: a garbage page_token", () => admin.secrets.listSecretConsumers({ name: "BASE_TOKEN", pageToken: "%%%" }), "page_token"],
-    ["ListSecretConsumers: a negative page_size", () => admin.secrets.listSecretConsumers({ name: "BASE_TOKEN", pageSize: -1 }), "page_size"],
+    [
+      "ListSecretConsumers: a garbage page_token",
+      () => admin.secrets.listSecretConsumers({ name: "BASE_TOKEN", pageToken: "%%%" }),
+      "page_token",
+    ],
+    [
+      "ListSecretConsumers: a negative page_size",
+      () => admin.secrets.listSecretConsumers({ name: "BASE_TOKEN", pageSize: -1 }),
+      "page_size",
+    ],
     ["ListApiTokens: a garbage page_token", () => admin.admin.listApiTokens({ pageToken: "garbage" }), "page_token"],
     ["ListApiTokens: a negative page_size", () => admin.admin.listApiTokens({ pageSize: -1 }), "page_size"],
     ["ListAuditEvents: a garbage page_token", () => admin.admin.listAuditEvents({ pageToken: "garbage" }), "page_token"],

@@ -57,7 +57,9 @@ beforeAll(async () => {
   const token = await admin.admin.createApiToken({ displayName: "conf", role: Role.WORKLOAD, allowedSecretPatterns: ["CONF_*"] });
   workload = connectClients(svc.address, token.tokenSecret);
 
-  await record(admin.secrets.createSecret({ name: "CONF_TOKEN", type: SecretType.TOKEN, value: { kind: { case: "token", value: TOKEN_VALUE } } }));
+  await record(
+    admin.secrets.createSecret({ name: "CONF_TOKEN", type: SecretType.TOKEN, value: { kind: { case: "token", value: TOKEN_VALUE } } }),
+  );
   await record(
     admin.secrets.createSecret({
       name: "CONF_LOGIN",
@@ -74,11 +76,25 @@ beforeAll(async () => {
   );
   await record(admin.secrets.updateSecretValue({ name: "CONF_TOKEN", value: { kind: { case: "token", value: NEW_TOKEN_VALUE } } }));
   // Errors that carry a value in the request must not echo it.
-  await record(admin.secrets.createSecret({ name: "CONF_BAD", type: SecretType.JSON, value: { kind: { case: "json", value: `["${BAD_JSON_VALUE}"]` } } }));
-  await record(admin.secrets.createSecret({ name: "CONF_BAD", type: SecretType.JSON, value: { kind: { case: "json", value: `{${BAD_JSON_VALUE}` } } }));
-  await record(admin.secrets.createSecret({ name: "CONF_BAD", type: SecretType.TOKEN, value: { kind: { case: "json", value: BAD_JSON_VALUE } } }));
-  await record(admin.secrets.createSecret({ name: "bad name", type: SecretType.TOKEN, value: { kind: { case: "token", value: BAD_JSON_VALUE } } }));
-  await record(admin.secrets.createSecret({ name: "CONF_TOKEN", type: SecretType.TOKEN, value: { kind: { case: "token", value: BAD_JSON_VALUE } } }));
+  await record(
+    admin.secrets.createSecret({
+      name: "CONF_BAD",
+      type: SecretType.JSON,
+      value: { kind: { case: "json", value: `["${BAD_JSON_VALUE}"]` } },
+    }),
+  );
+  await record(
+    admin.secrets.createSecret({ name: "CONF_BAD", type: SecretType.JSON, value: { kind: { case: "json", value: `{${BAD_JSON_VALUE}` } } }),
+  );
+  await record(
+    admin.secrets.createSecret({ name: "CONF_BAD", type: SecretType.TOKEN, value: { kind: { case: "json", value: BAD_JSON_VALUE } } }),
+  );
+  await record(
+    admin.secrets.createSecret({ name: "bad name", type: SecretType.TOKEN, value: { kind: { case: "token", value: BAD_JSON_VALUE } } }),
+  );
+  await record(
+    admin.secrets.createSecret({ name: "CONF_TOKEN", type: SecretType.TOKEN, value: { kind: { case: "token", value: BAD_JSON_VALUE } } }),
+  );
 
   // Resolve (the one response allowed to hold values) and everything else a user can read.
   const refs = ["$<secret.CONF_TOKEN>", "$<secret.CONF_LOGIN.password>", "$<secret.CONF_LOGIN>", "$<secret.CONF_JSON.nested.field>"];

@@ -63,7 +63,11 @@ describe("the Connect-protocol endpoint", () => {
     expect(unauthenticated.status).toBe(401);
     expect(await unauthenticated.json()).toMatchObject({ code: "unauthenticated" });
 
-    const invalid = await post("secrets.v1.SecretsService/CreateSecret", { name: "9bad", type: "SECRET_TYPE_TOKEN", value: { token: "x" } }, svc.adminToken);
+    const invalid = await post(
+      "secrets.v1.SecretsService/CreateSecret",
+      { name: "9bad", type: "SECRET_TYPE_TOKEN", value: { token: "x" } },
+      svc.adminToken,
+    );
     expect(invalid.status).toBe(400);
     const error = (await invalid.json()) as { code: string; message: string; details: { type: string }[] };
     expect(error.code).toBe("invalid_argument");

@@ -15,7 +15,8 @@ import { cliRunner, type CliRunner } from "../cli/run-secretsctl.js";
 import { readWithPyYaml } from "../sidecar/pyyaml.js";
 import { runSidecar, startSidecarFixture, type SidecarFixture } from "../sidecar/support.js";
 
-const JSON_TEXT = '{"id": 9007199254740993, "big": 18446744073709551617, "ratio": 1.10, "bom": "\ufeffx", "nested": {"n": 1e400, "list": [1, 2.50]}}';
+const JSON_TEXT =
+  '{"id": 9007199254740993, "big": 18446744073709551617, "ratio": 1.10, "bom": "\ufeffx", "nested": {"n": 1e400, "list": [1, 2.50]}}';
 const BOM_TOKEN = "\ufeffbom-token";
 
 let fixture: SidecarFixture;
@@ -60,21 +61,37 @@ describe("exact values through CLI, service and sidecar", () => {
         "",
       ].join("\n"),
     );
-    const result = await runSidecar(["render", join(fixture.dir, "exact.yaml"), "-o", join(fixture.dir, "out"), ...fixture.connectionArgs()]);
+    const result = await runSidecar([
+      "render",
+      join(fixture.dir, "exact.yaml"),
+      "-o",
+      join(fixture.dir, "out"),
+      ...fixture.connectionArgs(),
+    ]);
     expect(result.code, result.output).toBe(0);
-    expect(readWithPyYaml([await readFile(join(fixture.dir, "out/exact.yaml"), "utf8")])).toEqual([[{
-      id: "9007199254740993",
-      big: "18446744073709551617",
-      ratio: "1.10",
-      huge: "1e400",
-      bom_field: "\ufeffx",
-      token: BOM_TOKEN,
-    }]]);
+    expect(readWithPyYaml([await readFile(join(fixture.dir, "out/exact.yaml"), "utf8")])).toEqual([
+      [
+        {
+          id: "9007199254740993",
+          big: "18446744073709551617",
+          ratio: "1.10",
+          huge: "1e400",
+          bom_field: "\ufeffx",
+          token: BOM_TOKEN,
+        },
+      ],
+    ]);
   });
 
   it("renders a whole JSON secret as a mapping whose numbers keep their digits", async () => {
     await writeFile(join(fixture.dir, "whole.yaml"), "whole: $<secret.EXACT_JSON>\nlist: $<secret.EXACT_JSON.nested.list>\n");
-    const result = await runSidecar(["render", join(fixture.dir, "whole.yaml"), "-o", join(fixture.dir, "out"), ...fixture.connectionArgs()]);
+    const result = await runSidecar([
+      "render",
+      join(fixture.dir, "whole.yaml"),
+      "-o",
+      join(fixture.dir, "out"),
+      ...fixture.connectionArgs(),
+    ]);
     expect(result.code, result.output).toBe(0);
     const rendered = await readFile(join(fixture.dir, "out/whole.yaml"), "utf8");
     for (const digits of ["9007199254740993", "18446744073709551617", "1.10", "1e400", "2.50"]) expect(rendered).toContain(digits);

@@ -75,9 +75,11 @@ describe("an independent @grpc/grpc-js client", () => {
 
   it("streams WatchSecrets events for an update", async () => {
     await call(clients.secrets, "CreateSecret", { name: "RAW_WATCHED", type: "SECRET_TYPE_TOKEN", value: { token: "v1" } }, svc.adminToken);
-    const stream = (clients.resolver as unknown as grpc.Client & {
-      WatchSecrets(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<{ type: string; version: string }>;
-    }).WatchSecrets({ names: ["raw_watched"] }, bearer(workloadToken));
+    const stream = (
+      clients.resolver as unknown as grpc.Client & {
+        WatchSecrets(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<{ type: string; version: string }>;
+      }
+    ).WatchSecrets({ names: ["raw_watched"] }, bearer(workloadToken));
     const events: { type: string; version: string }[] = [];
     stream.on("data", (event) => events.push(event));
     stream.on("error", () => undefined);

@@ -51,7 +51,9 @@ describe("ListSecrets order_by", () => {
     expect(bad?.rawMessage).toContain("order_by");
     const first = await admin.secrets.listSecrets({ pageSize: 1, namePrefix: "O_", orderBy: "usage_count" });
     expect(first.nextPageToken).not.toBe("");
-    const mixed = await errorOf(admin.secrets.listSecrets({ pageSize: 1, namePrefix: "O_", orderBy: "type", pageToken: first.nextPageToken }));
+    const mixed = await errorOf(
+      admin.secrets.listSecrets({ pageSize: 1, namePrefix: "O_", orderBy: "type", pageToken: first.nextPageToken }),
+    );
     expect(mixed?.code).toBe(Code.InvalidArgument);
   });
 });

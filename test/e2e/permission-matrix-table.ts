@@ -60,7 +60,7 @@ export const NF = Code.NotFound;
  * workload's grants `ELSEWHERE_*`. The other tenant's admin acts in its own
  * tenant, where the first tenant's secrets do not exist.
  */
-// prettier-ignore
+// biome-ignore format: a table read by its columns
 export const EXPECTED: Record<RpcName, readonly CallStatus[]> = {
   //                       platform tenant viewer workload ungranted none garbage revoked expired other
   CreateSecret:          [OK,      OK,    PD,    PD,      PD,       UA,  UA,     UA,     UA,     OK],
@@ -150,8 +150,7 @@ export const RPCS: Record<RpcName, RpcSpec> = {
   UpdateSecretMetadata: {
     service: "SecretsService",
     namesSecret: true,
-    call: (c, _f, name) =>
-      c.secrets.updateSecretMetadata({ name, displayName: "renamed", updateMask: { paths: ["display_name"] } }),
+    call: (c, _f, name) => c.secrets.updateSecretMetadata({ name, displayName: "renamed", updateMask: { paths: ["display_name"] } }),
   },
   ListSecretVersions: {
     service: "SecretsService",
@@ -202,7 +201,11 @@ export const RPCS: Record<RpcName, RpcSpec> = {
     namesSecret: false,
     prepare: async (admin, f) => {
       await admin.resolver.setConsumerReferences({ consumerId: f.consumerId, references: [`$<secret.${f.secretName}>`] });
-      const created = await admin.admin.createApiToken({ displayName: "new owner", role: Role.WORKLOAD, allowedSecretPatterns: ["GRANTED_*"] });
+      const created = await admin.admin.createApiToken({
+        displayName: "new owner",
+        role: Role.WORKLOAD,
+        allowedSecretPatterns: ["GRANTED_*"],
+      });
       return { tokenId: created.apiToken!.id };
     },
     call: (c, f) => c.admin.reassignConsumer({ consumerId: f.consumerId, ownerTokenId: f.tokenId }),

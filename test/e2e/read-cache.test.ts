@@ -63,7 +63,8 @@ describe("reads from memory", () => {
     // Twice: the first resolve records the access time, which changes the secret; the second is remembered.
     expect((await resolveOne("ROTATED")).value).toBe("kept");
     expect((await resolveOne("ROTATED")).value).toBe("kept");
-    for await (const progress of admin.admin.rotateTenantKey({})) if (progress.done) expect(progress.minDecryptionVersion).toBeGreaterThan(1);
+    for await (const progress of admin.admin.rotateTenantKey({}))
+      if (progress.done) expect(progress.minDecryptionVersion).toBeGreaterThan(1);
     expect((await resolveOne("ROTATED")).value).toBe("kept");
   });
 });

@@ -92,7 +92,12 @@ describe("GetCaller", () => {
     const admin = connectClients(svc.address, svc.adminToken);
     const created = await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["DB_*"] });
     const caller = await connectClients(svc.address, created.tokenSecret).admin.getCaller({});
-    expect(caller).toMatchObject({ tokenId: created.apiToken!.id, tenantId: "default", role: Role.WORKLOAD, allowedSecretPatterns: ["DB_*"] });
+    expect(caller).toMatchObject({
+      tokenId: created.apiToken!.id,
+      tenantId: "default",
+      role: Role.WORKLOAD,
+      allowedSecretPatterns: ["DB_*"],
+    });
     expect((await admin.admin.getCaller({})).role).toBe(Role.PLATFORM_ADMIN);
   });
 });

@@ -65,7 +65,9 @@ describe("secrets-injector admission", () => {
 
     const rendered = spec.volumes!.find((v) => v.name === "secrets-rendered")!;
     expect(rendered.emptyDir).toEqual({ medium: "Memory", sizeLimit: "16Mi" });
-    expect(named(spec.containers, "payments").volumeMounts).toEqual([{ name: "secrets-rendered", mountPath: "/run/secrets/rendered", readOnly: true }]);
+    expect(named(spec.containers, "payments").volumeMounts).toEqual([
+      { name: "secrets-rendered", mountPath: "/run/secrets/rendered", readOnly: true },
+    ]);
 
     const token = spec.volumes!.find((v) => v.name === "secrets-token")!;
     expect(token.projected!.defaultMode).toBe(0o400);
@@ -102,7 +104,12 @@ describe("secrets-injector admission", () => {
   });
 
   it("a Deployment's pod in init+sidecar mode gets an init container and a watching container", () => {
-    const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/configmap`]: "c", [`${PREFIX}/mode`]: "init+sidecar", [`${PREFIX}/reload-command`]: "kill -HUP 1" };
+    const annotations = {
+      [`${PREFIX}/inject`]: "true",
+      [`${PREFIX}/configmap`]: "c",
+      [`${PREFIX}/mode`]: "init+sidecar",
+      [`${PREFIX}/reload-command`]: "kill -HUP 1",
+    };
     const { result } = admitPod(deploymentPod(annotations));
     const spec = result!.spec!;
     expect(spec.initContainers!.map((c) => c.name)).toEqual(["secrets-render"]);
@@ -124,7 +131,13 @@ describe("secrets-injector admission", () => {
     expect(named(spec.initContainers, "migrate").volumeMounts!.map((m) => m.name)).toEqual(["data", "secrets-rendered"]);
     expect(named(spec.initContainers, "warm-cache").volumeMounts).toBeUndefined();
     expect(named(spec.containers, "app").volumeMounts!.map((m) => m.name)).toEqual(["data", "secrets-rendered"]);
-    expect(spec.volumes!.map((v) => v.name)).toEqual(["data", "secrets-rendered", "secrets-sidecar-state", "secrets-token", "secrets-configs"]);
+    expect(spec.volumes!.map((v) => v.name)).toEqual([
+      "data",
+      "secrets-rendered",
+      "secrets-sidecar-state",
+      "secrets-token",
+      "secrets-configs",
+    ]);
     expect(spec.securityContext).toEqual({ runAsNonRoot: true, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" });
   });
 
@@ -156,7 +169,12 @@ describe("secrets-injector admission", () => {
   });
 
   it("a reload signal shares the process namespace and signals the named process", () => {
-    const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/configmap`]: "c", [`${PREFIX}/reload-signal`]: "hup", [`${PREFIX}/reload-process`]: "payments" };
+    const annotations = {
+      [`${PREFIX}/inject`]: "true",
+      [`${PREFIX}/configmap`]: "c",
+      [`${PREFIX}/reload-signal`]: "hup",
+      [`${PREFIX}/reload-process`]: "payments",
+    };
     const { result } = admitPod(deploymentPod(annotations));
     expect(result!.spec!.shareProcessNamespace).toBe(true);
     expect(result!.spec!.initContainers![0]!.args).toContain("--on-change=pkill -HUP -x payments");

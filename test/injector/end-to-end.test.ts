@@ -58,7 +58,8 @@ async function materialiseVolumes(pod: IPod, podName: string): Promise<Map<strin
       const annotation = /^metadata\.annotations\['(.+)'\]$/.exec(item.fieldRef!.fieldPath)![1]!;
       await writeFile(join(dir, item.path), pod.metadata!.annotations![annotation]!);
     }
-    for (const source of volume.projected?.sources ?? []) if (source.secret) await copyFile(f.tokenFile, join(dir, source.secret.items![0]!.path));
+    for (const source of volume.projected?.sources ?? [])
+      if (source.secret) await copyFile(f.tokenFile, join(dir, source.secret.items![0]!.path));
   }
   return dirs;
 }
@@ -94,7 +95,11 @@ async function runApp(container: IContainer, volumes: Map<string, string>, outpu
   return (await run(command[0]!, command.slice(1))).stdout;
 }
 
-const hashesIn = (sha256sumOutput: string) => sha256sumOutput.split("\n").filter(Boolean).map((line) => line.split(/\s+/)[0]);
+const hashesIn = (sha256sumOutput: string) =>
+  sha256sumOutput
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split(/\s+/)[0]);
 
 async function probe(command: string[]): Promise<boolean> {
   try {
@@ -150,7 +155,10 @@ describe("an injected pod, run for real", () => {
     const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/configmap`]: "migrate-configs", [`${PREFIX}/mode`]: "init+sidecar" };
     const original = jobPod(annotations);
     original.spec!.containers[0]!.command = ["sh", "-c", "sha256sum /run/secrets/rendered/service.yaml"];
-    const pod = applyAndValidate(original, admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review);
+    const pod = applyAndValidate(
+      original,
+      admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review,
+    );
     expect(pod.spec!.containers.map((c) => c.name)).toEqual(["migrate"]); // nothing left running after the job
     const volumes = await materialiseVolumes(pod, "job-pod");
 
@@ -162,9 +170,16 @@ describe("an injected pod, run for real", () => {
   });
 
   it("fails closed: a render with an unknown reference exits 1 and writes nothing, so the job never starts", async () => {
-    const annotations = { [`${PREFIX}/inject`]: "true", [`${PREFIX}/mode`]: "init-only", [`${PREFIX}/config.bad.yaml`]: "key: $<secret.NOT_THERE>\n" };
+    const annotations = {
+      [`${PREFIX}/inject`]: "true",
+      [`${PREFIX}/mode`]: "init-only",
+      [`${PREFIX}/config.bad.yaml`]: "key: $<secret.NOT_THERE>\n",
+    };
     const original = jobPod(annotations);
-    const pod = applyAndValidate(original, admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review);
+    const pod = applyAndValidate(
+      original,
+      admit(reviewOf(original), { ...CONFIG, serviceAddress: f.svc.address, serviceCaConfigMap: undefined }).review,
+    );
     const volumes = await materialiseVolumes(pod, "failing-job-pod");
     const render = startInjected(pod.spec!.initContainers![0]!, volumes);
     expect((await render.exited).code).toBe(1);

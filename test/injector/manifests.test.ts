@@ -69,7 +69,9 @@ describe("install manifests and examples", () => {
     expect(deployment.spec!.template.spec!.automountServiceAccountToken).toBe(false);
     expect(all.filter((o) => /Role/.test(o.kind))).toEqual([]);
     const webhook = new MutatingWebhookConfiguration(all.find((o) => o.kind === "MutatingWebhookConfiguration") as never).webhooks![0]!;
-    expect(webhook.rules).toEqual([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }]);
+    expect(webhook.rules).toEqual([
+      { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" },
+    ]);
     expect(webhook.failurePolicy).toBe("Fail");
     expect(webhook.namespaceSelector!.matchExpressions).toContainEqual({ key: "secrets-injection", operator: "In", values: ["enabled"] });
     expect(webhook.clientConfig.service).toMatchObject({ name: "secrets-injector", namespace: "secrets-system", path: "/mutate" });
@@ -85,7 +87,12 @@ describe("install manifests and examples", () => {
             ? (object.spec as { jobTemplate: { spec: { template: Template } } }).jobTemplate.spec.template
             : undefined;
       if (template === undefined) continue;
-      const pod: IPod = { apiVersion: "v1", kind: "Pod", ...template, metadata: { ...template.metadata, generateName: `${object.metadata.name}-` } };
+      const pod: IPod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        ...template,
+        metadata: { ...template.metadata, generateName: `${object.metadata.name}-` },
+      };
       const { review, outcome } = admit(reviewOf(pod, { namespace: object.metadata.namespace }), CONFIG);
       expect(outcome).toMatchObject({ result: "injected" });
       const injected = applyAndValidate(pod, review);

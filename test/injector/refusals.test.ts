@@ -29,10 +29,16 @@ describe("secrets-injector refusals", () => {
     [{ ...base, [`${PREFIX}/memory-limit`]: "-1Gi" }, `${PREFIX}/memory-limit: must be a Kubernetes quantity`],
     [{ ...base, [`${PREFIX}/configmap`]: "Payments_Configs" }, `${PREFIX}/configmap: must be a Kubernetes object name`],
     [{ ...base, [`${PREFIX}/token-secret`]: "" }, `${PREFIX}/token-secret: must be a Kubernetes object name`],
-    [{ ...base, [`${PREFIX}/consumer-id`]: "has space" }, `${PREFIX}/consumer-id: must be valid: consumer id must be 1-256 printable ASCII`],
+    [
+      { ...base, [`${PREFIX}/consumer-id`]: "has space" },
+      `${PREFIX}/consumer-id: must be valid: consumer id must be 1-256 printable ASCII`,
+    ],
     [{ ...base, [`${PREFIX}/run-as-user`]: "0" }, `${PREFIX}/run-as-user: must be a non-zero user id`],
     [{ ...base, [`${PREFIX}/reload-signal`]: "SIGHUP" }, `${PREFIX}/reload-signal and ${PREFIX}/reload-process go together`],
-    [{ ...base, [`${PREFIX}/reload-signal`]: "HUP", [`${PREFIX}/reload-process`]: "p", [`${PREFIX}/reload-command`]: "x" }, "are alternatives"],
+    [
+      { ...base, [`${PREFIX}/reload-signal`]: "HUP", [`${PREFIX}/reload-process`]: "p", [`${PREFIX}/reload-command`]: "x" },
+      "are alternatives",
+    ],
     [{ ...base, [`${PREFIX}/mode`]: "init-only", [`${PREFIX}/reload-command`]: "x" }, "mode init-only renders once and never reloads"],
     [{ [`${PREFIX}/inject`]: "true" }, "there is nothing to render"],
     [{ ...base, [`${PREFIX}/consumer-id`]: "service/a" }, `${PREFIX}/consumer-id names one config`],
@@ -68,9 +74,16 @@ describe("secrets-injector refusals", () => {
   });
 
   it("refuses reload-signal when the sidecar could not signal the app (another user)", () => {
-    const pod = deploymentPod({ ...base, [`${PREFIX}/reload-signal`]: "HUP", [`${PREFIX}/reload-process`]: "payments", [`${PREFIX}/run-as-user`]: "1000" });
+    const pod = deploymentPod({
+      ...base,
+      [`${PREFIX}/reload-signal`]: "HUP",
+      [`${PREFIX}/reload-process`]: "payments",
+      [`${PREFIX}/run-as-user`]: "1000",
+    });
     const { review } = admit(reviewOf(pod), CONFIG);
-    expect(review.response.status!.message).toContain("reload-signal: the sidecar (user 1000) can signal only processes of its own user; set runAsUser 1000 on payments");
+    expect(review.response.status!.message).toContain(
+      "reload-signal: the sidecar (user 1000) can signal only processes of its own user; set runAsUser 1000 on payments",
+    );
   });
 
   it.each([

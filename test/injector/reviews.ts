@@ -37,13 +37,29 @@ function pod(spec: Partial<NonNullable<IPod["spec"]>>, metadata: NonNullable<IPo
 export function deploymentPod(annotations: Record<string, string> = inject): IPod {
   return pod(
     {
-      containers: [{ name: "payments", image: "registry.example/payments:1.0", args: ["--config", "/run/secrets/rendered/service.yaml"], securityContext: { runAsUser: 2000 } }],
+      containers: [
+        {
+          name: "payments",
+          image: "registry.example/payments:1.0",
+          args: ["--config", "/run/secrets/rendered/service.yaml"],
+          securityContext: { runAsUser: 2000 },
+        },
+      ],
     },
     {
       generateName: "payments-7d9f8b6c5-",
       labels: { app: "payments", "pod-template-hash": "7d9f8b6c5" },
       annotations,
-      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "payments-7d9f8b6c5", uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: "apps/v1",
+          kind: "ReplicaSet",
+          name: "payments-7d9f8b6c5",
+          uid: randomUUID(),
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
   );
 }
@@ -55,7 +71,9 @@ export function jobPod(annotations: Record<string, string> = inject, jobName = "
       generateName: `${jobName}-`,
       labels: { "batch.kubernetes.io/job-name": jobName, "job-name": jobName },
       annotations,
-      ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: jobName, uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: "batch/v1", kind: "Job", name: jobName, uid: randomUUID(), controller: true, blockOwnerDeletion: true },
+      ],
     },
   );
 }
@@ -82,7 +100,13 @@ export function podWithInitContainersAndVolumes(annotations: Record<string, stri
 
 export function podWithManyContainers(count: number, annotations: Record<string, string>): IPod {
   return pod(
-    { containers: Array.from({ length: count }, (_, i) => ({ name: `c${i}`, image: "registry.example/worker:1.0", ...(i % 2 === 0 && { volumeMounts: [] }) })) },
+    {
+      containers: Array.from({ length: count }, (_, i) => ({
+        name: `c${i}`,
+        image: "registry.example/worker:1.0",
+        ...(i % 2 === 0 && { volumeMounts: [] }),
+      })),
+    },
     { name: "workers", annotations },
   );
 }
@@ -99,7 +123,10 @@ export function reviewOf(object: unknown, overrides: Record<string, unknown> = {
       requestResource: { group: "", version: "v1", resource: "pods" },
       namespace: "payments",
       operation: "CREATE",
-      userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller", groups: ["system:serviceaccounts", "system:authenticated"] },
+      userInfo: {
+        username: "system:serviceaccount:kube-system:replicaset-controller",
+        groups: ["system:serviceaccounts", "system:authenticated"],
+      },
       object,
       oldObject: null,
       dryRun: false,

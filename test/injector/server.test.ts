@@ -43,14 +43,23 @@ interface Reply {
 }
 
 /** A list of chunks is sent chunked, without a content-length. */
-function call(method: string, path: string, body?: string | Buffer | Buffer[], contentType = "application/json", ca = certs.pem("ca.crt"), port = injector.port): Promise<Reply> {
+function call(
+  method: string,
+  path: string,
+  body?: string | Buffer | Buffer[],
+  contentType = "application/json",
+  ca = certs.pem("ca.crt"),
+  port = injector.port,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: "127.0.0.1", port, method, path, ca, headers: body === undefined ? {} : { "content-type": contentType } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown> }),
+        );
       },
     );
     req.on("error", reject);
@@ -76,8 +85,18 @@ describe("secrets-injector over HTTPS", () => {
   it.each([
     ["not JSON", "{not json", 400, "the body is not JSON"],
     ["JSON that is not a review", '{"kind":"Pod"}', 400, "expected an AdmissionReview object"],
-    ["a review of another version", JSON.stringify({ ...reviewOf({}), apiVersion: "admission.k8s.io/v1beta1" }), 400, "expected apiVersion admission.k8s.io/v1"],
-    ["a review without a uid", JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: {} }), 400, "no request.uid"],
+    [
+      "a review of another version",
+      JSON.stringify({ ...reviewOf({}), apiVersion: "admission.k8s.io/v1beta1" }),
+      400,
+      "expected apiVersion admission.k8s.io/v1",
+    ],
+    [
+      "a review without a uid",
+      JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: {} }),
+      400,
+      "no request.uid",
+    ],
   ])("refuses %s with a clear 400", async (_what, body, status, message) => {
     const reply = await call("POST", "/mutate", body);
     expect(reply).toEqual({ status, body: { error: expect.stringContaining(message) } });
@@ -87,7 +106,10 @@ describe("secrets-injector over HTTPS", () => {
     const body = JSON.stringify(reviewOf({ kind: "Deployment" }, { kind: { group: "apps", version: "v1", kind: "Deployment" } }));
     const reply = await call("POST", "/mutate", body);
     expect(reply.status).toBe(200);
-    expect(reply.body.response).toMatchObject({ allowed: false, status: { code: 400, message: expect.stringContaining("admits pods only, got apps/v1 Deployment") } });
+    expect(reply.body.response).toMatchObject({
+      allowed: false,
+      status: { code: 400, message: expect.stringContaining("admits pods only, got apps/v1 Deployment") },
+    });
   });
 
   it("refuses a huge body with 413 without reading it all, and keeps serving", async () => {
@@ -104,7 +126,10 @@ describe("secrets-injector over HTTPS", () => {
   });
 
   it("refuses another content type, method or path", async () => {
-    expect(await call("POST", "/mutate", "x", "text/plain")).toEqual({ status: 415, body: { error: "expected content-type application/json" } });
+    expect(await call("POST", "/mutate", "x", "text/plain")).toEqual({
+      status: 415,
+      body: { error: "expected content-type application/json" },
+    });
     expect((await call("GET", "/mutate")).status).toBe(404);
     expect((await call("POST", "/other", "{}")).status).toBe(404);
   });
@@ -117,7 +142,11 @@ describe("secrets-injector over HTTPS", () => {
     const renewed = makeTestCertificates(await mkdtemp(join(dir, "renewed-")));
     await copyFile(renewed.path("server.key"), join(dir, "serving/tls.key"));
     await copyFile(renewed.path("server.crt"), join(dir, "serving/tls.crt"));
-    const healthy = () => call("GET", "/healthz", undefined, undefined, renewed.pem("ca.crt")).then((r) => r.status, () => 0);
+    const healthy = () =>
+      call("GET", "/healthz", undefined, undefined, renewed.pem("ca.crt")).then(
+        (r) => r.status,
+        () => 0,
+      );
     await expect.poll(healthy, { timeout: 20_000, interval: 200 }).toBe(200);
   });
 });
@@ -126,7 +155,10 @@ describe("the secrets-injector bin", () => {
   it("starts from its flags, answers, and stops on SIGTERM", async () => {
     const args = ["--listen", "127.0.0.1:0", "--tls-cert", certs.path("server.crt"), "--tls-key", certs.path("server.key")];
     const env = { ...process.env, INJECTOR_SIDECAR_IMAGE: "registry.example/secrets:1", INJECTOR_SERVICE_ADDRESS: "secrets:50051" };
-    const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/secrets-injector.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/secrets-injector.js"), ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -139,10 +171,14 @@ describe("the secrets-injector bin", () => {
   });
 
   it("refuses to start without the sidecar image, naming the flag", async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/secrets-injector.js"), "--tls-cert", "c", "--tls-key", "k", "--service-address", "s:1"], {
-      env: { PATH: process.env.PATH },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, "../../bin/secrets-injector.js"), "--tls-cert", "c", "--tls-key", "k", "--service-address", "s:1"],
+      {
+        env: { PATH: process.env.PATH },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let output = "";
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));

@@ -9,7 +9,9 @@
  */
 import type { MetadataStore } from "../../services/ports/metadata-store.js";
 
-type AsyncMethodName = { [K in keyof MetadataStore]: MetadataStore[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof MetadataStore];
+type AsyncMethodName = {
+  [K in keyof MetadataStore]: MetadataStore[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof MetadataStore];
 
 export interface HeldOperation {
   /** Resolves when a call has reached the operation (and is waiting). */

@@ -74,9 +74,15 @@ describe("metrics", () => {
 
   it("has latency histograms for the store and the cipher", async () => {
     const { text } = await scrape();
-    expect(sample(text, "secrets_backend_duration_seconds_count", { backend: "store", operation: "createSecret", outcome: "ok" })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, "secrets_backend_duration_seconds_count", { backend: "cipher", operation: "encrypt", outcome: "ok" })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, "secrets_backend_duration_seconds_count", { backend: "cipher", operation: "decrypt", outcome: "ok" })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, "secrets_backend_duration_seconds_count", { backend: "store", operation: "createSecret", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, "secrets_backend_duration_seconds_count", { backend: "cipher", operation: "encrypt", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, "secrets_backend_duration_seconds_count", { backend: "cipher", operation: "decrypt", outcome: "ok" }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("counts resolved secrets (each secret once per call, however often it is referenced)", async () => {

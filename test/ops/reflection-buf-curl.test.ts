@@ -33,7 +33,16 @@ afterAll(async () => {
 });
 
 async function bufCurl(version: ReflectionVersion, path: string, body: object, token?: string): Promise<unknown> {
-  const args = ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--reflect-protocol", `grpc-${version}`, "-d", JSON.stringify(body)];
+  const args = [
+    "curl",
+    "--protocol",
+    "grpc",
+    "--http2-prior-knowledge",
+    "--reflect-protocol",
+    `grpc-${version}`,
+    "-d",
+    JSON.stringify(body),
+  ];
   if (token) args.push("-H", `authorization: Bearer ${token}`);
   const { stdout } = await promisify(execFile)(BUF, [...args, `http://${svc.address}${path}`], { timeout: 60_000 });
   return JSON.parse(stdout);

@@ -15,7 +15,14 @@ const tokenValue = (value: string) => ({ kind: { case: "token" as const, value }
 
 /** Runs the calls at once; returns each one's outcome: "OK" or its ConnectError. */
 async function outcomes(calls: Promise<unknown>[]): Promise<("OK" | ConnectError)[]> {
-  return Promise.all(calls.map((call) => call.then(() => "OK" as const, (error: unknown) => ConnectError.from(error))));
+  return Promise.all(
+    calls.map((call) =>
+      call.then(
+        () => "OK" as const,
+        (error: unknown) => ConnectError.from(error),
+      ),
+    ),
+  );
 }
 
 /** Of 8 calls at once, the burst of 4 passes (a 5th if the bucket refilled meanwhile), the rest are refused. */
@@ -158,7 +165,9 @@ describe("call timeout", () => {
     const audited = await vi.waitFor(
       async () => {
         const { events } = await admin.admin.listAuditEvents({ pageSize: 100 });
-        const codes = events.filter((e) => e.action.endsWith("/CreateSecret") && e.resources.includes("LIMITS_CUT_SHORT")).map((e) => e.statusCode);
+        const codes = events
+          .filter((e) => e.action.endsWith("/CreateSecret") && e.resources.includes("LIMITS_CUT_SHORT"))
+          .map((e) => e.statusCode);
         expect(codes).not.toEqual([]);
         return codes;
       },
@@ -168,6 +177,8 @@ describe("call timeout", () => {
       () => true,
       () => false,
     );
-    expect({ exists, audited }).toEqual(exists ? { exists, audited: expect.arrayContaining(["OK"]) } : { exists, audited: ["DEADLINE_EXCEEDED"] });
+    expect({ exists, audited }).toEqual(
+      exists ? { exists, audited: expect.arrayContaining(["OK"]) } : { exists, audited: ["DEADLINE_EXCEEDED"] },
+    );
   });
 });

@@ -43,26 +43,46 @@ describe("secretsctl", () => {
   it("plaintext against a TLS service: says the service expects TLS, and --tls / --ca-file; exit 10", async () => {
     const result = await cli.run(["list"], { env: { SECRETS_ADDR: tlsService.address, SECRETS_TOKEN_FILE: tokenFile } });
     expect(result.code).toBe(10);
-    expect(result.stderr).toBe(`error: ${tlsService.address} expects TLS and closed this plaintext connection: connect with --tls (or --ca-file FILE for a private CA) when you log in\n`);
+    expect(result.stderr).toBe(
+      `error: ${tlsService.address} expects TLS and closed this plaintext connection: connect with --tls (or --ca-file FILE for a private CA) when you log in\n`,
+    );
   });
 
   it("TLS against a plaintext service: says it does not speak TLS; exit 10", async () => {
     const env = { SECRETS_ADDR: plainService.address, SECRETS_TOKEN_FILE: tokenFile, SECRETS_CA_FILE: certs.path("ca.crt") };
     const result = await cli.run(["list"], { env });
     expect(result.code).toBe(10);
-    expect(result.stderr).toMatch(new RegExp(`^error: ${plainService.address} does not speak TLS \\(it answered in plaintext\\): connect without TLS [^\\n]+\\n$`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^error: ${plainService.address} does not speak TLS \\(it answered in plaintext\\): connect without TLS [^\\n]+\\n$`),
+    );
   });
 });
 
 describe("secrets-sidecar", () => {
   const render = (service: TestService, flags: string[]) =>
-    runSidecar(["render", config, "-o", join(dir, "out"), "--address", service.address, "--token-file", tokenFile, "--retries", "1", "--backoff-base-ms", "50", ...flags]);
+    runSidecar([
+      "render",
+      config,
+      "-o",
+      join(dir, "out"),
+      "--address",
+      service.address,
+      "--token-file",
+      tokenFile,
+      "--retries",
+      "1",
+      "--backoff-base-ms",
+      "50",
+      ...flags,
+    ]);
 
   it("plaintext against a TLS service: one line, naming --tls and --ca-file", async () => {
     const run = await render(tlsService, []);
     expect(run.code).toBe(1);
     expect(run.output.split("expects TLS").length - 1, run.output).toBe(1);
-    expect(run.output).toContain(`${tlsService.address} expects TLS and closed this plaintext connection: connect with --tls (or --ca-file FILE for a private CA)`);
+    expect(run.output).toContain(
+      `${tlsService.address} expects TLS and closed this plaintext connection: connect with --tls (or --ca-file FILE for a private CA)`,
+    );
   });
 
   it("TLS against a plaintext service: one line, saying it does not speak TLS", async () => {

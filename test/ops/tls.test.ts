@@ -26,7 +26,10 @@ async function listOverTls(svc: TestService, clientCert?: "client" | "rogue-clie
   const transport = createGrpcTransport({
     baseUrl: `https://localhost:${svc.service.port}`,
     interceptors: [auth],
-    nodeOptions: { ca: certs.pem("ca.crt"), ...(clientCert && { cert: certs.pem(`${clientCert}.crt`), key: certs.pem(`${clientCert}.key`) }) },
+    nodeOptions: {
+      ca: certs.pem("ca.crt"),
+      ...(clientCert && { cert: certs.pem(`${clientCert}.crt`), key: certs.pem(`${clientCert}.key`) }),
+    },
   });
   try {
     await createClient(SecretsService, transport).listSecrets({}, { timeoutMs: 5000 });

@@ -30,10 +30,24 @@ afterAll(async () => {
 
 it("renders examples/sidecar/configs after the demo set-up", async () => {
   const tokenFile = join(dir, "examples.token");
-  const env = { PATH: process.env.PATH, SECRETS_ADDRESS: svc.address, ADMIN_TOKEN_FILE: join(svc.dataDir, "bootstrap-admin.token"), WORKLOAD_TOKEN_FILE: tokenFile };
+  const env = {
+    PATH: process.env.PATH,
+    SECRETS_ADDRESS: svc.address,
+    ADMIN_TOKEN_FILE: join(svc.dataDir, "bootstrap-admin.token"),
+    WORKLOAD_TOKEN_FILE: tokenFile,
+  };
   await promisify(execFile)(process.execPath, [join(ROOT, "dist/demo-setup.mjs")], { env, timeout: 60_000 });
   const out = join(dir, "rendered");
-  const run = await runSidecar(["render", join(ROOT, "examples/sidecar/configs"), "-o", out, "--address", svc.address, "--token-file", tokenFile]);
+  const run = await runSidecar([
+    "render",
+    join(ROOT, "examples/sidecar/configs"),
+    "-o",
+    out,
+    "--address",
+    svc.address,
+    "--token-file",
+    tokenFile,
+  ]);
   expect(run.code, run.output).toBe(0);
   const inputs = (await readdir(join(ROOT, "examples/sidecar/configs"), { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();
   const rendered = (await readdir(out, { recursive: true })).filter((f) => /\.ya?ml$/.test(f)).sort();

@@ -55,7 +55,13 @@ it("runs the README's walk-through as written, in a scratch directory", async ()
       // README runs with its default address (127.0.0.1:50051), takes the test service's from SECRETS_ADDRESS.
       {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: scratch, TMPDIR: scratch, XDG_CONFIG_HOME: join(scratch, "config"), SECRETS_ADDRESS: svc.address },
+        env: {
+          PATH: process.env.PATH,
+          HOME: scratch,
+          TMPDIR: scratch,
+          XDG_CONFIG_HOME: join(scratch, "config"),
+          SECRETS_ADDRESS: svc.address,
+        },
         timeout: 120_000,
       },
       (error, out, err) => resolve({ code: typeof error?.code === "number" ? error.code : error ? -1 : 0, stdout: out, stderr: err }),
@@ -65,7 +71,8 @@ it("runs the README's walk-through as written, in a scratch directory", async ()
   expect(code, `${stdout}\n${stderr}`).toBe(6);
   expect(stderr).toContain("referenced by 1 consumer(s): service/app");
   // What the comments say each command prints.
-  const comment = (command: string) => new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+# (.*)$`, "m").exec(block)?.[1] ?? "";
+  const comment = (command: string) =>
+    new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+# (.*)$`, "m").exec(block)?.[1] ?? "";
   for (const promised of comment("cat rendered/app.yaml").split(" … ")) expect(stdout).toContain(promised);
   expect(comment("secretsctl consumers ORDERS_DB")).toContain("service/app");
   expect(stdout).toContain("service/app");

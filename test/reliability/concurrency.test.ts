@@ -66,14 +66,18 @@ describe(`${WRITERS} concurrent UpdateSecretValue calls on one secret`, () => {
     );
     const winners = statuses.flatMap((status, i) => (status === "OK" ? [i + 1] : []));
     const others = new Set(statuses.filter((status) => status !== "OK"));
-    console.log(`concurrency: check-and-set burst: ${WRITERS} writers at expected_version 1, ${winners.length} succeeded, ${WRITERS - winners.length} ABORTED`);
+    console.log(
+      `concurrency: check-and-set burst: ${WRITERS} writers at expected_version 1, ${winners.length} succeeded, ${WRITERS - winners.length} ABORTED`,
+    );
     expect(winners).toHaveLength(1);
     expect([...others]).toEqual([Code.Aborted]);
     expect(await versionsOf("CAS_BURST")).toEqual([1, 2]);
     expect(await resolvesTo("CAS_BURST", `burst-${winners[0]}`)).toEqual({ version: 2, same: true });
   });
 
-  it("with check-and-set and retries: every writer lands once, versions strictly sequential, no lost update", { timeout: 120_000 }, async () => {
+  it("with check-and-set and retries: every writer lands once, versions strictly sequential, no lost update", {
+    timeout: 120_000,
+  }, async () => {
     await createToken("CAS_RETRY");
     let aborted = 0;
     let unexpected: CallStatus[] = [];
@@ -82,7 +86,11 @@ describe(`${WRITERS} concurrent UpdateSecretValue calls on one secret`, () => {
         for (;;) {
           const current = (await admin.secrets.getSecret({ name: "CAS_RETRY" })).secret!.version;
           try {
-            const { secret } = await admin.secrets.updateSecretValue({ name: "CAS_RETRY", value: tokenValue(`retry-${i}`), expectedVersion: current });
+            const { secret } = await admin.secrets.updateSecretValue({
+              name: "CAS_RETRY",
+              value: tokenValue(`retry-${i}`),
+              expectedVersion: current,
+            });
             // A check-and-set write lands exactly on the version after the one it expected.
             return { writer: i, expected: Number(current), version: Number(secret!.version) };
           } catch (error) {
@@ -98,7 +106,9 @@ describe(`${WRITERS} concurrent UpdateSecretValue calls on one secret`, () => {
         }
       }),
     );
-    console.log(`concurrency: check-and-set with retry: ${WRITERS} writers, ${WRITERS} successes after ${aborted} ABORTED attempts, ${unexpected.length} other failures`);
+    console.log(
+      `concurrency: check-and-set with retry: ${WRITERS} writers, ${WRITERS} successes after ${aborted} ABORTED attempts, ${unexpected.length} other failures`,
+    );
     expect(landed.filter((w) => w.version !== w.expected + 1)).toEqual([]);
     expect(landed.map((w) => w.version).sort((a, b) => a - b)).toEqual(range(2, WRITERS + 1));
     expect(await versionsOf("CAS_RETRY")).toEqual(range(1, WRITERS + 1));
@@ -119,7 +129,9 @@ describe(`${WRITERS} concurrent UpdateSecretValue calls on one secret`, () => {
       }),
     );
     const failed = outcomes.filter((o) => o.status !== "OK");
-    console.log(`concurrency: no check-and-set: ${WRITERS} writers, ${WRITERS - failed.length} succeeded, ${failed.length} failed (${[...new Set(failed.map((f) => Code[f.status as Code]))].join(", ") || "none"})`);
+    console.log(
+      `concurrency: no check-and-set: ${WRITERS} writers, ${WRITERS - failed.length} succeeded, ${failed.length} failed (${[...new Set(failed.map((f) => Code[f.status as Code]))].join(", ") || "none"})`,
+    );
     expect(failed.map((f) => f.status)).toEqual([]);
     expect(outcomes.map((o) => o.version).sort((a, b) => a - b)).toEqual(range(2, WRITERS + 1));
     expect(await versionsOf("NO_CAS")).toEqual(range(1, WRITERS + 1));

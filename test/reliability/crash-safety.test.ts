@@ -68,7 +68,8 @@ async function worker(clients: ConnectClients, round: number, index: number, own
         ? await clients.secrets.createSecret({ name, type: SecretType.TOKEN, value: tokenValue(value) })
         : await clients.secrets.updateSecretValue({ name, value: tokenValue(value) });
       inFlight.delete(name);
-      if (Number(response.secret!.version) !== version) throw new Error(`${name}: acknowledged version ${response.secret!.version}, expected ${version}`);
+      if (Number(response.secret!.version) !== version)
+        throw new Error(`${name}: acknowledged version ${response.secret!.version}, expected ${version}`);
       known.set(name, { version, value });
       if (create) owned.push(name);
       counts.acked++;
@@ -119,9 +120,12 @@ async function verify(clients: ConnectClients, workloadToken: string, address: s
     });
   }
   for (const name of present) {
-    const versions = (await clients.secrets.listSecretVersions({ name, pageSize: 1000 })).versions.map((v) => Number(v.version)).sort((a, b) => a - b);
+    const versions = (await clients.secrets.listSecretVersions({ name, pageSize: 1000 })).versions
+      .map((v) => Number(v.version))
+      .sort((a, b) => a - b);
     const expected = Array.from({ length: known.get(name)!.version }, (_, k) => k + 1);
-    if (versions.join(",") !== expected.join(",")) problems.push(`${name}: versions [${versions.join(",")}] are not 1..${known.get(name)!.version}`);
+    if (versions.join(",") !== expected.join(","))
+      problems.push(`${name}: versions [${versions.join(",")}] are not 1..${known.get(name)!.version}`);
   }
   for (const name of expectedNames) if (!listed.has(name)) known.delete(name);
   inFlight.clear();
@@ -138,15 +142,24 @@ function halfWrittenInFile(dir: string): string[] {
       GROUP BY s.tenant_id, s.id`,
   )
     .filter((row) => row.n !== row.version || row.lo !== 1 || row.hi !== row.version || row.sealed !== 1)
-    .map((row) => `${row.name}: row at version ${row.version} with ${row.n} version rows (${row.lo}..${row.hi}), newest sealed: ${row.sealed === 1}`);
+    .map(
+      (row) =>
+        `${row.name}: row at version ${row.version} with ${row.n} version rows (${row.lo}..${row.hi}), newest sealed: ${row.sealed === 1}`,
+    );
 }
 
 describe("crash safety under kill -9", () => {
-  it(`keeps every acknowledged write through ${ROUNDS} crashes during concurrent creates and updates`, { timeout: HEAVY ? 900_000 : 300_000 }, async () => {
+  it(`keeps every acknowledged write through ${ROUNDS} crashes during concurrent creates and updates`, {
+    timeout: HEAVY ? 900_000 : 300_000,
+  }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), "secrets-crash-"));
     running = await startChildService({ dataDir, args: UNLIMITED });
     const setup = connectClients(running.address, running.adminToken);
-    const { tokenSecret: workloadToken } = await setup.admin.createApiToken({ displayName: "crash-workload", role: Role.WORKLOAD, allowedSecretPatterns: ["*"] });
+    const { tokenSecret: workloadToken } = await setup.admin.createApiToken({
+      displayName: "crash-workload",
+      role: Role.WORKLOAD,
+      allowedSecretPatterns: ["*"],
+    });
     const adminToken = running.adminToken;
 
     const totals = { acked: 0, lost: 0, committedUnacked: 0, problems: 0 };
@@ -168,7 +181,8 @@ describe("crash safety under kill -9", () => {
 
       const integrity = checkStoreIntegrity(dataDir);
       if (integrity.integrity !== "ok") allProblems.push(`round ${round}: integrity_check: ${integrity.integrity}`);
-      if (integrity.foreignKeyViolations.length > 0) allProblems.push(`round ${round}: ${integrity.foreignKeyViolations.length} foreign key violations`);
+      if (integrity.foreignKeyViolations.length > 0)
+        allProblems.push(`round ${round}: ${integrity.foreignKeyViolations.length} foreign key violations`);
       allProblems.push(...halfWrittenInFile(dataDir).map((p) => `round ${round}: ${p}`));
 
       const pendingBefore = [...inFlight.entries()];

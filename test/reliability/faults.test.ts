@@ -18,7 +18,13 @@ import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { GENERATED_MASTER_KEY_FILE } from "../../services/adapters/local-keyring/master-key.js";
 import { statusOf } from "../support/call-status.js";
 import { connectClients } from "../support/service.js";
-import { runChildServiceToExit, startChildService, type ChildExit, type ChildService, type ChildServiceOptions } from "./support/child-service.js";
+import {
+  runChildServiceToExit,
+  startChildService,
+  type ChildExit,
+  type ChildService,
+  type ChildServiceOptions,
+} from "./support/child-service.js";
 import { checkStoreIntegrity, storePath } from "./support/store-integrity.js";
 
 const VALUE = "fault-value-kept";
@@ -149,7 +155,11 @@ describe("faults", { timeout: 120_000 }, () => {
     expect(await statusOf(admin.secrets.getSecret({ name: "KEPT" }))).toBe("OK");
 
     rmSync(filler);
-    expect(await statusOf(admin.secrets.createSecret({ name: "AFTER_FULL", type: SecretType.TOKEN, value: { kind: { case: "token", value: "after" } } }))).toBe("OK");
+    expect(
+      await statusOf(
+        admin.secrets.createSecret({ name: "AFTER_FULL", type: SecretType.TOKEN, value: { kind: { case: "token", value: "after" } } }),
+      ),
+    ).toBe("OK");
     acknowledged.push("AFTER_FULL");
     const names = (await admin.secrets.listSecrets({ pageSize: 1000 })).secrets.map((s) => s.name);
     expect(acknowledged.filter((name) => !names.includes(name))).toEqual([]);
@@ -177,7 +187,10 @@ describe("faults", { timeout: 120_000 }, () => {
     const dataDir = await freshDir();
     const right = { SECRETS_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") };
     const token = await seed({ dataDir, env: right });
-    expectRefusedAtStart(await runChildServiceToExit({ dataDir, env: { SECRETS_MASTER_KEY: Buffer.alloc(32, 8).toString("base64") } }), /master key/i);
+    expectRefusedAtStart(
+      await runChildServiceToExit({ dataDir, env: { SECRETS_MASTER_KEY: Buffer.alloc(32, 8).toString("base64") } }),
+      /master key/i,
+    );
     expectRefusedAtStart(await runChildServiceToExit({ dataDir }), /master key/i);
     rmSync(join(dataDir, GENERATED_MASTER_KEY_FILE), { force: true });
     await expectDataIntact({ dataDir, env: right }, token);

@@ -76,7 +76,11 @@ function ownConnectionClients(address: string, token: string): ConnectClients {
     return next(req);
   };
   const transport = createGrpcTransport({ baseUrl: `http://${address}`, interceptors: [auth], idleConnectionTimeoutMs: 500 });
-  return { secrets: createClient(SecretsService, transport), resolver: createClient(ResolverService, transport), admin: createClient(AdminService, transport) };
+  return {
+    secrets: createClient(SecretsService, transport),
+    resolver: createClient(ResolverService, transport),
+    admin: createClient(AdminService, transport),
+  };
 }
 
 const tokenValue = (value: string) => ({ kind: { case: "token" as const, value } });
@@ -93,7 +97,8 @@ function callsFor(admin: ConnectClients, workload: ConnectClients, id: string, s
     GetSecret: () => admin.secrets.getSecret({ name: own }),
     ListSecrets: () => admin.secrets.listSecrets({ pageSize: 50 }),
     UpdateSecretValue: () => admin.secrets.updateSecretValue({ name: own, value: tokenValue(`load-${id}-${step()}`) }),
-    UpdateSecretMetadata: () => admin.secrets.updateSecretMetadata({ name: own, description: `step ${step()}`, updateMask: { paths: ["description"] } }),
+    UpdateSecretMetadata: () =>
+      admin.secrets.updateSecretMetadata({ name: own, description: `step ${step()}`, updateMask: { paths: ["description"] } }),
     ListSecretVersions: () => admin.secrets.listSecretVersions({ name: own }),
     ArchiveSecret: async () => {
       await admin.secrets.archiveSecret({ name: own });
@@ -101,7 +106,8 @@ function callsFor(admin: ConnectClients, workload: ConnectClients, id: string, s
     },
     DeleteSecret: () => admin.secrets.deleteSecret({ name: own }),
     ListSecretConsumers: () => admin.secrets.listSecretConsumers({ name: own }),
-    SetConsumerReferences: () => workload.resolver.setConsumerReferences({ consumerId, references: [`$<secret.${own}>`, "$<secret.LOAD_SHARED>"] }),
+    SetConsumerReferences: () =>
+      workload.resolver.setConsumerReferences({ consumerId, references: [`$<secret.${own}>`, "$<secret.LOAD_SHARED>"] }),
     DeleteConsumer: () => workload.resolver.deleteConsumer({ consumerId: `${consumerId}-temp` }),
     ResolveSecrets: () => workload.resolver.resolveSecrets({ references: [`$<secret.${own}>`, "$<secret.LOAD_SHARED>"] }),
     WatchSecrets: async () => {
@@ -126,16 +132,26 @@ function callsFor(admin: ConnectClients, workload: ConnectClients, id: string, s
 }
 
 describe(`${CLIENTS} concurrent clients mixing every RPC`, () => {
-  it(`for 3 x ${DURATION_MS / 1000} s: only expected statuses; the live heap levels off; streams and descriptors back to their start`, { timeout: 3 * DURATION_MS + 150_000 }, async () => {
+  it(`for 3 x ${DURATION_MS / 1000} s: only expected statuses; the live heap levels off; streams and descriptors back to their start`, {
+    timeout: 3 * DURATION_MS + 150_000,
+  }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), "secrets-load-"));
-    svc = await startChildService({ dataDir, metrics: true, heapProbe: true, args: [
+    svc = await startChildService({
+      dataDir,
+      metrics: true,
+      heapProbe: true,
+      args: [
         // Every limit off: this measures the service under load, not the limits (test/ops/rate-limits.test.ts does).
         ...["--write-rate-limit", "0", "--resolve-rate-limit", "0", "--read-rate-limit", "0", "--stream-rate-limit", "0"],
         ...["--max-streams-per-token", String(CLIENTS * 2)],
       ],
     });
     const setupAdmin = connectClients(svc.address, svc.adminToken);
-    const { tokenSecret } = await setupAdmin.admin.createApiToken({ displayName: "load", role: Role.WORKLOAD, allowedSecretPatterns: ["LOAD_*"] });
+    const { tokenSecret } = await setupAdmin.admin.createApiToken({
+      displayName: "load",
+      role: Role.WORKLOAD,
+      allowedSecretPatterns: ["LOAD_*"],
+    });
     await setupAdmin.secrets.createSecret({ name: "LOAD_SHARED", type: SecretType.TOKEN, value: tokenValue("shared") });
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const rssBefore = residentBytes(svc.pid);

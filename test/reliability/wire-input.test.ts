@@ -81,7 +81,11 @@ const valid = field1(Buffer.from("WIRE_NAME"));
 /** Malformed bodies by kind; the compressed flag is its own case below. */
 function badRequests(): BadRequest[] {
   return [
-    ...Array.from({ length: RANDOM_BODIES }, () => ({ kind: "random bytes, unframed", body: randomBytes(1 + Math.floor(Math.random() * 64)), mustFail: always })),
+    ...Array.from({ length: RANDOM_BODIES }, () => ({
+      kind: "random bytes, unframed",
+      body: randomBytes(1 + Math.floor(Math.random() * 64)),
+      mustFail: always,
+    })),
     ...Array.from({ length: RANDOM_BODIES }, () => ({
       kind: "random bytes, framed",
       body: frame(randomBytes(1 + Math.floor(Math.random() * 256))),
@@ -90,14 +94,26 @@ function badRequests(): BadRequest[] {
     // The field claims 9 bytes, 4 follow: every method (all decode with protobuf-es) must refuse.
     { kind: "truncated protobuf", body: frame(valid.subarray(0, 6)), mustFail: always },
     { kind: "length prefix beyond the body", body: frame(valid, { claimedLength: valid.length + 100 }), mustFail: always },
-    { kind: "oversized message", body: frame(Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0x07]), Buffer.alloc(MAX_MESSAGE_BYTES * 2, 0x41)])), mustFail: always },
+    {
+      kind: "oversized message",
+      body: frame(Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0x07]), Buffer.alloc(MAX_MESSAGE_BYTES * 2, 0x41)])),
+      mustFail: always,
+    },
     { kind: "content-type application/json", body: Buffer.from('{"name":"WIRE_JSON"}'), contentType: "application/json", mustFail: always },
     { kind: "no content-type", body: frame(valid), contentType: "", mustFail: always },
-    { kind: "invalid UTF-8 in a string field", body: frame(field1(Buffer.from([0x57, 0xff, 0xfe, 0xc3, 0x28]))), mustFail: (m) => m.firstFieldIsString },
+    {
+      kind: "invalid UTF-8 in a string field",
+      body: frame(field1(Buffer.from([0x57, 0xff, 0xfe, 0xc3, 0x28]))),
+      mustFail: (m) => m.firstFieldIsString,
+    },
   ];
 }
 
-const compressedWithoutEncoding: BadRequest = { kind: "compressed flag without grpc-encoding", body: frame(valid, { compressed: true }), mustFail: always };
+const compressedWithoutEncoding: BadRequest = {
+  kind: "compressed flag without grpc-encoding",
+  body: frame(valid, { compressed: true }),
+  mustFail: always,
+};
 
 interface WireOutcome {
   /** grpc-status from trailers or trailers-only headers. */
@@ -151,7 +167,11 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "secrets-wire-"));
   svc = await startChildService({ dataDir, args: ["--max-message-bytes", String(MAX_MESSAGE_BYTES), "--write-rate-limit", "0"] });
   const admin = connectClients(svc.address, svc.adminToken);
-  await admin.secrets.createSecret({ name: "WIRE_EXISTING", type: SecretType.TOKEN, value: { kind: { case: "token", value: "wire-existing" } } });
+  await admin.secrets.createSecret({
+    name: "WIRE_EXISTING",
+    type: SecretType.TOKEN,
+    value: { kind: { case: "token", value: "wire-existing" } },
+  });
 }, 60_000);
 afterAll(async () => {
   await svc?.kill9();
@@ -175,7 +195,9 @@ async function sendToEveryMethod(requests: BadRequest[]) {
   try {
     for (const method of METHODS) {
       const streaming = !method.path.endsWith("/Check") && /Watch|RotateTenantKey/.test(method.path);
-      const outcomes = await Promise.all(requests.map(async (request) => ({ request, outcome: await send(session, method.path, request, svc.adminToken, streaming) })));
+      const outcomes = await Promise.all(
+        requests.map(async (request) => ({ request, outcome: await send(session, method.path, request, svc.adminToken, streaming) })),
+      );
       for (const { request, outcome } of outcomes) {
         sent++;
         const where = `${method.path} ${request.kind}`;
@@ -186,7 +208,9 @@ async function sendToEveryMethod(requests: BadRequest[]) {
           accepted++;
           if (request.mustFail(method)) failures.push(`${where}: accepted (${outcome.streamStarted ? "stream started" : "status OK"})`);
         } else if (outcome.grpcStatus === undefined && !(request.contentType !== undefined && outcome.httpStatus === 415))
-          failures.push(`${where}: ended without grpc-status (HTTP ${outcome.httpStatus ?? "none"}, reset code ${outcome.rstCode ?? "none"})`);
+          failures.push(
+            `${where}: ended without grpc-status (HTTP ${outcome.httpStatus ?? "none"}, reset code ${outcome.rstCode ?? "none"})`,
+          );
       }
     }
   } finally {
@@ -205,7 +229,9 @@ describe("malformed requests at the wire", () => {
   // (so that plain HTTP clients do not take a 200 for success); every other case needs grpc-status.
   it(`end with a gRPC status on all ${METHODS.length} methods`, { timeout: 180_000 }, async () => {
     const { failures, sent, accepted, statuses } = await sendToEveryMethod(badRequests());
-    console.log(`wire input: ${sent} malformed requests to ${METHODS.length} methods, ${accepted} happened to parse as valid, outcomes {${statuses}}, ${failures.length} failures`);
+    console.log(
+      `wire input: ${sent} malformed requests to ${METHODS.length} methods, ${accepted} happened to parse as valid, outcomes {${statuses}}, ${failures.length} failures`,
+    );
     expect(failures).toEqual([]);
   });
 
@@ -214,7 +240,9 @@ describe("malformed requests at the wire", () => {
   // the default "identity" encoding as no-op), so the call runs with the bytes as sent.
   it.fails("refuse a message flagged compressed without grpc-encoding", { timeout: 60_000 }, async () => {
     const { failures, sent, statuses } = await sendToEveryMethod([compressedWithoutEncoding]);
-    console.log(`wire input: ${sent} requests flagged compressed without grpc-encoding, outcomes {${statuses}}, ${failures.length} accepted or without status`);
+    console.log(
+      `wire input: ${sent} requests flagged compressed without grpc-encoding, outcomes {${statuses}}, ${failures.length} accepted or without status`,
+    );
     expect(failures).toEqual([]);
   });
 

@@ -11,13 +11,7 @@ import { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
 import { ServiceError } from "../../services/domain/errors.js";
 import { statusCodeOf } from "../../services/rpc/status-codes.js";
 import { roleAllows } from "../../services/domain/permissions.js";
-import {
-  CALL_POLICIES,
-  auditedNames,
-  fullMethodName,
-  policyOf,
-  type ServicePolicy,
-} from "../../services/rpc/call-policy.js";
+import { CALL_POLICIES, auditedNames, fullMethodName, policyOf, type ServicePolicy } from "../../services/rpc/call-policy.js";
 import { ROLES, stubPipeline } from "./pipeline-stub.js";
 
 const SERVICES = [SecretsService, ResolverService, AdminService];

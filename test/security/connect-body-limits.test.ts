@@ -34,7 +34,11 @@ function postOwingBody(headers: Record<string, string>, sent: number, contentLen
         port: svc.service.connectPort,
         method: "POST",
         path: "/secrets.v1.SecretsService/ListSecrets",
-        headers: { "content-type": "application/json", ...(contentLength !== undefined && { "content-length": contentLength }), ...headers },
+        headers: {
+          "content-type": "application/json",
+          ...(contentLength !== undefined && { "content-length": contentLength }),
+          ...headers,
+        },
       },
       (res: IncomingMessage) => {
         let body = "";

@@ -66,7 +66,20 @@ async function render(tokenSecret: string, consumerId: string) {
   const config = join(dir, "app.yaml");
   await writeFile(config, "db: $<secret.APP_DB>\n");
   const out = await mkdtemp(join(dir, "out-"));
-  return runSidecar(["render", config, "-o", out, "--address", svc.address, "--token-file", tokenFile, "--consumer-id", consumerId, "--retries", "0"]);
+  return runSidecar([
+    "render",
+    config,
+    "-o",
+    out,
+    "--address",
+    svc.address,
+    "--token-file",
+    tokenFile,
+    "--consumer-id",
+    consumerId,
+    "--retries",
+    "0",
+  ]);
 }
 
 describe("consumer id squatting", () => {
@@ -152,9 +165,7 @@ describe("a database writer cannot forge a consumer's owner", () => {
     await register(owner, "service/forged", ["$<secret.APP_DB>"]);
 
     await svc.stop();
-    editStoreFile(svc.dataDir, (db) =>
-      db.prepare("UPDATE consumers SET owner_token_id = ? WHERE id = 'service/forged'").run(forger.id),
-    );
+    editStoreFile(svc.dataDir, (db) => db.prepare("UPDATE consumers SET owner_token_id = ? WHERE id = 'service/forged'").run(forger.id));
     svc = await startTestService({ dataDir: svc.dataDir });
     const forgerNow = connectClients(svc.address, forger.secret);
     const refused = await failure(forgerNow.resolver.setConsumerReferences({ consumerId: "service/forged", references: [] }));

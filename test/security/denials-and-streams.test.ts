@@ -22,7 +22,14 @@ let admin: ConnectClients;
 
 beforeAll(async () => {
   svc = await startTestService({
-    args: ["--max-streams-per-token", String(STREAMS_PER_TOKEN), "--max-names-per-stream", String(NAMES_PER_STREAM), "--stream-rate-limit", "1"],
+    args: [
+      "--max-streams-per-token",
+      String(STREAMS_PER_TOKEN),
+      "--max-names-per-stream",
+      String(NAMES_PER_STREAM),
+      "--stream-rate-limit",
+      "1",
+    ],
   });
   admin = connectClients(svc.address, svc.adminToken);
 });

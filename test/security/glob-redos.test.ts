@@ -27,9 +27,7 @@ describe("an allow-list pattern made to backtrack", () => {
   });
 
   it("is refused at token creation with INVALID_ARGUMENT naming the pattern's field", async () => {
-    const error = await rejectionOf(
-      admin.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["APP_*", PATHOLOGICAL] }),
-    );
+    const error = await rejectionOf(admin.admin.createApiToken({ role: Role.WORKLOAD, allowedSecretPatterns: ["APP_*", PATHOLOGICAL] }));
     expect(error.code).toBe(Code.InvalidArgument);
     const [badRequest] = error.findDetails(BadRequestSchema);
     expect(badRequest?.fieldViolations).toEqual([

@@ -39,9 +39,8 @@ describe("key retirement over gRPC", () => {
     cleanups.push(() => svc.stop());
     const admin = connectClients(svc.address, svc.adminToken);
     await admin.secrets.createSecret({ name: "ROTATED", type: SecretType.TOKEN, value: { kind: { case: "token", value: "old-value" } } });
-    const workloadToken = (
-      await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["ROTATED"] })
-    ).tokenSecret;
+    const workloadToken = (await admin.admin.createApiToken({ displayName: "w", role: Role.WORKLOAD, allowedSecretPatterns: ["ROTATED"] }))
+      .tokenSecret;
     const resolve = () => connectClients(svc.address, workloadToken).resolver.resolveSecrets({ references: ["$<secret.ROTATED>"] });
 
     await svc.stop();
@@ -56,9 +55,7 @@ describe("key retirement over gRPC", () => {
     expect((await resolve()).values[0]!.value).toBe("old-value");
 
     await svc.stop();
-    editStoreFile(dataDir, (db) =>
-      db.prepare("UPDATE secret_versions SET ciphertext = ?, key_version = 1").run(stolen.ciphertext),
-    );
+    editStoreFile(dataDir, (db) => db.prepare("UPDATE secret_versions SET ciphertext = ?, key_version = 1").run(stolen.ciphertext));
     svc = await startTestService({ dataDir });
     const failure = await resolve().then(
       () => undefined,
@@ -83,7 +80,17 @@ describe("key retirement at the rotation seam (SQLite + local keyring)", () => {
       const [sealed] = await cipher.encrypt("acme", [{ plaintext: Buffer.from(`value-${i}`), associatedData: aad }]);
       sealedFirst.push({ ciphertext: sealed!.ciphertext, associatedData: aad });
       await store.createSecret(
-        { tenantId: "acme", id, name, nameKey: name.toLowerCase(), displayName: "", description: "", labels: {}, type: "TOKEN", createTime: now },
+        {
+          tenantId: "acme",
+          id,
+          name,
+          nameKey: name.toLowerCase(),
+          displayName: "",
+          description: "",
+          labels: {},
+          type: "TOKEN",
+          createTime: now,
+        },
         { version: 1, createTime: now, createdBy: "test", ...sealed! },
       );
     }
@@ -123,7 +130,17 @@ describe("key retirement at the rotation seam (SQLite + Vault transit stand-in)"
     const [sealed] = await cipher.encrypt("acme", [{ plaintext: Buffer.from("v"), associatedData: aad }]);
     const now = new Date();
     await store.createSecret(
-      { tenantId: "acme", id: "sec_1", name: "DB", nameKey: "db", displayName: "", description: "", labels: {}, type: "TOKEN", createTime: now },
+      {
+        tenantId: "acme",
+        id: "sec_1",
+        name: "DB",
+        nameKey: "db",
+        displayName: "",
+        description: "",
+        labels: {},
+        type: "TOKEN",
+        createTime: now,
+      },
       { version: 1, createTime: now, createdBy: "test", ...sealed! },
     );
     const old = [{ ciphertext: sealed!.ciphertext, associatedData: aad }];

@@ -68,7 +68,8 @@ function leakedWindows(output: string, value: string): string[] {
     ...[0, 1, 2].flatMap((offset) => [base64Core(value, offset), urlSafe(base64Core(value, offset))]),
   ];
   const leaks = new Set<string>();
-  for (const form of forms) for (let at = 0; at + 8 <= form.length; at++) if (output.includes(form.slice(at, at + 8))) leaks.add(form.slice(at, at + 8));
+  for (const form of forms)
+    for (let at = 0; at + 8 <= form.length; at++) if (output.includes(form.slice(at, at + 8))) leaks.add(form.slice(at, at + 8));
   return [...leaks];
 }
 
@@ -109,17 +110,30 @@ describe("--mask-output hides every value the sidecar resolved, in every common 
       process.stdout.write("split=" + value.slice(0, 11));
       setTimeout(() => process.stdout.write(value.slice(11) + " end\\n"), 1500);`;
     const run = await runSidecar([
-      "exec", config, "-o", join(f.dir, "exec-out"), ...f.connectionArgs(), "--mask-output",
-      "--env", "RESERVED=$<secret.RESERVED>",
-      "--env", "USER_NAME=$<secret.LOGIN.username>",
-      "--env", "USER_PASS=$<secret.LOGIN.password>",
-      "--", process.execPath, "-e", script,
+      "exec",
+      config,
+      "-o",
+      join(f.dir, "exec-out"),
+      ...f.connectionArgs(),
+      "--mask-output",
+      "--env",
+      "RESERVED=$<secret.RESERVED>",
+      "--env",
+      "USER_NAME=$<secret.LOGIN.username>",
+      "--env",
+      "USER_PASS=$<secret.LOGIN.password>",
+      "--",
+      process.execPath,
+      "-e",
+      script,
     ]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("split=[[SENSITIVE]] end");
     expect(run.output).toContain("basic=Basic [[SENSITIVE]]");
-    for (const value of [RESERVED, B64_ONLY, URL_ONLY, USER, PASS, `${USER}:${PASS}`]) expect(leakedWindows(run.output, value), value).toEqual([]);
-    for (const line of run.output.split("\n").filter((l) => /^(b64only|urlonly|reserved) /.test(l))) expect(line).toContain("[[SENSITIVE]]");
+    for (const value of [RESERVED, B64_ONLY, URL_ONLY, USER, PASS, `${USER}:${PASS}`])
+      expect(leakedWindows(run.output, value), value).toEqual([]);
+    for (const line of run.output.split("\n").filter((l) => /^(b64only|urlonly|reserved) /.test(l)))
+      expect(line).toContain("[[SENSITIVE]]");
   });
 
   it("watch: after a rotation the old value, still in the workload's environment, stays masked", async () => {
@@ -136,9 +150,20 @@ describe("--mask-output hides every value the sidecar resolved, in every common 
       console.log("started");
       setInterval(() => {}, 1000);`;
     const run = spawnSidecar([
-      "watch", config, "-o", join(f.dir, "watch-out"), ...f.connectionArgs(), "--mask-output", "--debounce-ms", "20",
-      "--env", "STARTED_WITH=$<secret.ROTATING>",
-      "--", process.execPath, "-e", script,
+      "watch",
+      config,
+      "-o",
+      join(f.dir, "watch-out"),
+      ...f.connectionArgs(),
+      "--mask-output",
+      "--debounce-ms",
+      "20",
+      "--env",
+      "STARTED_WITH=$<secret.ROTATING>",
+      "--",
+      process.execPath,
+      "-e",
+      script,
     ]);
     await expect.poll(() => run.output(), { timeout: 20_000 }).toContain("started");
     await f.admin.secrets.updateSecretValue({ name: "ROTATING", value: token(ROTATED_TO) });

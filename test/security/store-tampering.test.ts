@@ -70,9 +70,7 @@ describe("a database writer cannot", () => {
 
   it("widen a real token's grant, or un-revoke it", async () => {
     const { dataDir, workloadToken, workloadTokenId, adminToken } = await stoppedServiceWithSecrets();
-    editStoreFile(dataDir, (db) =>
-      db.prepare(`UPDATE api_tokens SET allowed_secret_patterns = '["*"]' WHERE id = ?`).run(workloadTokenId),
-    );
+    editStoreFile(dataDir, (db) => db.prepare(`UPDATE api_tokens SET allowed_secret_patterns = '["*"]' WHERE id = ?`).run(workloadTokenId));
     let svc = await restart(dataDir);
     expect((await errorOf(resolve(svc, workloadToken, "$<secret.ADMIN_ONLY>")))?.code).toBe(Code.Unauthenticated);
 
@@ -118,9 +116,7 @@ describe("a database writer cannot", () => {
     let svc = await restart(dataDir);
     await connectClients(svc.address, adminToken).secrets.archiveSecret({ name: "APP_DB" });
     await svc.stop();
-    editStoreFile(dataDir, (db) =>
-      db.prepare("UPDATE secrets SET state = 'ACTIVE', archive_time = NULL WHERE name_key = 'app_db'").run(),
-    );
+    editStoreFile(dataDir, (db) => db.prepare("UPDATE secrets SET state = 'ACTIVE', archive_time = NULL WHERE name_key = 'app_db'").run());
     svc = await restart(dataDir);
     expect((await errorOf(resolve(svc, workloadToken, "$<secret.APP_DB>")))?.code).toBe(Code.DataLoss);
   });

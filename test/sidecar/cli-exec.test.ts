@@ -32,7 +32,8 @@ describe("exec", () => {
   it("returns the workload's exit status; the workload finds the rendered file and opted-in env values", async () => {
     const run = await runSidecar(
       execArgs(
-        "--env", "APP_TOKEN_ENV=$<secret.APP_TOKEN>",
+        "--env",
+        "APP_TOKEN_ENV=$<secret.APP_TOKEN>",
         ...workload(`
           const fs = require("node:fs");
           const text = fs.readFileSync(process.env.SECRETS_SIDECAR_FILES, "utf8");
@@ -47,16 +48,27 @@ describe("exec", () => {
   it("does not start the workload when the render fails", async () => {
     const bad = join(f.dir, "bad.yaml");
     await writeFile(bad, "token: $<secret.MISSING>\n");
-    const run = await runSidecar(["exec", bad, "-o", join(f.dir, "out-bad"), ...f.connectionArgs(), ...workload("console.log('workload-ran')")]);
+    const run = await runSidecar([
+      "exec",
+      bad,
+      "-o",
+      join(f.dir, "out-bad"),
+      ...f.connectionArgs(),
+      ...workload("console.log('workload-ran')"),
+    ]);
     expect(run.code).toBe(1);
     expect(run.output).not.toContain("workload-ran");
     expect(run.output).toMatch(/bad\.yaml:1:8 \$<secret\.MISSING> — /);
   });
 
   it("forwards SIGTERM to the workload and returns its status", async () => {
-    const run = spawnSidecar(execArgs(...workload(`
+    const run = spawnSidecar(
+      execArgs(
+        ...workload(`
       process.on("SIGTERM", () => { console.log("got SIGTERM"); process.exit(42); });
-      console.log("ready"); setInterval(() => {}, 1000);`)));
+      console.log("ready"); setInterval(() => {}, 1000);`),
+      ),
+    );
     await expect.poll(() => run.output(), { timeout: 15_000 }).toContain("ready");
     run.child.kill("SIGTERM");
     const { code } = await run.exited;

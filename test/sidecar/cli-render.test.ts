@@ -97,7 +97,9 @@ describe("render", () => {
     const args = ["render", config, "-o", join(dir, "out"), "--consumer-id", "service/usage-test", ...f.connectionArgs()];
     await writeFile(config, "key: $<secret.GRAFANA_API_KEY>\n");
     expect((await runSidecar(args)).code).toBe(0);
-    expect((await f.admin.secrets.listSecretConsumers({ name: "GRAFANA_API_KEY" })).consumers.map((c) => c.id)).toContain("service/usage-test");
+    expect((await f.admin.secrets.listSecretConsumers({ name: "GRAFANA_API_KEY" })).consumers.map((c) => c.id)).toContain(
+      "service/usage-test",
+    );
     const refused = await f.admin.secrets.deleteSecret({ name: "GRAFANA_API_KEY" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ConnectError);
     expect((refused as ConnectError).code).toBe(Code.FailedPrecondition);
@@ -137,7 +139,10 @@ describe("fail closed", () => {
     expect(await readdir(out)).toEqual([]);
     const lines = run.output.split("\n");
     const expectLine = (where: string, reference: string, reason: RegExp) =>
-      expect(lines.find((l) => l.includes(`svc.yaml:${where} ${reference} — `)), run.output).toMatch(reason);
+      expect(
+        lines.find((l) => l.includes(`svc.yaml:${where} ${reference} — `)),
+        run.output,
+      ).toMatch(reason);
     expectLine("4:4", "$<secret.DOES_NOT_EXIST>", /no such secret/);
     expectLine("5:6", "$<secret.OLD_KEY>", /archived/);
     expectLine("6:4", "$<secret.OTHER_TEAM>", /not granted/);
@@ -150,7 +155,10 @@ describe("fail closed", () => {
   it("service unreachable: fails after retries, nothing written, each reference listed", async () => {
     const out = join(f.dir, "down-out");
     const run = await runSidecar([
-      "render", join(configDir, "provider.yaml"), "-o", out,
+      "render",
+      join(configDir, "provider.yaml"),
+      "-o",
+      out,
       ...f.connectionArgs().map((arg) => (arg === f.svc.address ? "127.0.0.1:1" : arg)),
     ]);
     expect(run.code).toBe(1);

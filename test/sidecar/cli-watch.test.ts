@@ -49,8 +49,18 @@ describe("watch", () => {
     const out = join(f.dir, "out");
     const port = f.svc.address.split(":")[1]!;
     const run = spawnSidecar([
-      "watch", config, "-o", out, ...f.connectionArgs(), "--debounce-ms", "20", "--reload-jitter-ms", "50",
-      "--", process.execPath, "-e",
+      "watch",
+      config,
+      "-o",
+      out,
+      ...f.connectionArgs(),
+      "--debounce-ms",
+      "20",
+      "--reload-jitter-ms",
+      "50",
+      "--",
+      process.execPath,
+      "-e",
       `process.on("SIGHUP", () => console.log("workload reloaded")); process.on("SIGTERM", () => { console.log("workload stopping"); process.exit(0); }); console.log("workload started"); setInterval(() => {}, 1000);`,
     ]);
     await expect.poll(() => renderedToken(out), { timeout: 20_000 }).toBe(VALUES[0]);
@@ -85,7 +95,17 @@ describe("watch", () => {
   it("runs --on-change without a workload and exits cleanly on SIGTERM", async () => {
     const out = join(f.dir, "out-cmd");
     const marker = join(f.dir, "changed.log");
-    const run = spawnSidecar(["watch", config, "-o", out, ...f.connectionArgs(), "--debounce-ms", "20", "--on-change", `echo changed >> ${marker}`]);
+    const run = spawnSidecar([
+      "watch",
+      config,
+      "-o",
+      out,
+      ...f.connectionArgs(),
+      "--debounce-ms",
+      "20",
+      "--on-change",
+      `echo changed >> ${marker}`,
+    ]);
     const current = (await renderedToken(join(f.dir, "out"))) ?? VALUES[2];
     await expect.poll(() => renderedToken(out), { timeout: 20_000 }).toBe(current);
     await expect.poll(() => run.output(), { timeout: 10_000 }).toContain("watching 1 secret");
@@ -115,7 +135,9 @@ describe("watch", () => {
 
     // Its new secret is watched now.
     await f.admin.secrets.updateSecretValue({ name: "ADDED_LATER", value: token("watch-added-value-666") });
-    await expect.poll(async () => parse(await readFile(join(out, "app.yaml"), "utf8")).added, { timeout: 10_000 }).toBe("watch-added-value-666");
+    await expect
+      .poll(async () => parse(await readFile(join(out, "app.yaml"), "utf8")).added, { timeout: 10_000 })
+      .toBe("watch-added-value-666");
     run.child.kill("SIGTERM");
     expect((await run.exited).code).toBe(0);
     expectNoValues(run.output(), [ADDED_VALUE, "watch-added-value-666"]);

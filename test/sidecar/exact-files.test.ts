@@ -61,16 +61,16 @@ describe("CRLF files keep their line endings", () => {
 describe("${{ … }} is left as written", () => {
   const WORKFLOW = [
     "name: deploy",
-    "\"on\": push",
+    '"on": push',
     "jobs:",
     "  deploy:",
     "    runs-on: ubuntu-latest",
     "    env:",
     "      GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}",
-    "      QUOTED: \"${{ secrets.DEPLOY_KEY }}\"",
+    '      QUOTED: "${{ secrets.DEPLOY_KEY }}"',
     "      OURS: $<secret.X>",
     "    steps:",
-    "      - run: echo \"${{ secrets.DEPLOY_KEY }}\" | ./deploy --token ${{secrets.API}} --ours {{ secrets.X }}",
+    '      - run: echo "${{ secrets.DEPLOY_KEY }}" | ./deploy --token ${{secrets.API}} --ours {{ secrets.X }}',
     "",
   ].join("\n");
 
@@ -88,14 +88,19 @@ describe("${{ … }} is left as written", () => {
 });
 
 describe("UTF-8 input", () => {
-  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
 
   it("reads valid UTF-8 (a genuine U+FFFD and a BOM included) unchanged", () => {
     expect(decodeUtf8(bytes("\ufeffa: \ufffd ✓\n"), "f.yaml")).toBe("\ufeffa: \ufffd ✓\n");
   });
 
   it.each([
-    ["Latin-1 after a genuine U+FFFD and a multi-byte character", bytes("a: \ufffd\nb: é", [0xe9]), "f.yaml:2:5 — not valid UTF-8 (byte 0xE9 at byte offset 12)"],
+    [
+      "Latin-1 after a genuine U+FFFD and a multi-byte character",
+      bytes("a: \ufffd\nb: é", [0xe9]),
+      "f.yaml:2:5 — not valid UTF-8 (byte 0xE9 at byte offset 12)",
+    ],
     ["an overlong encoding", bytes("x", [0xc0, 0x80]), "f.yaml:1:2 — not valid UTF-8 (byte 0xC0 at byte offset 1)"],
     ["an encoded surrogate", bytes("\n\n", [0xed, 0xa0, 0x80]), "f.yaml:3:1 — not valid UTF-8 (byte 0xED at byte offset 2)"],
     ["a sequence cut at the end", bytes("ab", [0xe2, 0x9c]), "f.yaml:1:3 — not valid UTF-8 (byte 0xE2 at byte offset 2)"],
@@ -127,7 +132,10 @@ describe("through the CLI", () => {
     await mkdir(dir);
     await writeFile(join(dir, "good.yaml"), "kind: service\nname: good\ntoken: $<secret.X>\n");
     // "café" in Latin-1: 0xE9 is not UTF-8.
-    await writeFile(join(dir, "latin1.yaml"), Buffer.concat([Buffer.from("kind: service\nname: latin\n# caf"), Buffer.from([0xe9]), Buffer.from(" note\ntoken: $<secret.X>\n")]));
+    await writeFile(
+      join(dir, "latin1.yaml"),
+      Buffer.concat([Buffer.from("kind: service\nname: latin\n# caf"), Buffer.from([0xe9]), Buffer.from(" note\ntoken: $<secret.X>\n")]),
+    );
     const out = join(f.dir, "latin1-out");
     const run = await runSidecar(["render", dir, "-o", out, ...f.connectionArgs()]);
     expect(run.code, run.output).toBe(1);
@@ -141,7 +149,7 @@ describe("through the CLI", () => {
 
   it("renders a workflow whose token grants the name: ${{ secrets.GITHUB_TOKEN }} is kept, ours resolved", async () => {
     const workflow = join(f.dir, "workflow.yml");
-    await writeFile(workflow, "\"on\": push\r\nenv:\r\n  TOKEN: ${{ secrets.GITHUB_TOKEN }}\r\n  OURS: |\r\n    $<secret.X>\r\nlast: 1\r\n");
+    await writeFile(workflow, '"on": push\r\nenv:\r\n  TOKEN: ${{ secrets.GITHUB_TOKEN }}\r\n  OURS: |\r\n    $<secret.X>\r\nlast: 1\r\n');
     const out = join(f.dir, "workflow-out");
     const run = await runSidecar(["render", workflow, "-o", out, ...f.connectionArgs()]);
     expect(run.code, run.output).toBe(0);

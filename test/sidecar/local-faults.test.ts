@@ -23,7 +23,10 @@ beforeAll(async () => {
     ["GRAFANA_API_KEY", "OTHER"],
   );
   config = join(f.dir, "app.yaml");
-  await writeFile(config, "kind: service\nname: app\na: $<secret.GRAFANA_API_KEY>\nb: $<secret.OTHER>\nc: $<secret.GRAFANA_API_KEY | base64>\n");
+  await writeFile(
+    config,
+    "kind: service\nname: app\na: $<secret.GRAFANA_API_KEY>\nb: $<secret.OTHER>\nc: $<secret.GRAFANA_API_KEY | base64>\n",
+  );
 });
 
 afterAll(async () => {
@@ -31,16 +34,27 @@ afterAll(async () => {
 });
 
 /** The connection flags with the token file (and optionally more) replaced. */
-const withTokenFile = (path: string, ...extra: string[]) => [...f.connectionArgs().map((arg) => (arg === f.tokenFile ? path : arg)), ...extra];
+const withTokenFile = (path: string, ...extra: string[]) => [
+  ...f.connectionArgs().map((arg) => (arg === f.tokenFile ? path : arg)),
+  ...extra,
+];
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
 describe("local faults are reported once, as local, with the flag to fix them", () => {
   it.each([
-    ["a missing token file", () => withTokenFile(join(f.dir, "mistyped.token")), /cannot read the token file .*mistyped\.token \(ENOENT: no such file\).*--token-file/],
+    [
+      "a missing token file",
+      () => withTokenFile(join(f.dir, "mistyped.token")),
+      /cannot read the token file .*mistyped\.token \(ENOENT: no such file\).*--token-file/,
+    ],
     ["an empty token file", () => withTokenFile(join(f.dir, "empty.token")), /the token file .*empty\.token is empty.*--token-file/],
     ["a token file that is a directory", () => withTokenFile(f.dir), /cannot read the token file .* \(EISDIR: .*\).*--token-file/],
-    ["a missing CA file", () => [...f.connectionArgs(), "--ca-file", join(f.dir, "missing-ca.pem")], /cannot read the CA file .*missing-ca\.pem \(ENOENT: no such file\).*--ca-file/],
+    [
+      "a missing CA file",
+      () => [...f.connectionArgs(), "--ca-file", join(f.dir, "missing-ca.pem")],
+      /cannot read the CA file .*missing-ca\.pem \(ENOENT: no such file\).*--ca-file/,
+    ],
   ])("%s: render and plan", async (_case, args, message) => {
     await writeFile(join(f.dir, "empty.token"), "\n");
     const render = await runSidecar(["render", config, "-o", join(f.dir, "out"), ...args()]);

@@ -38,7 +38,10 @@ describe("output mask", () => {
     ["hex", bytes.toString("hex")],
     ["HEX", bytes.toString("hex").toUpperCase()],
     ["URL-encoded", encodeURIComponent(SECRET)],
-    ["URL-encoded, every reserved character", encodeURIComponent(SECRET).replace(/[!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)],
+    [
+      "URL-encoded, every reserved character",
+      encodeURIComponent(SECRET).replace(/[!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    ],
     ["URL-encoded, lower-case hex", encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())],
     ["form-encoded", new URLSearchParams({ v: SECRET }).toString().slice(2)],
     ["JSON-escaped", JSON.stringify(SECRET).slice(1, -1)],
@@ -114,7 +117,9 @@ describe("sensitive texts of a render", () => {
   });
 
   it("adds each string leaf of a JSON value, and username:password whether resolved whole or field by field", () => {
-    const whole = sensitiveTexts([resolved("$<secret.S>", JSON.stringify({ username: "u-whole", password: "p-whole", n: { deep: "leaf" } }), ValueKind.JSON)]);
+    const whole = sensitiveTexts([
+      resolved("$<secret.S>", JSON.stringify({ username: "u-whole", password: "p-whole", n: { deep: "leaf" } }), ValueKind.JSON),
+    ]);
     expect(whole).toEqual(expect.arrayContaining(["u-whole", "p-whole", "leaf", "u-whole:p-whole"]));
     const fields = sensitiveTexts([resolved("$<secret.S.username>", "u-field"), resolved("$<secret.S.password | urlencode>", "p%2Ffield")]);
     expect(fields).toEqual(expect.arrayContaining(["u-field", "p/field", "u-field:p/field"]));

@@ -47,7 +47,11 @@ export async function startSidecarFixture(
   const svc = await startTestService({ args: tls?.serviceArgs ?? [] });
   const admin = connectClients(svc.address, svc.adminToken, tls);
   for (const seed of seeds) await admin.secrets.createSecret(seed);
-  const created = await admin.admin.createApiToken({ displayName: "sidecar test", role: Role.WORKLOAD, allowedSecretPatterns: allowedPatterns });
+  const created = await admin.admin.createApiToken({
+    displayName: "sidecar test",
+    role: Role.WORKLOAD,
+    allowedSecretPatterns: allowedPatterns,
+  });
   const dir = await mkdtemp(join(tmpdir(), "sidecar-test-"));
   const tokenFile = join(dir, "token");
   await writeFile(tokenFile, `${created.tokenSecret}\n`, { mode: 0o600 });
@@ -56,7 +60,18 @@ export async function startSidecarFixture(
     admin,
     dir,
     tokenFile,
-    connectionArgs: () => ["--address", fixture.svc.address, "--token-file", tokenFile, "--retries", "2", "--backoff-base-ms", "50", "--backoff-cap-ms", "400"],
+    connectionArgs: () => [
+      "--address",
+      fixture.svc.address,
+      "--token-file",
+      tokenFile,
+      "--retries",
+      "2",
+      "--backoff-base-ms",
+      "50",
+      "--backoff-cap-ms",
+      "400",
+    ],
     async cleanup() {
       await fixture.svc.cleanup();
       await rm(dir, { recursive: true, force: true });

@@ -13,7 +13,8 @@ import { parseYamlTemplate } from "../../sidecar/yaml-render.js";
 
 describe("output directory writer", () => {
   let root: string;
-  const write = async (relativePath: string, content: string) => writeRenderedFile(root, await checkedOutputPath(root, relativePath), content);
+  const write = async (relativePath: string, content: string) =>
+    writeRenderedFile(root, await checkedOutputPath(root, relativePath), content);
   beforeAll(async () => {
     root = await openOutputDirectory(await mkdtemp(join(tmpdir(), "sidecar-atomic-")));
   });

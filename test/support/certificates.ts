@@ -27,7 +27,8 @@ export interface TestCertificates {
 export function makeTestCertificates(dir: string): TestCertificates {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  for (const ca of ["ca", "other-ca"]) openssl("req", "-x509", ...key, "-days", "1", "-subj", `/CN=${ca}`, "-keyout", `${ca}.key`, "-out", `${ca}.crt`);
+  for (const ca of ["ca", "other-ca"])
+    openssl("req", "-x509", ...key, "-days", "1", "-subj", `/CN=${ca}`, "-keyout", `${ca}.key`, "-out", `${ca}.crt`);
   writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
   const leaves: [name: string, ca: string, ext: string][] = [
@@ -37,7 +38,23 @@ export function makeTestCertificates(dir: string): TestCertificates {
   ];
   for (const [name, ca, ext] of leaves) {
     openssl("req", ...key, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", `${name}.crt`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${ca}.crt`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      ext,
+      "-out",
+      `${name}.crt`,
+    );
   }
   return { path: (file) => join(dir, file), pem: (file) => readFileSync(join(dir, file)) };
 }

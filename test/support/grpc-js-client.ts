@@ -32,9 +32,13 @@ export function grpcJsClients(address: string): RawClients {
     resolver: new loaded.secrets.v1.ResolverService(address, credentials),
     admin: new loaded.secrets.v1.AdminService(address, credentials),
   };
-  return { ...clients, close: () => Object.values(clients).forEach((c) => {
-      (c as grpc.Client).close();
-    }) };
+  return {
+    ...clients,
+    close: () =>
+      Object.values(clients).forEach((c) => {
+        (c as grpc.Client).close();
+      }),
+  };
 }
 
 export function bearer(token: string | undefined): grpc.Metadata {

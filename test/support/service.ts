@@ -44,7 +44,21 @@ export interface StartOptions {
 export async function startTestService(options: StartOptions = {}): Promise<TestService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "secrets-test-")));
   const config = parseServiceConfig(
-    ["--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--shutdown-grace-ms", "2000", "--metrics-listen", "127.0.0.1:0", "--connect-listen", "", ...(options.args ?? [])],
+    [
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "debug",
+      "--shutdown-grace-ms",
+      "2000",
+      "--metrics-listen",
+      "127.0.0.1:0",
+      "--connect-listen",
+      "",
+      ...(options.args ?? []),
+    ],
     options.env ?? {},
   );
   const chunks: string[] = [];

@@ -14,7 +14,13 @@ import { InMemoryTokens } from "../support/fakes/in-memory-tokens.js";
 import { serviceFailure } from "../support/service-failure.js";
 
 const TENANT = "acme";
-const as = (role: Role): ServiceCall => ({ tenantId: TENANT, tokenId: `tok_${role.toLowerCase()}`, role, allowedSecretPatterns: [], audit: { resources: [] } });
+const as = (role: Role): ServiceCall => ({
+  tenantId: TENANT,
+  tokenId: `tok_${role.toLowerCase()}`,
+  role,
+  allowedSecretPatterns: [],
+  audit: { resources: [] },
+});
 
 function setUp() {
   const tokens = new InMemoryTokens();
@@ -77,7 +83,16 @@ describe("admin service: API tokens", () => {
 
   it("lets an admin neither list nor revoke a platform-admin token: it reads as missing", async () => {
     const { admin, tokens, revoked } = setUp();
-    await tokens.createApiToken({ tenantId: TENANT, id: "tok_root", hash: "h", displayName: "root", role: "PLATFORM_ADMIN", allowedSecretPatterns: [], createTime: new Date(), createdBy: "" });
+    await tokens.createApiToken({
+      tenantId: TENANT,
+      id: "tok_root",
+      hash: "h",
+      displayName: "root",
+      role: "PLATFORM_ADMIN",
+      allowedSecretPatterns: [],
+      createTime: new Date(),
+      createdBy: "",
+    });
     const { token } = await admin.createApiToken(as("ADMIN"), workloadToken);
     const listed = await admin.listApiTokens(as("ADMIN"), { pageSize: 0, pageToken: "", includeInactive: true });
     expect(listed.items.map((t) => t.id)).toEqual([token.id]);
@@ -105,7 +120,17 @@ describe("admin service: tenants and consumers", () => {
     const { token } = await admin.createApiToken(as("ADMIN"), workloadToken);
     await consumers.setConsumerReferences(TENANT, "svc/web", [], new Date());
     await consumers.createSecret(
-      { tenantId: TENANT, id: "s1", name: "APP_KEY", nameKey: "app_key", displayName: "", description: "", labels: {}, type: "TOKEN", createTime: new Date() },
+      {
+        tenantId: TENANT,
+        id: "s1",
+        name: "APP_KEY",
+        nameKey: "app_key",
+        displayName: "",
+        description: "",
+        labels: {},
+        type: "TOKEN",
+        createTime: new Date(),
+      },
       { version: 1, ciphertext: new Uint8Array(1), keyVersion: 1, createTime: new Date(), createdBy: "t" },
     );
     await consumers.setConsumerReferences(TENANT, "svc/web", [{ reference: "$<secret.APP_KEY>", nameKey: "app_key" }], new Date());

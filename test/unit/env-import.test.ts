@@ -4,7 +4,15 @@ import { parseImport } from "../../kernel/env-import.js";
 
 describe("parseImport", () => {
   it("reads KEY=VALUE lines with comments, export, quotes and escapes", () => {
-    const text = ['# a comment', '', 'export A=plain', 'B = spaced # trailing comment', 'C="two\\nlines # kept"', "D='lit\\n'", 'E=a=b'].join("\n");
+    const text = [
+      "# a comment",
+      "",
+      "export A=plain",
+      "B = spaced # trailing comment",
+      'C="two\\nlines # kept"',
+      "D='lit\\n'",
+      "E=a=b",
+    ].join("\n");
     expect(parseImport(text)).toEqual({
       entries: [
         { line: 3, name: "A", value: "plain" },

@@ -15,7 +15,10 @@ describe("GroupCommit", () => {
     const second = [4, 5].map((n) => commit.add(n));
     release();
     await Promise.all([...first, ...second]);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it("fails exactly the adds of a failed batch, and keeps going", async () => {

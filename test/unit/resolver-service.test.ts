@@ -15,7 +15,13 @@ import { serviceFailure } from "../support/service-failure.js";
 
 const TENANT = "acme";
 
-const admin = (): ServiceCall => ({ tenantId: TENANT, tokenId: "tok_admin", role: "ADMIN", allowedSecretPatterns: [], audit: { resources: [] } });
+const admin = (): ServiceCall => ({
+  tenantId: TENANT,
+  tokenId: "tok_admin",
+  role: "ADMIN",
+  allowedSecretPatterns: [],
+  audit: { resources: [] },
+});
 const workload = (patterns: string[]): ServiceCall => ({
   tenantId: TENANT,
   tokenId: "tok_app",
@@ -101,7 +107,9 @@ describe("resolver service: resolving a batch", () => {
 
   it("refuses a batch whose values would not fit the response, naming the reference and not its value", async () => {
     const { resolver } = await setUp(100);
-    const error = await serviceFailure(resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>", "$<secret.DB.password>", "$<secret.CONF>"]));
+    const error = await serviceFailure(
+      resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>", "$<secret.DB.password>", "$<secret.CONF>"]),
+    );
     expect(error).toMatchObject({ reason: "RESPONSE_TOO_LARGE", metadata: { reference_index: "1" } });
     expect(error.message).not.toContain("hunter2");
   });
@@ -116,7 +124,13 @@ describe("resolver service: resolving a batch", () => {
 
   it("refuses more than 1000 references before reading anything", async () => {
     const { resolver, storeReads } = await setUp();
-    const error = await serviceFailure(resolver.resolveSecrets(admin(), "", Array.from({ length: 1001 }, () => "$<secret.API_KEY>")));
+    const error = await serviceFailure(
+      resolver.resolveSecrets(
+        admin(),
+        "",
+        Array.from({ length: 1001 }, () => "$<secret.API_KEY>"),
+      ),
+    );
     expect(error.fieldViolations).toMatchObject([{ field: "references", reason: "TOO_MANY_REFERENCES" }]);
     expect(storeReads).toEqual([]);
   });
@@ -125,7 +139,11 @@ describe("resolver service: resolving a batch", () => {
 describe("resolver service: consumers", () => {
   it("registers deduplicated references, and refuses one that names no secret, naming it by index", async () => {
     const { resolver, store } = await setUp();
-    const consumer = await resolver.setConsumerReferences(workload(["*"]), "svc/web", ["$<secret.DB.username>", "$<secret.DB.username>", "$<secret.API_KEY>"]);
+    const consumer = await resolver.setConsumerReferences(workload(["*"]), "svc/web", [
+      "$<secret.DB.username>",
+      "$<secret.DB.username>",
+      "$<secret.API_KEY>",
+    ]);
     expect(consumer.references.map((r) => r.reference)).toEqual(["$<secret.DB.username>", "$<secret.API_KEY>"]);
     expect(consumer.owner).toEqual({ tokenId: "tok_app" });
 

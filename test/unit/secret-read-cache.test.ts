@@ -8,8 +8,20 @@ import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
 function secret(nameKey: string, version: number): SecretRecord {
   const time = new Date(0);
   return {
-    tenantId: "t1", id: `sec_${nameKey}`, name: nameKey.toUpperCase(), nameKey, displayName: "", description: "", labels: {},
-    type: "TOKEN", state: "ACTIVE", version, revision: version, createTime: time, updateTime: time, usageCount: 0,
+    tenantId: "t1",
+    id: `sec_${nameKey}`,
+    name: nameKey.toUpperCase(),
+    nameKey,
+    displayName: "",
+    description: "",
+    labels: {},
+    type: "TOKEN",
+    state: "ACTIVE",
+    version,
+    revision: version,
+    createTime: time,
+    updateTime: time,
+    usageCount: 0,
   };
 }
 
@@ -18,13 +30,23 @@ function fakeStore() {
   const listeners = new Set<(event: SecretChangeEvent) => void>();
   const gate = new ReadGate();
   const store = {
-    versions: new Map<string, number>([["a", 1], ["b", 1]]),
+    versions: new Map<string, number>([
+      ["a", 1],
+      ["b", 1],
+    ]),
     reads: 0,
     hold: () => gate.hold(),
     change(nameKey: string) {
       store.versions.set(nameKey, (store.versions.get(nameKey) ?? 0) + 1);
       for (const listener of listeners)
-        listener({ tenantId: "t1", nameKey, name: nameKey, kind: "VALUE_UPDATED", version: store.versions.get(nameKey)!, time: new Date() });
+        listener({
+          tenantId: "t1",
+          nameKey,
+          name: nameKey,
+          kind: "VALUE_UPDATED",
+          version: store.versions.get(nameKey)!,
+          time: new Date(),
+        });
     },
     async getSecret(_tenantId: string, nameKey: string) {
       store.reads++;

@@ -18,7 +18,13 @@ function setUp(keepVersions = 10) {
   const store = new InMemorySecrets();
   const cipher = new FakeCipher();
   const service = secretsService({ store, cipher, keepVersions });
-  const call = (): ServiceCall => ({ tenantId: TENANT, tokenId: "tok_writer", role: "ADMIN", allowedSecretPatterns: [], audit: { resources: [] } });
+  const call = (): ServiceCall => ({
+    tenantId: TENANT,
+    tokenId: "tok_writer",
+    role: "ADMIN",
+    allowedSecretPatterns: [],
+    audit: { resources: [] },
+  });
   /** The current plaintext, opened with the associated data of the version it claims to be. */
   const currentValue = async (name: string) => {
     const secret = (await store.getSecret(TENANT, name.toLowerCase()))!;
@@ -126,7 +132,13 @@ describe("secrets service: check-and-set value writes", () => {
       type: "USERNAME_PASSWORD",
       value: { kind: "usernamePassword", username: "app", password: "hunter2" },
     });
-    await service.updateSecretValue(call(), "DB", { kind: "usernamePassword", username: "app2", password: "" }, ["username_password.username"], undefined);
+    await service.updateSecretValue(
+      call(),
+      "DB",
+      { kind: "usernamePassword", username: "app2", password: "" },
+      ["username_password.username"],
+      undefined,
+    );
     expect(JSON.parse(await currentValue("DB"))).toEqual({ username: "app2", password: "hunter2" });
   });
 
@@ -155,7 +167,11 @@ describe("secrets service: revision-guarded metadata and state", () => {
       }
       return update(tenantId, secretId, expectedRevision, patch, time);
     };
-    const updated = await service.updateSecretMetadata(call(), "K", "", ["display_name"], { displayName: "mine", description: "", labels: {} });
+    const updated = await service.updateSecretMetadata(call(), "K", "", ["display_name"], {
+      displayName: "mine",
+      description: "",
+      labels: {},
+    });
     expect(updated).toMatchObject({ displayName: "mine", description: "theirs", revision: created.revision + 2 });
   });
 
@@ -206,7 +222,12 @@ describe("secrets service: deleting", () => {
     const { service, call, store } = setUp();
     await service.createSecret(call(), token("DB", "v1"));
     for (let i = 0; i < 103; i++)
-      await store.setConsumerReferences(TENANT, `svc/${String(i).padStart(3, "0")}`, [{ reference: "$<secret.DB>", nameKey: "db" }], new Date());
+      await store.setConsumerReferences(
+        TENANT,
+        `svc/${String(i).padStart(3, "0")}`,
+        [{ reference: "$<secret.DB>", nameKey: "db" }],
+        new Date(),
+      );
     const refused = await serviceFailure(service.deleteSecret(call(), "DB", ""));
     expect(refused.preconditionViolations).toHaveLength(100);
     expect(refused.message).toContain("svc/099 and 3 more; remove the references first");

@@ -22,7 +22,11 @@ export const createSecretCommand: CliCommand = {
     command
       .description("create a secret (its value from stdin, --from-file or a hidden prompt)")
       .argument("<name>", "the name used in references: letters, digits, _ and -, starting with a letter or _")
-      .addOption(new Option("-t, --type <type>", "the secret's type, fixed at creation").choices(Object.keys(TYPE_FLAG_VALUES)).makeOptionMandatory())
+      .addOption(
+        new Option("-t, --type <type>", "the secret's type, fixed at creation")
+          .choices(Object.keys(TYPE_FLAG_VALUES))
+          .makeOptionMandatory(),
+      )
       .option("--username <username>", "username of a username-password secret (the password is the value read)")
       .option("-f, --from-file <path>", "read the value (or password) from this file")
       .option("--display-name <text>", "human-facing name")

@@ -19,7 +19,10 @@ export const deleteSecretCommand: CliCommand = {
       .description("delete a secret and all its versions for good (refused while any consumer references it)")
       .argument("<name>", "the secret")
       .option("-y, --yes", "do not ask for confirmation")
-      .addHelpText("after", "\nWithout --yes, the consumers referencing the secret are shown and confirmation is asked\non the terminal; with no terminal and no --yes, nothing is deleted.")
+      .addHelpText(
+        "after",
+        "\nWithout --yes, the consumers referencing the secret are shown and confirmation is asked\non the terminal; with no terminal and no --yes, nothing is deleted.",
+      )
       .action(async (name: string, options: { yes?: boolean }, command: Command) => {
         const clients = await connect(command);
         if (!options.yes) await confirmDelete(clients, name);

@@ -31,8 +31,10 @@ export const editSecretCommand: CliCommand = {
           ...(options.description !== undefined ? ["description"] : []),
           ...(options.label !== undefined || options.clearLabels ? ["labels"] : []),
         ];
-        if (paths.length === 0) throw new CliError(EXIT.usage, "nothing to change: give --display-name, --description, --label or --clear-labels");
-        if (options.label !== undefined && options.clearLabels) throw new CliError(EXIT.usage, "--label and --clear-labels contradict each other");
+        if (paths.length === 0)
+          throw new CliError(EXIT.usage, "nothing to change: give --display-name, --description, --label or --clear-labels");
+        if (options.label !== undefined && options.clearLabels)
+          throw new CliError(EXIT.usage, "--label and --clear-labels contradict each other");
         const { secret } = await (await connect(command)).secrets.updateSecretMetadata({
           name,
           displayName: options.displayName ?? "",

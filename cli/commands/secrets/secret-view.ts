@@ -37,7 +37,11 @@ export function checkName(name: string): void {
   const violations: FieldViolation[] = [];
   checkSecretName("name", name, violations);
   if (violations.length > 0)
-    throw new CliError(EXIT.invalid, "invalid secret name", violations.map((v) => `${v.field}: ${v.description}`));
+    throw new CliError(
+      EXIT.invalid,
+      "invalid secret name",
+      violations.map((v) => `${v.field}: ${v.description}`),
+    );
 }
 
 export async function allConsumers(clients: ServiceClients, name: string): Promise<Consumer[]> {

@@ -13,7 +13,10 @@ export const updateSecretCommand: CliCommand = {
     command
       .description("store a new value as a new version (from stdin, --from-file or a hidden prompt)")
       .argument("<name>", "the secret")
-      .option("--username <username>", "new username of a username-password secret (default: keep the stored one; the password is the value read)")
+      .option(
+        "--username <username>",
+        "new username of a username-password secret (default: keep the stored one; the password is the value read)",
+      )
       .option("-f, --from-file <path>", "read the value (or password) from this file")
       .option("--expected-version <n>", "update only if this is still the current version", positiveInt)
       .addHelpText("after", VALUE_SOURCES_HELP)

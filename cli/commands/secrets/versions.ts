@@ -22,7 +22,13 @@ export const secretVersionsCommand: CliCommand = {
         printLine(
           renderTable(
             ["VERSION", "CREATED", "CREATED BY", "KEY VERSION", "RETAINED"],
-            versions.map((v) => [String(v.version), formatTime(v.createTime), v.createdBy, String(v.keyVersion), v.valueRetained ? "yes" : "no"]),
+            versions.map((v) => [
+              String(v.version),
+              formatTime(v.createTime),
+              v.createdBy,
+              String(v.keyVersion),
+              v.valueRetained ? "yes" : "no",
+            ]),
           ),
         );
       }),

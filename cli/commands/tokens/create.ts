@@ -25,7 +25,11 @@ export const tokensCreateCommand: CliCommand = {
       .description("create an API token; the token is printed once, to stdout")
       .addOption(new Option("-r, --role <role>", "what the token may do").choices(Object.keys(ROLE_FLAG_VALUES)).makeOptionMandatory())
       .option("-n, --name <text>", "display name", "")
-      .option("--allow <pattern>", "for workload tokens: a secret name it may resolve, * matching any run of characters (repeatable)", collect)
+      .option(
+        "--allow <pattern>",
+        "for workload tokens: a secret name it may resolve, * matching any run of characters (repeatable)",
+        collect,
+      )
       .option(
         "--consumers <pattern>",
         "for workload tokens: a consumer (config) id it may register, * matching any run of characters (repeatable); " +
@@ -42,6 +46,11 @@ export const tokensCreateCommand: CliCommand = {
           ...(options.expires && { expireTime: timestampFromDate(options.expires) }),
         });
         const metadata = response.apiToken ? messageJson(ApiTokenSchema, response.apiToken) : {};
-        printOneTimeToken(outputFormat(command), response.tokenSecret, { apiToken: metadata }, `the token ${response.apiToken?.id ?? ""}`.trimEnd());
+        printOneTimeToken(
+          outputFormat(command),
+          response.tokenSecret,
+          { apiToken: metadata },
+          `the token ${response.apiToken?.id ?? ""}`.trimEnd(),
+        );
       }),
 };

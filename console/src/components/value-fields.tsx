@@ -58,7 +58,14 @@ export function ValueFields({ type, draft, onChange, errors }: ValueFieldsProps)
       const error = errors["value.token"] ?? sizeError;
       return (
         <Field id="value-token" label="Token value" error={error}>
-          <input type="password" autocomplete="off" spellcheck={false} value={draft.token} onInput={set("token")} {...describedBy("value-token", undefined, error)} />
+          <input
+            type="password"
+            autocomplete="off"
+            spellcheck={false}
+            value={draft.token}
+            onInput={set("token")}
+            {...describedBy("value-token", undefined, error)}
+          />
         </Field>
       );
     }
@@ -68,10 +75,23 @@ export function ValueFields({ type, draft, onChange, errors }: ValueFieldsProps)
       return (
         <>
           <Field id="value-username" label="Username" error={userError}>
-            <input type="text" autocomplete="off" spellcheck={false} value={draft.username} onInput={set("username")} {...describedBy("value-username", undefined, userError)} />
+            <input
+              type="text"
+              autocomplete="off"
+              spellcheck={false}
+              value={draft.username}
+              onInput={set("username")}
+              {...describedBy("value-username", undefined, userError)}
+            />
           </Field>
           <Field id="value-password" label="Password" error={passwordError}>
-            <input type="password" autocomplete="new-password" value={draft.password} onInput={set("password")} {...describedBy("value-password", undefined, passwordError)} />
+            <input
+              type="password"
+              autocomplete="new-password"
+              value={draft.password}
+              onInput={set("password")}
+              {...describedBy("value-password", undefined, passwordError)}
+            />
           </Field>
         </>
       );

@@ -69,13 +69,20 @@ export function AddSecret({ api, onClose, onCreated }: AddSecretProps) {
   }
 
   const nameHint = "Used in references: letters, digits, _ and -, starting with a letter or _. Cannot be changed later.";
-  const shownNameError = nameError && `Name ${nameError}` || serverFields["name"];
+  const shownNameError = (nameError && `Name ${nameError}`) || serverFields["name"];
   return (
     <Drawer title="Add secret" onClose={onClose}>
       <form onSubmit={save} noValidate>
         <ProblemBanner message={problem} />
         <Field id="secret-name" label="Name" hint={nameHint} error={shownNameError}>
-          <input type="text" autocomplete="off" spellcheck={false} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...describedBy("secret-name", nameHint, shownNameError)} />
+          <input
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            value={name}
+            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+            {...describedBy("secret-name", nameHint, shownNameError)}
+          />
         </Field>
         <MetadataFields draft={metadata} onChange={setMetadata} errors={serverFields} idPrefix="add" optional />
         <fieldset>

@@ -40,10 +40,12 @@ export function AuditPage({ api }: PageProps) {
     return () => stop.abort();
   }, [api, action, resource, outcome, pageToken]);
 
-  const filter = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setPageTokens([""]);
-  };
+  const filter =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setPageTokens([""]);
+    };
   return (
     <section>
       <h1>Audit</h1>
@@ -60,7 +62,8 @@ export function AuditPage({ api }: PageProps) {
           </select>
         </label>
         <label>
-          Secret or resource <input type="search" value={resource} onInput={(e) => filter(setResource)((e.target as HTMLInputElement).value)} />
+          Secret or resource{" "}
+          <input type="search" value={resource} onInput={(e) => filter(setResource)((e.target as HTMLInputElement).value)} />
         </label>
         <label>
           Outcome{" "}

@@ -57,7 +57,8 @@ export function ImportPage({ api }: PageProps) {
     await preview(content);
   }
 
-  const hint = "One NAME=VALUE per line (# comments, quotes and export allowed), or a flat JSON object. Values are stored as Token secrets.";
+  const hint =
+    "One NAME=VALUE per line (# comments, quotes and export allowed), or a flat JSON object. Values are stored as Token secrets.";
   return (
     <section>
       <h1>Import secrets</h1>
@@ -72,10 +73,23 @@ export function ImportPage({ api }: PageProps) {
         }}
       >
         <Field id="import-text" label="Paste KEY=VALUE lines or JSON" hint={hint}>
-          <textarea class="code" rows={8} spellcheck={false} autocomplete="off" value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} {...describedBy("import-text", hint, undefined)} />
+          <textarea
+            class="code"
+            rows={8}
+            spellcheck={false}
+            autocomplete="off"
+            value={text}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+            {...describedBy("import-text", hint, undefined)}
+          />
         </Field>
         <Field id="import-file" label="…or choose (or drop here) a .env or .json file">
-          <input type="file" accept=".env,.json,.txt,text/plain,application/json" onChange={(e) => void readFile((e.target as HTMLInputElement).files?.[0])} {...describedBy("import-file", undefined, undefined)} />
+          <input
+            type="file"
+            accept=".env,.json,.txt,text/plain,application/json"
+            onChange={(e) => void readFile((e.target as HTMLInputElement).files?.[0])}
+            {...describedBy("import-file", undefined, undefined)}
+          />
         </Field>
       </div>
       <div class="actions">

@@ -34,8 +34,8 @@ export function KeysPage({ api, tenant }: PageProps) {
     <section>
       <h1>Encryption key</h1>
       <p>
-        Every value of tenant {tenant.tenantId} is encrypted with the tenant's own key. Rotating adds a new key version and
-        re-encrypts every stored value with it; values stay usable throughout, and an interrupted rotation is finished by the next.
+        Every value of tenant {tenant.tenantId} is encrypted with the tenant's own key. Rotating adds a new key version and re-encrypts
+        every stored value with it; values stay usable throughout, and an interrupted rotation is finished by the next.
       </p>
       <ProblemBanner message={problem} />
       <button type="button" class="primary" disabled={running} onClick={rotate}>
@@ -47,7 +47,11 @@ export function KeysPage({ api, tenant }: PageProps) {
             Key version {progress.keyVersion}: {progress.rewrapped} of {progress.total} stored values re-encrypted
             {progress.done ? " — done." : "…"}
           </label>
-          <progress id="rewrap-progress" max={Math.max(progress.total, 1)} value={progress.done && progress.total === 0 ? 1 : progress.rewrapped} />
+          <progress
+            id="rewrap-progress"
+            max={Math.max(progress.total, 1)}
+            value={progress.done && progress.total === 0 ? 1 : progress.rewrapped}
+          />
         </div>
       )}
     </section>

@@ -52,7 +52,13 @@ export function SecretActions({ api, secret, consumers, onChanged }: SecretActio
         <button type="button" onClick={() => setOpen("archive")}>
           {archived ? "Restore" : "Archive"}
         </button>
-        <button type="button" class="danger" disabled={inUse} aria-describedby={inUse ? "delete-reason" : undefined} onClick={() => setOpen("delete")}>
+        <button
+          type="button"
+          class="danger"
+          disabled={inUse}
+          aria-describedby={inUse ? "delete-reason" : undefined}
+          onClick={() => setOpen("delete")}
+        >
           Delete
         </button>
       </div>
@@ -63,9 +69,22 @@ export function SecretActions({ api, secret, consumers, onChanged }: SecretActio
         </p>
       )}
       {open === "edit" && <EditDrawer api={api} secret={secret} onClose={() => setOpen(undefined)} onDone={() => done("Details saved.")} />}
-      {open === "rotate" && <RotateDrawer api={api} secret={secret} onClose={() => setOpen(undefined)} onDone={(v) => done(`New value saved as version ${v}.`)} />}
+      {open === "rotate" && (
+        <RotateDrawer
+          api={api}
+          secret={secret}
+          onClose={() => setOpen(undefined)}
+          onDone={(v) => done(`New value saved as version ${v}.`)}
+        />
+      )}
       {open === "archive" && (
-        <ArchiveDialog api={api} secret={secret} consumers={consumers} onClose={() => setOpen(undefined)} onDone={() => done(archived ? "Restored." : "Archived.")} />
+        <ArchiveDialog
+          api={api}
+          secret={secret}
+          consumers={consumers}
+          onClose={() => setOpen(undefined)}
+          onDone={() => done(archived ? "Restored." : "Archived.")}
+        />
       )}
       {open === "delete" && <DeleteDialog api={api} secret={secret} onClose={() => setOpen(undefined)} />}
     </div>
@@ -138,7 +157,11 @@ function RotateDrawer({ api, secret: current, onClose, onDone }: DialogProps & {
     setTried(true);
     if (Object.keys(local).length > 0) return;
     try {
-      const updated = await api.secrets.updateSecretValue({ name: secret.name, value: valueMessage(type, value), expectedVersion: secret.version });
+      const updated = await api.secrets.updateSecretValue({
+        name: secret.name,
+        value: valueMessage(type, value),
+        expectedVersion: secret.version,
+      });
       onDone(String(updated.secret?.version));
     } catch (error) {
       setProblem(describeError(error));
@@ -215,7 +238,13 @@ function DeleteDialog({ api, secret: current, onClose }: DialogProps) {
       <form onSubmit={confirm}>
         <ProblemBanner message={problem?.message} />
         <Field id="confirm-name" label="Secret name" hint={hint}>
-          <input type="text" autocomplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} {...describedBy("confirm-name", hint, undefined)} />
+          <input
+            type="text"
+            autocomplete="off"
+            value={typed}
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+            {...describedBy("confirm-name", hint, undefined)}
+          />
         </Field>
         <FormActions label="Delete for good" danger disabled={typed !== secret.name} onCancel={onClose} />
       </form>

@@ -179,7 +179,9 @@ export function SecretsList({ api, tenant }: PageProps) {
           Next page
         </button>
       </nav>
-      <p class="muted">Sorted by the service: pages follow the column's order (ties by name); never-accessed secrets count as the oldest access.</p>
+      <p class="muted">
+        Sorted by the service: pages follow the column's order (ties by name); never-accessed secrets count as the oldest access.
+      </p>
       {adding && (
         <AddSecret
           api={api}

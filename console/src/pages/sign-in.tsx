@@ -36,7 +36,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
       <form onSubmit={submit}>
         <ProblemBanner message={problem} />
         <Field id="token" label="API token" hint={hint}>
-          <input type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} {...describedBy("token", hint, undefined)} />
+          <input
+            type="password"
+            autocomplete="off"
+            required
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            {...describedBy("token", hint, undefined)}
+          />
         </Field>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}

@@ -126,7 +126,14 @@ function AddTenantToken({
   return (
     <form onSubmit={submit}>
       <Field id={id} label={`Token for ${tenantId}`} hint={hint} error={problem}>
-        <input type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} {...describedBy(id, hint, problem)} />
+        <input
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          {...describedBy(id, hint, problem)}
+        />
       </Field>
       <button type="submit" class="primary">
         Use this token

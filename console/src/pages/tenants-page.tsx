@@ -47,7 +47,10 @@ export function TenantsPage({ api, session, onSessionChange }: PageProps & { ses
   return (
     <section>
       <h1>Tenants</h1>
-      <p>This session holds tokens for: {session.tenants.map((t) => t.tenantId).join(", ")}. Switch with the tenant menu at the top, or below.</p>
+      <p>
+        This session holds tokens for: {session.tenants.map((t) => t.tenantId).join(", ")}. Switch with the tenant menu at the top, or
+        below.
+      </p>
       <TenantList api={api} session={session} onSessionChange={onSessionChange} reloadKey={creations} />
       {created ? (
         <ShownOnce title="New tenant's admin token" value={created.token} onDone={keep}>
@@ -58,10 +61,20 @@ export function TenantsPage({ api, session, onSessionChange }: PageProps & { ses
           <h2>Create a tenant</h2>
           <ProblemBanner message={problem?.message} />
           <Field id="tenant-id" label="Tenant id" hint={hint} error={f["tenant_id"]}>
-            <input type="text" value={id} onInput={(e) => setId((e.target as HTMLInputElement).value)} {...describedBy("tenant-id", hint, f["tenant_id"])} />
+            <input
+              type="text"
+              value={id}
+              onInput={(e) => setId((e.target as HTMLInputElement).value)}
+              {...describedBy("tenant-id", hint, f["tenant_id"])}
+            />
           </Field>
           <Field id="tenant-display-name" label="Display name (optional)" error={f["display_name"]}>
-            <input type="text" value={displayName} onInput={(e) => setDisplayName((e.target as HTMLInputElement).value)} {...describedBy("tenant-display-name", undefined, f["display_name"])} />
+            <input
+              type="text"
+              value={displayName}
+              onInput={(e) => setDisplayName((e.target as HTMLInputElement).value)}
+              {...describedBy("tenant-display-name", undefined, f["display_name"])}
+            />
           </Field>
           <button type="submit" class="primary">
             Create tenant

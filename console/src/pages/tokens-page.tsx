@@ -58,7 +58,8 @@ export function TokensPage({ api, tenant }: PageProps) {
       )}
       <h2>Tokens of tenant {tenant.tenantId}</h2>
       <label>
-        <input type="checkbox" checked={inactive} onChange={(e) => setInactive((e.target as HTMLInputElement).checked)} /> Show revoked and expired
+        <input type="checkbox" checked={inactive} onChange={(e) => setInactive((e.target as HTMLInputElement).checked)} /> Show revoked and
+        expired
       </label>
       <table>
         <thead>
@@ -141,10 +142,19 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
       <h2>Create a token</h2>
       <ProblemBanner message={problem?.message} />
       <Field id="token-name" label="Name" error={f["display_name"]}>
-        <input type="text" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} {...describedBy("token-name", undefined, f["display_name"])} />
+        <input
+          type="text"
+          value={name}
+          onInput={(e) => setName((e.target as HTMLInputElement).value)}
+          {...describedBy("token-name", undefined, f["display_name"])}
+        />
       </Field>
       <Field id="token-role" label="Role" error={f["role"]}>
-        <select value={role} onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value) as Role)} {...describedBy("token-role", undefined, f["role"])}>
+        <select
+          value={role}
+          onChange={(e) => setRole(Number((e.target as HTMLSelectElement).value) as Role)}
+          {...describedBy("token-role", undefined, f["role"])}
+        >
           {ROLES.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
@@ -155,13 +165,23 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
       {role === Role.WORKLOAD && (
         <>
           <Field id="token-patterns" label="Allowed secret names" hint={patternsHint} error={patternError}>
-            <textarea rows={2} value={patterns} onInput={(e) => setPatterns((e.target as HTMLTextAreaElement).value)} {...describedBy("token-patterns", patternsHint, patternError)} />
+            <textarea
+              rows={2}
+              value={patterns}
+              onInput={(e) => setPatterns((e.target as HTMLTextAreaElement).value)}
+              {...describedBy("token-patterns", patternsHint, patternError)}
+            />
           </Field>
           {!badPattern && patternList.length > 0 && <PatternPreview api={api} patterns={patternList} />}
         </>
       )}
       <Field id="token-expiry" label="Expires (optional)" error={f["expire_time"]}>
-        <input type="datetime-local" value={expiry} onInput={(e) => setExpiry((e.target as HTMLInputElement).value)} {...describedBy("token-expiry", undefined, f["expire_time"])} />
+        <input
+          type="datetime-local"
+          value={expiry}
+          onInput={(e) => setExpiry((e.target as HTMLInputElement).value)}
+          {...describedBy("token-expiry", undefined, f["expire_time"])}
+        />
       </Field>
       <button type="submit" class="primary">
         Create token

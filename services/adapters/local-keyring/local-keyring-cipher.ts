@@ -29,13 +29,7 @@ import {
 } from "../../ports/cipher.js";
 import { KEY_BYTES } from "./aes-gcm.js";
 import { makeKeyCheck, masterKeyMatches, unwrapDataKey, wrapDataKey } from "./key-wrapping.js";
-import {
-  createKeyringFile,
-  readKeyringFile,
-  writeKeyringFile,
-  type KeyringDocument,
-  type WrappedKeyEntry,
-} from "./keyring-file.js";
+import { createKeyringFile, readKeyringFile, writeKeyringFile, type KeyringDocument, type WrappedKeyEntry } from "./keyring-file.js";
 import { keyVersionOf, openValue, sealValue } from "./value-ciphertext.js";
 
 export interface LocalKeyringCipherOptions {

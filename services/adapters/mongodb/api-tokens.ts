@@ -20,17 +20,16 @@ export function mongoApiTokens(db: MongoConnection): ApiTokenStore {
     async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
       const limit = checkLimit(query.limit);
       const docs = await db.run(() =>
-        tokens.find(tokenListFilter(tenantId, query)).sort({ createTime: 1, id: 1 }).limit(limit + 1).toArray(),
+        tokens
+          .find(tokenListFilter(tenantId, query))
+          .sort({ createTime: 1, id: 1 })
+          .limit(limit + 1)
+          .toArray(),
       );
       return toPage(docs.map(toApiTokenRecord), limit, (token) => encodeTimeIdCursor(token.createTime.getTime(), token.id));
     },
 
-    async revokeApiToken(
-      tenantId: string,
-      tokenId: string,
-      time: Date,
-      revocationMac?: string,
-    ): Promise<ApiTokenRecord | undefined> {
+    async revokeApiToken(tenantId: string, tokenId: string, time: Date, revocationMac?: string): Promise<ApiTokenRecord | undefined> {
       return db.run(async () => {
         // Revoking twice keeps the first time, and its MAC.
         const revoked = await tokens.findOneAndUpdate(

@@ -15,7 +15,13 @@ export function mongoAuditEvents(db: MongoConnection): AuditStore {
 
     async listAuditEvents(tenantId: string, query: AuditQuery): Promise<Page<AuditEventRecord>> {
       const limit = checkLimit(query.limit);
-      const docs = await db.run(() => audit.find(auditFilter(tenantId, query)).sort({ id: -1 }).limit(limit + 1).toArray());
+      const docs = await db.run(() =>
+        audit
+          .find(auditFilter(tenantId, query))
+          .sort({ id: -1 })
+          .limit(limit + 1)
+          .toArray(),
+      );
       return toPage(docs.map(toAuditEventRecord), limit, (event) => encodeCursor(event.id));
     },
   };

@@ -3,12 +3,28 @@
  * typed collection handles, the error mapping, bounded multi-document
  * transactions, the secrets change feed, health and shutdown.
  */
-import { MongoClient, Timestamp, type ClientSession, type Collection, type Db, type MongoClientOptions, type TransactionOptions } from "mongodb";
+import {
+  MongoClient,
+  Timestamp,
+  type ClientSession,
+  type Collection,
+  type Db,
+  type MongoClientOptions,
+  type TransactionOptions,
+} from "mongodb";
 import { BackendUnavailableError } from "../../domain/errors.js";
 import type { StoreLifecycle } from "../../ports/metadata-store.js";
 import type { SecretChangeEvent, SecretChangeFeed as SecretChangeFeedPort } from "../../ports/secret-change-feed.js";
 import { BACKEND, isUnavailableError, toStoreError } from "./mongo-errors.js";
-import { COLLECTIONS, type AuditDoc, type ConsumerDoc, type SecretDoc, type TenantDoc, type TokenDoc, type VersionDoc } from "./mongo-schema.js";
+import {
+  COLLECTIONS,
+  type AuditDoc,
+  type ConsumerDoc,
+  type SecretDoc,
+  type TenantDoc,
+  type TokenDoc,
+  type VersionDoc,
+} from "./mongo-schema.js";
 import { runBoundedTransaction } from "./mongo-transactions.js";
 import { SECRET_CHANGE_PIPELINE, SECRET_CHANGE_STREAM_OPTIONS, SecretChangeFeed } from "./secret-change-feed.js";
 

@@ -64,7 +64,8 @@ export function toVersionInfo(doc: VersionDoc): SecretVersionInfo {
 
 export function toConsumerRecord(doc: ConsumerDoc): ConsumerRecord {
   const record: ConsumerRecord = { tenantId: doc.tenantId, id: doc.consumerId, references: doc.references, updateTime: doc.updateTime };
-  if (doc.owner) record.owner = doc.owner.mac === undefined ? { tokenId: doc.owner.tokenId } : { tokenId: doc.owner.tokenId, mac: doc.owner.mac };
+  if (doc.owner)
+    record.owner = doc.owner.mac === undefined ? { tokenId: doc.owner.tokenId } : { tokenId: doc.owner.tokenId, mac: doc.owner.mac };
   return record;
 }
 

@@ -14,9 +14,7 @@ export async function missingNameKeys(
   nameKeys: readonly string[],
   session: ClientSession,
 ): Promise<string[]> {
-  const existing = await db.secrets
-    .find({ tenantId, nameKey: { $in: [...nameKeys] } }, { session, projection: { nameKey: 1 } })
-    .toArray();
+  const existing = await db.secrets.find({ tenantId, nameKey: { $in: [...nameKeys] } }, { session, projection: { nameKey: 1 } }).toArray();
   const found = new Set(existing.map((s) => s.nameKey));
   return nameKeys.filter((k) => !found.has(k)).sort();
 }

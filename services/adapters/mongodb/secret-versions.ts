@@ -74,13 +74,7 @@ export function mongoSecretVersions(db: MongoConnection): MongoSecretVersions {
       }));
     },
 
-    async replaceCiphertext(
-      tenantId: string,
-      secretId: string,
-      version: number,
-      fromKeyVersion: number,
-      to: Ciphertext,
-    ): Promise<boolean> {
+    async replaceCiphertext(tenantId: string, secretId: string, version: number, fromKeyVersion: number, to: Ciphertext): Promise<boolean> {
       // The fromKeyVersion guard: a concurrent rewrap or prune (keyVersion 0) makes this a no-op.
       const result = await db.run(() =>
         versions.updateOne(

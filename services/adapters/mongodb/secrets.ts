@@ -121,10 +121,16 @@ export function mongoSecrets(db: MongoConnection): MongoSecrets {
             .limit(limit + 1)
             .toArray(),
         );
-        return toPage(docs.map(toSecretRecord), limit, (secret) => encodeOrderedCursor(secretOrderValue(secret, order.key), secret.nameKey));
+        return toPage(docs.map(toSecretRecord), limit, (secret) =>
+          encodeOrderedCursor(secretOrderValue(secret, order.key), secret.nameKey),
+        );
       }
       const docs = await db.run(() =>
-        secrets.find(secretListFilter(tenantId, query)).sort({ nameKey: 1 }).limit(limit + 1).toArray(),
+        secrets
+          .find(secretListFilter(tenantId, query))
+          .sort({ nameKey: 1 })
+          .limit(limit + 1)
+          .toArray(),
       );
       return toPage(docs.map(toSecretRecord), limit, (secret) => encodeCursor(secret.nameKey));
     },

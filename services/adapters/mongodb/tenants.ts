@@ -34,7 +34,13 @@ export function mongoTenants(db: MongoConnection): TenantStore {
     async listTenants(query: PageQuery): Promise<Page<TenantRecord>> {
       const limit = checkLimit(query.limit);
       const after = query.cursor === undefined ? {} : { _id: { $gt: decodeCursor(query.cursor) } };
-      const docs = await db.run(() => tenants.find(after).sort({ _id: 1 }).limit(limit + 1).toArray());
+      const docs = await db.run(() =>
+        tenants
+          .find(after)
+          .sort({ _id: 1 })
+          .limit(limit + 1)
+          .toArray(),
+      );
       return toPage(docs.map(toTenantRecord), limit, (tenant) => encodeCursor(tenant.id));
     },
   };

@@ -37,8 +37,7 @@ export function sqliteApiTokens(db: SqliteConnection): ApiTokenStore {
 
     async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
       const limit = checkLimit(query.limit);
-      const after =
-        query.cursor === undefined ? { time: Number.MIN_SAFE_INTEGER, id: "" } : decodeTimeIdCursor(query.cursor);
+      const after = query.cursor === undefined ? { time: Number.MIN_SAFE_INTEGER, id: "" } : decodeTimeIdCursor(query.cursor);
       const rows = db.run(() =>
         sql.listApiTokens.all({
           tenantId,
@@ -52,12 +51,7 @@ export function sqliteApiTokens(db: SqliteConnection): ApiTokenStore {
       return toPage(rows.map(toApiToken), limit, (token) => encodeTimeIdCursor(token.createTime.getTime(), token.id));
     },
 
-    async revokeApiToken(
-      tenantId: string,
-      tokenId: string,
-      time: Date,
-      revocationMac?: string,
-    ): Promise<ApiTokenRecord | undefined> {
+    async revokeApiToken(tenantId: string, tokenId: string, time: Date, revocationMac?: string): Promise<ApiTokenRecord | undefined> {
       return db.transact(() => {
         sql.revokeApiToken.run({ tenantId, tokenId, time: time.getTime(), revocationMac: revocationMac ?? null });
         const row = sql.apiTokenById.get({ tenantId, tokenId });

@@ -75,7 +75,10 @@ export function sqliteConsumers(db: SqliteConnection): ConsumerStore {
     },
 
     async getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined> {
-      return groupConsumers(tenantId, db.run(() => sql.consumerReferences.all({ tenantId, consumerId })))[0];
+      return groupConsumers(
+        tenantId,
+        db.run(() => sql.consumerReferences.all({ tenantId, consumerId })),
+      )[0];
     },
 
     async deleteConsumer(tenantId: string, consumerId: string, expectedOwnerTokenId?: string): Promise<boolean> {

@@ -162,12 +162,10 @@ export function toApiToken(row: ApiTokenRow): ApiTokenRecord {
     createTime: new Date(row.create_time),
     createdBy: row.created_by,
   };
-  if (row.allowed_consumer_patterns !== null)
-    token.allowedConsumerPatterns = JSON.parse(row.allowed_consumer_patterns) as string[];
+  if (row.allowed_consumer_patterns !== null) token.allowedConsumerPatterns = JSON.parse(row.allowed_consumer_patterns) as string[];
   if (row.expire_time !== null) token.expireTime = new Date(row.expire_time);
   if (row.revoke_time !== null) token.revokeTime = new Date(row.revoke_time);
-  if (row.identity_mac !== null && row.revocation_mac !== null)
-    token.macs = { identity: row.identity_mac, revocation: row.revocation_mac };
+  if (row.identity_mac !== null && row.revocation_mac !== null) token.macs = { identity: row.identity_mac, revocation: row.revocation_mac };
   return token;
 }
 

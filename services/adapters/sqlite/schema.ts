@@ -184,8 +184,7 @@ export function migrate(db: Database.Database): void {
   // Immediate: two processes opening a fresh file must not both run a migration.
   db.transaction(() => {
     const current = readVersion.get()?.version ?? 0;
-    if (current > SCHEMA_VERSION)
-      throw new Error(`schema version ${current} is newer than this release supports (${SCHEMA_VERSION})`);
+    if (current > SCHEMA_VERSION) throw new Error(`schema version ${current} is newer than this release supports (${SCHEMA_VERSION})`);
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       db.exec(MIGRATIONS[version - 1]!);
       recordVersion.run(version);

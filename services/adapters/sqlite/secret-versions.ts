@@ -61,13 +61,7 @@ export function sqliteSecretVersions(db: SqliteConnection): SqliteSecretVersions
       );
     },
 
-    async replaceCiphertext(
-      tenantId: string,
-      secretId: string,
-      version: number,
-      fromKeyVersion: number,
-      to: Ciphertext,
-    ): Promise<boolean> {
+    async replaceCiphertext(tenantId: string, secretId: string, version: number, fromKeyVersion: number, to: Ciphertext): Promise<boolean> {
       return db.run(
         () =>
           sql.replaceCiphertext.run({

@@ -16,7 +16,15 @@ import type {
   SecretWithCiphertext,
   WriteResult,
 } from "../../ports/secret-store.js";
-import { checkLimit, decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, secretOrderValue, toPage } from "../keyset-pages.js";
+import {
+  checkLimit,
+  decodeCursor,
+  decodeOrderedCursor,
+  encodeCursor,
+  encodeOrderedCursor,
+  secretOrderValue,
+  toPage,
+} from "../keyset-pages.js";
 import { changedRowEvent, changeEvent, type SqliteConnection } from "./connection.js";
 import { blockingConsumerIds } from "./consumers.js";
 import { toBytes, toSecret } from "./rows.js";

@@ -166,16 +166,12 @@ export function prepareStatements(db: Database.Database) {
        WHERE tenant_id = @tenantId AND secret_id = @secretId AND version <= @newestDropped
          AND ciphertext IS NOT NULL`,
     ),
-    updateSecretMetadata: db.prepare<
-      SecretKey & { displayName: string; description: string; labels: string; time: number }
-    >(
+    updateSecretMetadata: db.prepare<SecretKey & { displayName: string; description: string; labels: string; time: number }>(
       `UPDATE secrets SET display_name = @displayName, description = @description, labels = @labels,
                           revision = revision + 1, update_time = @time
        WHERE tenant_id = @tenantId AND id = @secretId`,
     ),
-    updateSecretState: db.prepare<
-      SecretKey & { state: string; stateMac: string | null; archiveTime: number | null; time: number }
-    >(
+    updateSecretState: db.prepare<SecretKey & { state: string; stateMac: string | null; archiveTime: number | null; time: number }>(
       `UPDATE secrets SET state = @state, state_mac = @stateMac, archive_time = @archiveTime,
                           revision = revision + 1, update_time = @time
        WHERE tenant_id = @tenantId AND id = @secretId`,
@@ -229,9 +225,7 @@ export function prepareStatements(db: Database.Database) {
     deleteConsumerReferences: db.prepare<TenantKey & { consumerId: string }>(
       "DELETE FROM consumer_references WHERE tenant_id = @tenantId AND consumer_id = @consumerId",
     ),
-    insertReference: db.prepare<
-      TenantKey & { consumerId: string; position: number; reference: string; nameKey: string }
-    >(
+    insertReference: db.prepare<TenantKey & { consumerId: string; position: number; reference: string; nameKey: string }>(
       `INSERT INTO consumer_references (tenant_id, consumer_id, position, reference, name_key)
        VALUES (@tenantId, @consumerId, @position, @reference, @nameKey)`,
     ),
@@ -319,9 +313,7 @@ export function prepareStatements(db: Database.Database) {
        ORDER BY v.key_version LIMIT @limit`,
     ),
     // The fromKeyVersion guard: a concurrent rewrap or prune makes this a no-op.
-    replaceCiphertext: db.prepare<
-      SecretKey & { version: number; fromKeyVersion: number; ciphertext: Buffer; keyVersion: number }
-    >(
+    replaceCiphertext: db.prepare<SecretKey & { version: number; fromKeyVersion: number; ciphertext: Buffer; keyVersion: number }>(
       `UPDATE secret_versions SET ciphertext = @ciphertext, key_version = @keyVersion
        WHERE tenant_id = @tenantId AND secret_id = @secretId AND version = @version
          AND key_version = @fromKeyVersion AND ciphertext IS NOT NULL`,

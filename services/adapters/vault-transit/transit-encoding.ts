@@ -29,7 +29,6 @@ const VAULT_CIPHERTEXT = /^vault:v(\d+):/;
 export function keyVersionOf(vaultCiphertext: string): number {
   const match = VAULT_CIPHERTEXT.exec(vaultCiphertext);
   const version = match ? Number(match[1]) : NaN;
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw new Error("Vault returned a ciphertext without a vault:vN: version prefix");
+  if (!Number.isSafeInteger(version) || version < 1) throw new Error("Vault returned a ciphertext without a vault:vN: version prefix");
   return version;
 }

@@ -143,10 +143,7 @@ export class VaultTokenLifecycle {
   private async login(): Promise<void> {
     if (this.auth.method !== "approle") return;
     const mount = (this.auth.mountPath ?? "approle").replace(/^\/+|\/+$/g, "");
-    const [roleId, secretId] = await Promise.all([
-      readFile(this.auth.roleIdFile, "utf8"),
-      readFile(this.auth.secretIdFile, "utf8"),
-    ]);
+    const [roleId, secretId] = await Promise.all([readFile(this.auth.roleIdFile, "utf8"), readFile(this.auth.secretIdFile, "utf8")]);
     const replaced = this.client.token;
     // approleLogin sets client.token from the response (node-vault's tokenSource).
     const response = await this.client

@@ -113,8 +113,7 @@ export function mapVaultError(error: unknown, call: VaultCall): Error {
   if (response) return mapVaultResponse(response, call);
 
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && UNREACHABLE_CODES.has(code))
-    return new BackendUnavailableError("vault", `${code} on ${call.path}`);
+  if (typeof code === "string" && UNREACHABLE_CODES.has(code)) return new BackendUnavailableError("vault", `${code} on ${call.path}`);
   const message = error instanceof Error ? error.message.slice(0, 200) : String(error).slice(0, 200);
   return new Error(`Vault call to ${call.path} failed${typeof code === "string" ? ` (${code})` : ""}: ${message}`);
 }

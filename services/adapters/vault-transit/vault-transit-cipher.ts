@@ -123,9 +123,7 @@ export class VaultTransitCipher implements Cipher {
 
   async rotateTenantKey(tenantId: string): Promise<number> {
     const rotatePath = `${this.keyPath(tenantId)}/rotate`;
-    const response = await this.call({ path: rotatePath, capability: "update", tenantId }, () =>
-      this.client.write(rotatePath, {}),
-    );
+    const response = await this.call({ path: rotatePath, capability: "update", tenantId }, () => this.client.write(rotatePath, {}));
     // Recent Vault versions answer with the key; older ones with 204 and no body.
     const latest = latestVersionOf(response?.data);
     return latest ?? this.latestKeyVersion(tenantId);
@@ -182,14 +180,21 @@ export class VaultTransitCipher implements Cipher {
     const health: unknown = await this.call({ path: "sys/health", capability: "read" }, () => this.client.read("sys/health"));
     const { initialized, sealed } = (health ?? {}) as { initialized?: unknown; sealed?: unknown };
     if (typeof initialized !== "boolean" || typeof sealed !== "boolean")
-      throw new BackendUnavailableError("vault", "sys/health did not answer with Vault's health status (a proxy without a Vault behind it?)");
+      throw new BackendUnavailableError(
+        "vault",
+        "sys/health did not answer with Vault's health status (a proxy without a Vault behind it?)",
+      );
     if (!initialized) throw new BackendUnavailableError("vault", "Vault is not initialized");
     if (sealed) throw new BackendUnavailableError("vault", "Vault is sealed");
   }
 
   async close(): Promise<void> {
     await this.tokens.stop();
-    for (const key of this.recordKeys.values()) void key.then((bytes) => bytes.fill(0), () => undefined);
+    for (const key of this.recordKeys.values())
+      void key.then(
+        (bytes) => bytes.fill(0),
+        () => undefined,
+      );
     this.recordKeys.clear();
   }
 
@@ -250,7 +255,9 @@ export class VaultTransitCipher implements Cipher {
     const response = await this.call(call, () => this.client.write(path, body));
     const results: unknown = response?.data?.batch_results;
     if (!Array.isArray(results) || results.length !== body.batch_input.length)
-      throw new Error(`Vault ${operation} returned ${Array.isArray(results) ? results.length : "no"} batch results for ${body.batch_input.length} items`);
+      throw new Error(
+        `Vault ${operation} returned ${Array.isArray(results) ? results.length : "no"} batch results for ${body.batch_input.length} items`,
+      );
     // A batch is all-or-nothing here, even when Vault answered 200 with an item's `error` set.
     const failure = batchItemFailure(results, call);
     if (failure) throw failure;
@@ -292,6 +299,8 @@ function minDecryptionVersionOf(key: Record<string, unknown>): number {
 function latestVersionOf(key: Record<string, unknown> | undefined): number | undefined {
   if (!key) return undefined;
   if (typeof key.latest_version === "number" && key.latest_version > 0) return key.latest_version;
-  const versions = Object.keys((key.keys as Record<string, unknown> | undefined) ?? {}).map(Number).filter(Number.isSafeInteger);
+  const versions = Object.keys((key.keys as Record<string, unknown> | undefined) ?? {})
+    .map(Number)
+    .filter(Number.isSafeInteger);
   return versions.length > 0 ? Math.max(...versions) : undefined;
 }

@@ -32,7 +32,14 @@ export async function startConsole(): Promise<ConsoleHarness> {
   const base = `http://127.0.0.1:${svc.service.connectPort}`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
     timeout: 120_000,
   });
   return {
@@ -80,6 +87,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Everything the page holds as text: markup, plus the current value of every form control. */
 export async function pageText(page: Page): Promise<string> {
   const html = await page.content();
-  const values: unknown = await page.evaluate(`[...document.querySelectorAll("input, textarea, select")].map((el) => el.value).join("\\n")`);
+  const values: unknown = await page.evaluate(
+    `[...document.querySelectorAll("input, textarea, select")].map((el) => el.value).join("\\n")`,
+  );
   return `${html}\n${values}`;
 }

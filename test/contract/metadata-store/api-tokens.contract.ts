@@ -34,19 +34,13 @@ export function describeApiTokensContract(contract: StoreContract): void {
       ];
       for (const token of tokens) await store.createApiToken(token);
       await store.createApiToken(newToken(newTenantId(), 0));
-      const oldestFirst = [...tokens].sort(
-        (a, b) => a.createTime.getTime() - b.createTime.getTime() || (a.id < b.id ? -1 : 1),
-      );
+      const oldestFirst = [...tokens].sort((a, b) => a.createTime.getTime() - b.createTime.getTime() || (a.id < b.id ? -1 : 1));
       const active = oldestFirst.filter((t) => t.revokeTime === undefined && t !== tokens[1]);
 
       for (const limit of [1, 2, 10]) {
-        const all = await allPages(limit, (cursor) =>
-          store.listApiTokens(tenant, { limit, cursor, includeInactive: true, now }),
-        );
+        const all = await allPages(limit, (cursor) => store.listApiTokens(tenant, { limit, cursor, includeInactive: true, now }));
         expect(all).toEqual(oldestFirst);
-        const onlyActive = await allPages(limit, (cursor) =>
-          store.listApiTokens(tenant, { limit, cursor, includeInactive: false, now }),
-        );
+        const onlyActive = await allPages(limit, (cursor) => store.listApiTokens(tenant, { limit, cursor, includeInactive: false, now }));
         expect(onlyActive).toEqual(active);
       }
     });

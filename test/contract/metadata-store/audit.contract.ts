@@ -39,15 +39,8 @@ export function describeAuditContract(contract: StoreContract): void {
       await store.appendAuditEvents(events);
       const newestFirst = [...events].reverse();
       const listAll = (query: Omit<Parameters<MetadataStore["listAuditEvents"]>[1], "limit" | "cursor">) =>
-        Promise.all(
-          [1, 3, 100].map((limit) =>
-            allPages(limit, (cursor) => store.listAuditEvents(tenant, { ...query, limit, cursor })),
-          ),
-        );
-      const expectEach = async (
-        query: Parameters<typeof listAll>[0],
-        keep: (event: AuditEventRecord) => boolean,
-      ) => {
+        Promise.all([1, 3, 100].map((limit) => allPages(limit, (cursor) => store.listAuditEvents(tenant, { ...query, limit, cursor }))));
+      const expectEach = async (query: Parameters<typeof listAll>[0], keep: (event: AuditEventRecord) => boolean) => {
         const expected = newestFirst.filter(keep);
         expect(expected.length).toBeGreaterThan(0);
         for (const listed of await listAll(query)) expect(listed.map((e) => e.id)).toEqual(expected.map((e) => e.id));

@@ -69,12 +69,7 @@ export function describeConsumersContract(contract: StoreContract): void {
       await store.setSecretState(tenant, archived.id, undefined, "ARCHIVED", at(1));
       await store.setConsumerReferences(tenant, "svc", [ref("DB")], at(10));
 
-      const refused = await store.setConsumerReferences(
-        tenant,
-        "svc",
-        [ref("ZED"), ref("OLD"), ref("alpha"), ref("ZED", ".x")],
-        at(20),
-      );
+      const refused = await store.setConsumerReferences(tenant, "svc", [ref("ZED"), ref("OLD"), ref("alpha"), ref("ZED", ".x")], at(20));
       expect(refused).toEqual({ outcome: "MISSING", nameKeys: ["alpha", "zed"] });
       const consumers = await store.listSecretConsumers(tenant, "db", { limit: 10 });
       expect(consumers.items).toEqual([{ tenantId: tenant, id: "svc", references: [ref("DB")], updateTime: at(10) }]);
@@ -142,8 +137,7 @@ export function describeConsumersContract(contract: StoreContract): void {
       await create(tenant, "DB");
       await create(tenant, "OTHER");
       const ids = Array.from({ length: 9 }, (_, i) => `consumer-${i}`).reverse();
-      for (const id of ids)
-        await store.setConsumerReferences(tenant, id, [ref("OTHER"), ref("DB", ".user"), ref("DB", ".pass")], at(3));
+      for (const id of ids) await store.setConsumerReferences(tenant, id, [ref("OTHER"), ref("DB", ".user"), ref("DB", ".pass")], at(3));
       await store.setConsumerReferences(tenant, "only-other", [ref("OTHER")], at(3));
 
       for (const limit of [1, 2, 4, 50]) {

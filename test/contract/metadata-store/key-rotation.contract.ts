@@ -69,9 +69,7 @@ export function describeKeyRotationContract(contract: StoreContract): void {
       const secret = await store.createSecret(newSecret(tenant, "P"), sealed(1, 1));
       await store.addSecretVersion(tenant, secret!.id, sealed(2, 2), 1);
       expect(await store.listCiphertextsBelow(tenant, 2, 10)).toEqual([]);
-      expect(await store.replaceCiphertext(tenant, secret!.id, 1, 1, { ciphertext: Uint8Array.of(1), keyVersion: 2 })).toBe(
-        false,
-      );
+      expect(await store.replaceCiphertext(tenant, secret!.id, 1, 1, { ciphertext: Uint8Array.of(1), keyVersion: 2 })).toBe(false);
       const versions = await store.listSecretVersions(tenant, secret!.id, { limit: 5 });
       expect(versions.items.find((v) => v.version === 1)).toMatchObject({ valueRetained: false, keyVersion: 0 });
     });

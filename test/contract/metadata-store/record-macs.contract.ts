@@ -37,9 +37,7 @@ export function describeRecordMacsContract(contract: StoreContract): void {
       expect(await read()).toEqual({ identity: "id-1", state: "st-archived", version: "v-2" });
       const [withCiphertext] = await store.getSecretsWithCiphertext(tenant, ["maced"]);
       expect(withCiphertext?.secret.macs).toEqual({ identity: "id-1", state: "st-archived", version: "v-2" });
-      expect((await store.listSecrets(tenant, { limit: 5, includeArchived: true })).items[0]?.macs).toEqual(
-        withCiphertext?.secret.macs,
-      );
+      expect((await store.listSecrets(tenant, { limit: 5, includeArchived: true })).items[0]?.macs).toEqual(withCiphertext?.secret.macs);
     });
 
     it("keeps a token's MACs, and the first revocation's MAC with its time", async () => {

@@ -40,9 +40,7 @@ export function describeSecretVersionsContract(contract: StoreContract): void {
     it("lets exactly one of many concurrent writers of the same version win", async () => {
       const tenant = newTenantId();
       const secret = await create(tenant, "CONTENDED");
-      const results = await Promise.all(
-        Array.from({ length: 20 }, () => store.addSecretVersion(tenant, secret.id, sealed(2), 10)),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.addSecretVersion(tenant, secret.id, sealed(2), 10)));
       expect(results.filter((r) => r.outcome === "OK")).toHaveLength(1);
       for (const result of results.filter((r) => r.outcome !== "OK")) {
         expect(result.outcome).toBe("CONFLICT");
@@ -59,13 +57,15 @@ export function describeSecretVersionsContract(contract: StoreContract): void {
         expect((await store.addSecretVersion(tenant, secret.id, sealed(version, version), 2)).outcome).toBe("OK");
 
       const versions = await store.listSecretVersions(tenant, secret.id, { limit: 10 });
-      expect(versions.items).toEqual([5, 4, 3, 2, 1].map((version) => ({
-        version,
-        createTime: at(version * 1000),
-        createdBy: "tok-writer",
-        valueRetained: version >= 4,
-        keyVersion: version >= 4 ? version : 0,
-      })));
+      expect(versions.items).toEqual(
+        [5, 4, 3, 2, 1].map((version) => ({
+          version,
+          createTime: at(version * 1000),
+          createdBy: "tok-writer",
+          valueRetained: version >= 4,
+          keyVersion: version >= 4 ? version : 0,
+        })),
+      );
       // Only retained ciphertexts are left to rewrap.
       expect(await store.countCiphertextsBelow(tenant, 100)).toBe(2);
       const [current] = await store.getSecretsWithCiphertext(tenant, ["pruned"]);
@@ -94,12 +94,9 @@ export function describeSecretVersionsContract(contract: StoreContract): void {
     it("pages versions newest first, each exactly once", async () => {
       const tenant = newTenantId();
       const secret = await create(tenant, "MANY_VERSIONS");
-      for (let version = 2; version <= 9; version++)
-        await store.addSecretVersion(tenant, secret.id, sealed(version), 100);
+      for (let version = 2; version <= 9; version++) await store.addSecretVersion(tenant, secret.id, sealed(version), 100);
       for (const limit of [1, 2, 4, 20]) {
-        const versions = await allPages(limit, (cursor) =>
-          store.listSecretVersions(tenant, secret.id, { limit, cursor }),
-        );
+        const versions = await allPages(limit, (cursor) => store.listSecretVersions(tenant, secret.id, { limit, cursor }));
         expect(versions.map((v) => v.version)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
       }
       expect((await store.listSecretVersions(tenant, `s-${randomUUID()}`, { limit: 5 })).items).toEqual([]);

@@ -97,8 +97,7 @@ export function describeSecretsContract(contract: StoreContract): void {
         const secret = await create(tenant, `${prefix}${String(i).padStart(2, "0")}`, { labels });
         const archive = i % 4 === 0;
         if (archive) await store.setSecretState(tenant, secret.id, undefined, "ARCHIVED", at(1));
-        if (prefix === "app_" && labels.env === "prod" && labels.team === "core" && !archive)
-          expected.push(secret.nameKey);
+        if (prefix === "app_" && labels.env === "prod" && labels.team === "core" && !archive) expected.push(secret.nameKey);
       }
       await create(otherTenant, "app_99", { labels: { env: "prod", team: "core" } });
       expected.sort();
@@ -114,7 +113,10 @@ export function describeSecretsContract(contract: StoreContract): void {
             includeArchived: false,
           }),
         );
-        expect(seen.map((s) => s.nameKey), `limit ${limit}`).toEqual(expected);
+        expect(
+          seen.map((s) => s.nameKey),
+          `limit ${limit}`,
+        ).toEqual(expected);
       }
     });
 
@@ -157,7 +159,10 @@ export function describeSecretsContract(contract: StoreContract): void {
             .map((s) => s.nameKey);
           for (const limit of [1, 5]) {
             const seen = await allPages(limit, (cursor) => store.listSecrets(tenant, { limit, cursor, order, includeArchived: false }));
-            expect(seen.map((s) => s.nameKey), `${key} ${descending ? "desc" : "asc"}, limit ${limit}`).toEqual(expected);
+            expect(
+              seen.map((s) => s.nameKey),
+              `${key} ${descending ? "desc" : "asc"}, limit ${limit}`,
+            ).toEqual(expected);
           }
         }
     });
@@ -174,7 +179,6 @@ export function describeSecretsContract(contract: StoreContract): void {
       expect(await names({ env: "prod", tier: "1" })).toEqual(["ONE"]);
       expect(await names({})).toEqual(["ONE", "THREE", "TWO"]);
     });
-
 
     it("updates metadata by patch, check-and-set on the revision", async () => {
       const tenant = newTenantId();

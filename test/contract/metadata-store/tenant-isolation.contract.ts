@@ -41,16 +41,12 @@ export function describeTenantIsolationContract(contract: StoreContract): void {
       });
       expect(await store.deleteConsumer(intruder, "svc")).toBe(false);
       expect((await store.listSecretConsumers(intruder, "private", page)).items).toEqual([]);
-      expect(
-        (await store.listApiTokens(intruder, { ...page, includeInactive: true, now: at(0) })).items,
-      ).toEqual([]);
+      expect((await store.listApiTokens(intruder, { ...page, includeInactive: true, now: at(0) })).items).toEqual([]);
       expect(await store.revokeApiToken(intruder, token.id, at(2))).toBeUndefined();
       expect((await store.listAuditEvents(intruder, page)).items).toEqual([]);
       expect(await store.countCiphertextsBelow(intruder, 100)).toBe(0);
       expect(await store.listCiphertextsBelow(intruder, 100, 10)).toEqual([]);
-      expect(
-        await store.replaceCiphertext(intruder, secret.id, 1, 1, { ciphertext: Uint8Array.of(1), keyVersion: 2 }),
-      ).toBe(false);
+      expect(await store.replaceCiphertext(intruder, secret.id, 1, 1, { ciphertext: Uint8Array.of(1), keyVersion: 2 })).toBe(false);
 
       // The owner's records are exactly as they were.
       expect(await store.getSecret(owner, "private")).toEqual(before);

@@ -57,7 +57,9 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     return [...new Set(nameKeys)].flatMap((nameKey) => {
       const secret = this.byNameKey(tenantId, nameKey);
       const current = secret && this.versions.get(secret.id)!.find((v) => v.version === secret.version);
-      return secret && current?.ciphertext ? [{ secret: this.read(secret.id)!, ciphertext: current.ciphertext, keyVersion: current.keyVersion }] : [];
+      return secret && current?.ciphertext
+        ? [{ secret: this.read(secret.id)!, ciphertext: current.ciphertext, keyVersion: current.keyVersion }]
+        : [];
     });
   }
 
@@ -71,7 +73,12 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     return pageOf(matching, query, (s) => s.nameKey);
   }
 
-  async addSecretVersion(tenantId: string, secretId: string, newVersion: NewSecretVersion, keepVersions: number): Promise<WriteResult<SecretRecord>> {
+  async addSecretVersion(
+    tenantId: string,
+    secretId: string,
+    newVersion: NewSecretVersion,
+    keepVersions: number,
+  ): Promise<WriteResult<SecretRecord>> {
     this.writes.push("addSecretVersion");
     const current = this.find(tenantId, secretId);
     if (!current) return { outcome: "NOT_FOUND" };
@@ -79,8 +86,14 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     const versions = this.versions.get(secretId)!;
     versions.push(stored(newVersion));
     for (const version of versions)
-      if (version.version <= newVersion.version - keepVersions) Object.assign(version, { ciphertext: undefined, valueRetained: false, keyVersion: 0 });
-    this.secrets.set(secretId, { ...current, version: newVersion.version, revision: current.revision + 1, updateTime: newVersion.createTime });
+      if (version.version <= newVersion.version - keepVersions)
+        Object.assign(version, { ciphertext: undefined, valueRetained: false, keyVersion: 0 });
+    this.secrets.set(secretId, {
+      ...current,
+      version: newVersion.version,
+      revision: current.revision + 1,
+      updateTime: newVersion.createTime,
+    });
     return { outcome: "OK", value: this.read(secretId)! };
   }
 
@@ -92,7 +105,12 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     time: Date,
   ): Promise<WriteResult<SecretRecord>> {
     this.writes.push("updateSecretMetadata");
-    return this.guarded(tenantId, secretId, expectedRevision, (current) => ({ ...current, ...patch, revision: current.revision + 1, updateTime: time }));
+    return this.guarded(tenantId, secretId, expectedRevision, (current) => ({
+      ...current,
+      ...patch,
+      revision: current.revision + 1,
+      updateTime: time,
+    }));
   }
 
   async setSecretState(
@@ -106,7 +124,13 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     return this.guarded(tenantId, secretId, expectedRevision, (current) =>
       current.state === state
         ? current
-        : { ...current, state, revision: current.revision + 1, updateTime: time, ...(state === "ARCHIVED" ? { archiveTime: time } : { archiveTime: undefined }) },
+        : {
+            ...current,
+            state,
+            revision: current.revision + 1,
+            updateTime: time,
+            ...(state === "ARCHIVED" ? { archiveTime: time } : { archiveTime: undefined }),
+          },
     );
   }
 
@@ -153,7 +177,8 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
   ): Promise<SetReferencesResult> {
     this.writes.push("setConsumerReferences");
     const previous = this.consumers.get(`${tenantId}/${consumerId}`);
-    if (ownership && (previous ? (previous.owner?.tokenId ?? "") : null) !== ownership.expectedOwnerTokenId) return { outcome: "OWNER_CHANGED" };
+    if (ownership && (previous ? (previous.owner?.tokenId ?? "") : null) !== ownership.expectedOwnerTokenId)
+      return { outcome: "OWNER_CHANGED" };
     const missing = [...new Set(references.map((r) => r.nameKey))].filter((k) => !this.byNameKey(tenantId, k)).sort();
     if (missing.length > 0) return { outcome: "MISSING", nameKeys: missing };
     const owner = ownership?.owner ?? previous?.owner;
@@ -188,7 +213,10 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
   }
 
   async listSecretConsumers(tenantId: string, nameKey: string, query: PageQuery): Promise<Page<ConsumerRecord>> {
-    const referencing = this.referencing(tenantId, nameKey).map((c) => ({ ...c, references: c.references.filter((r) => r.nameKey === nameKey) }));
+    const referencing = this.referencing(tenantId, nameKey).map((c) => ({
+      ...c,
+      references: c.references.filter((r) => r.nameKey === nameKey),
+    }));
     return pageOf(referencing, query, (c) => c.id);
   }
 
@@ -221,7 +249,8 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
   ): WriteResult<SecretRecord> {
     const current = this.find(tenantId, secretId);
     if (!current) return { outcome: "NOT_FOUND" };
-    if (expectedRevision !== undefined && current.revision !== expectedRevision) return { outcome: "CONFLICT", current: this.read(secretId)! };
+    if (expectedRevision !== undefined && current.revision !== expectedRevision)
+      return { outcome: "CONFLICT", current: this.read(secretId)! };
     this.secrets.set(secretId, change(current));
     return { outcome: "OK", value: this.read(secretId)! };
   }

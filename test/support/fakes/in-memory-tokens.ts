@@ -18,7 +18,9 @@ export class InMemoryTokens implements TenantStore, ApiTokenStore {
   }
 
   async listTenants(query: PageQuery): Promise<Page<TenantRecord>> {
-    const after = [...this.tenants.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((t) => query.cursor === undefined || t.id > query.cursor);
+    const after = [...this.tenants.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .filter((t) => query.cursor === undefined || t.id > query.cursor);
     const items = after.slice(0, query.limit);
     return after.length > query.limit ? { items, nextCursor: items.at(-1)!.id } : { items };
   }
