@@ -30,19 +30,25 @@ afterAll(async () => {
 });
 
 describe("the web console: admin pages", { timeout: UI_TEST_TIMEOUT_MS }, () => {
-  it("creates a workload token with a preview of what its patterns match, shows it once, and revokes it", async () => {
+  it("creates a workload token with a preview of what its patterns match and its consumer ids, shows it once, and revokes it", async () => {
     const page = await h.open(h.svc.adminToken);
     await page.getByRole("link", { name: "API tokens" }).click();
     await page.getByLabel("Name", { exact: true }).fill("orders workload");
     await page.getByLabel("Role").selectOption({ label: "Workload: resolves the secrets its patterns name" });
     await page.getByLabel("Allowed secret names").fill("db_*");
     await expect.poll(() => page.locator("ul.matches li").allTextContents()).toEqual(["DB_ORDERS", "DB_USERS"]);
+    await page.getByLabel("Allowed consumer ids (optional)").fill("service/*a*b*c*d*");
+    await page.getByText(/"service\/\*a\*b\*c\*d\*": pattern may hold at most \d+ '\*'/).waitFor();
+    await page.getByLabel("Allowed consumer ids (optional)").fill("service/orders*");
     await expectNoSeriousAxeViolations(page, "the tokens page");
     await page.getByRole("button", { name: "Create token" }).click();
     const once = page.getByRole("region", { name: "New API token" });
     const secret = (await once.locator("code.secret-once").textContent())!;
     expect(secret).toMatch(/^sst_/);
     expect((await connectClients(h.svc.address, secret).admin.getCaller({})).role).toBe(Role.WORKLOAD);
+    const { apiTokens } = await connectClients(h.svc.address, h.svc.adminToken).admin.listApiTokens({});
+    expect(apiTokens.find((t) => t.displayName === "orders workload")?.allowedConsumerPatterns).toEqual(["service/orders*"]);
+    await page.getByRole("cell", { name: "service/orders*" }).waitFor();
     await screenshot(page, "tokens");
     await once.getByRole("button", { name: "I have stored it" }).click();
     await page.getByRole("button", { name: "Create token" }).waitFor();

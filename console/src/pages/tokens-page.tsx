@@ -5,6 +5,7 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
+import { consumerPatternProblem } from "../../../kernel/consumer-patterns.js";
 import { secretPatternProblem } from "../../../kernel/secret-patterns.js";
 import { Role, type ApiToken } from "../../../gen/secrets/v1/types_pb.js";
 import type { PageProps } from "../app.js";
@@ -68,6 +69,7 @@ export function TokensPage({ api, tenant }: PageProps) {
             <th scope="col">Id</th>
             <th scope="col">Role</th>
             <th scope="col">Patterns</th>
+            <th scope="col">Consumer ids</th>
             <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Actions</th>
@@ -80,6 +82,7 @@ export function TokensPage({ api, tenant }: PageProps) {
               <td>{token.id}</td>
               <td>{ROLE_WORDS[token.role]}</td>
               <td>{token.allowedSecretPatterns.join(", ") || "—"}</td>
+              <td>{token.allowedConsumerPatterns.join(", ") || "—"}</td>
               <td>{formatTime(token.createTime)}</td>
               <td>{formatTime(token.expireTime, "never")}</td>
               <td>
@@ -117,6 +120,12 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
   const badPattern = patternList.find((p) => secretPatternProblem(p));
   const patternError =
     problem?.fields["allowed_secret_patterns"] ?? (badPattern && `"${badPattern}": ${secretPatternProblem(badPattern)!.description}`);
+  const [consumers, setConsumers] = useState("");
+  const consumerList = consumers.split(/[\s,]+/).filter((p) => p !== "");
+  const badConsumer = consumerList.find((p) => consumerPatternProblem(p));
+  const consumerError =
+    problem?.fields["allowed_consumer_patterns"] ??
+    (badConsumer && `"${badConsumer}": ${consumerPatternProblem(badConsumer)!.description}`);
 
   async function create(event: Event) {
     event.preventDefault();
@@ -125,10 +134,12 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
         displayName: name,
         role,
         allowedSecretPatterns: role === Role.WORKLOAD ? patternList : [],
+        allowedConsumerPatterns: role === Role.WORKLOAD ? consumerList : [],
         ...(expiry && { expireTime: timestampFromDate(new Date(expiry)) }),
       });
       setName("");
       setPatterns("");
+      setConsumers("");
       setProblem(undefined);
       onCreated(response.apiToken!.id, response.tokenSecret);
     } catch (error) {
@@ -137,6 +148,8 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
   }
   const f = problem?.fields ?? {};
   const patternsHint = "Secret names this token may resolve, separated by spaces or lines; * matches any run of characters (DB_*).";
+  const consumersHint =
+    "Config ids this token may register, e.g. service/orders*; empty: any id no other token holds. Give each workload its own where several share a tenant.";
   return (
     <form onSubmit={create} class="panel">
       <h2>Create a token</h2>
@@ -173,6 +186,14 @@ function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id
             />
           </Field>
           {!badPattern && patternList.length > 0 && <PatternPreview api={api} patterns={patternList} />}
+          <Field id="token-consumers" label="Allowed consumer ids (optional)" hint={consumersHint} error={consumerError}>
+            <textarea
+              rows={1}
+              value={consumers}
+              onInput={(e) => setConsumers((e.target as HTMLTextAreaElement).value)}
+              {...describedBy("token-consumers", consumersHint, consumerError)}
+            />
+          </Field>
         </>
       )}
       <Field id="token-expiry" label="Expires (optional)" error={f["expire_time"]}>
