@@ -83,23 +83,15 @@ export function adminService(deps: AdminServiceDependencies) {
           description: "a WORKLOAD token needs at least one secret name pattern",
           reason: "PATTERNS_REQUIRED",
         });
-      if (role && role !== "WORKLOAD" && patterns.length > 0)
-        violations.push({
-          field: "allowed_secret_patterns",
-          description: "only WORKLOAD tokens are limited by patterns",
-          reason: "PATTERNS_NOT_ALLOWED",
-        });
-      if (patterns.length > MAX_PATTERNS_PER_TOKEN)
-        violations.push({
-          field: "allowed_secret_patterns",
-          description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`,
-          reason: "TOO_MANY_PATTERNS",
-        });
-      patterns.forEach((pattern, i) => {
-        const problem = secretPatternProblem(pattern);
-        if (problem) violations.push({ field: `allowed_secret_patterns[${i}]`, ...problem });
-      });
-      checkConsumerPatterns(role, input.allowedConsumerPatterns, violations);
+      checkTokenPatterns("allowed_secret_patterns", "patterns", role, patterns, secretPatternProblem, violations);
+      checkTokenPatterns(
+        "allowed_consumer_patterns",
+        "consumer patterns",
+        role,
+        input.allowedConsumerPatterns,
+        consumerPatternProblem,
+        violations,
+      );
       const now = new Date();
       const expireTime = input.expireTime;
       if (expireTime && expireTime <= now)
@@ -197,23 +189,22 @@ export function adminService(deps: AdminServiceDependencies) {
   };
 }
 
-/** Consumer patterns: only for workloads, bounded like secret patterns. */
-function checkConsumerPatterns(role: Role | undefined, patterns: readonly string[], violations: FieldViolation[]): void {
+/** A token's secret or consumer patterns: only for workloads, at most MAX_PATTERNS_PER_TOKEN, each checked by its rule. */
+function checkTokenPatterns(
+  field: "allowed_secret_patterns" | "allowed_consumer_patterns",
+  noun: string,
+  role: Role | undefined,
+  patterns: readonly string[],
+  problemOf: (pattern: string) => Omit<FieldViolation, "field"> | undefined,
+  violations: FieldViolation[],
+): void {
   if (role && role !== "WORKLOAD" && patterns.length > 0)
-    violations.push({
-      field: "allowed_consumer_patterns",
-      description: "only WORKLOAD tokens are limited by consumer patterns",
-      reason: "PATTERNS_NOT_ALLOWED",
-    });
+    violations.push({ field, description: `only WORKLOAD tokens are limited by ${noun}`, reason: "PATTERNS_NOT_ALLOWED" });
   if (patterns.length > MAX_PATTERNS_PER_TOKEN)
-    violations.push({
-      field: "allowed_consumer_patterns",
-      description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`,
-      reason: "TOO_MANY_PATTERNS",
-    });
+    violations.push({ field, description: `at most ${MAX_PATTERNS_PER_TOKEN} patterns`, reason: "TOO_MANY_PATTERNS" });
   patterns.forEach((pattern, i) => {
-    const problem = consumerPatternProblem(pattern);
-    if (problem) violations.push({ field: `allowed_consumer_patterns[${i}]`, ...problem });
+    const problem = problemOf(pattern);
+    if (problem) violations.push({ field: `${field}[${i}]`, ...problem });
   });
 }
 
