@@ -1,9 +1,6 @@
 /** A labelled control with its hint and its error, tied together for screen readers. */
 import type { ComponentChildren } from "preact";
 
-let nextId = 0;
-export const newId = (prefix: string) => `${prefix}-${++nextId}`;
-
 export interface FieldProps {
   id: string;
   label: string;
