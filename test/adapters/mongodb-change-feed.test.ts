@@ -65,6 +65,7 @@ describe("SecretChangeFeed", () => {
   const insert = (id: string) => ({ _id: { _data: id }, operationType: "insert", fullDocument: secretDoc() });
 
   afterEach(() => {
+    vi.useRealTimers();
     opened = [];
     clusterTimeAnswers = [];
     health.length = 0;
@@ -155,13 +156,15 @@ describe("SecretChangeFeed", () => {
     const changes = feed(() => undefined);
     const stop = changes.subscribe(() => undefined);
     await vi.waitFor(() => expect(opened).toHaveLength(1));
+    // The retry timer the error arms is faked, so the test can run past it instead of sleeping.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     opened[0]!.stream.emit("error", new MongoNetworkError("connection reset"));
     stop();
     expect(changes.downSince()).toBeUndefined();
     // A fresh subscription opens exactly one new stream (the stopped one's timer does nothing).
     changes.subscribe(() => undefined);
     await vi.waitFor(() => expect(opened).toHaveLength(2));
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await vi.advanceTimersByTimeAsync(5 * 20);
     expect(opened).toHaveLength(2);
   });
 });
