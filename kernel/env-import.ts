@@ -33,21 +33,32 @@ export function parseImport(text: string): ParsedImport {
 function parseEnvLines(text: string): ParsedImport {
   const entries: ImportEntry[] = [];
   const problems: ImportProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
     const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const trimmed = lines[index]!.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
     const statement = trimmed.replace(/^export\s+/, "");
     const eq = statement.indexOf("=");
     if (eq <= 0) {
       problems.push({ line, message: "expected NAME=VALUE" });
-      return;
+      continue;
     }
     const name = statement.slice(0, eq).trim();
-    const value = unquote(statement.slice(eq + 1).trim());
-    if (value === undefined) problems.push({ line, name, message: "the value's closing quote is missing" });
-    else entries.push({ line, name, value });
-  });
+    let rawValue = statement.slice(eq + 1).trim();
+    // A quoted value may span lines (a PEM key): its lines are value, never read as NAME=VALUE.
+    const quote = rawValue[0];
+    if ((quote === '"' || quote === "'") && unquote(rawValue) === undefined) {
+      const close = lines.findIndex((next, i) => i > index && next.trimEnd().endsWith(quote));
+      if (close < 0) {
+        problems.push({ line, name, message: "the value's closing quote is missing" });
+        continue;
+      }
+      rawValue = [rawValue, ...lines.slice(index + 1, close + 1).map((next) => next.trimEnd())].join("\n");
+      index = close;
+    }
+    entries.push({ line, name, value: unquote(rawValue)! });
+  }
   return checkNames({ entries, problems });
 }
 

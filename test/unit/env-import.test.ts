@@ -38,6 +38,16 @@ describe("parseImport", () => {
     expect(JSON.stringify(problems)).not.toContain("secret-1");
   });
 
+  it("reads a quoted value over several lines (a PEM key) as one value, never its lines as names", () => {
+    const pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu==\n-----END KEY-----";
+    const { entries, problems } = parseImport(`TLS_KEY="${pem}"\nNEXT=v`);
+    expect(problems).toEqual([]);
+    expect(entries).toEqual([
+      { line: 1, name: "TLS_KEY", value: pem },
+      { line: 4, name: "NEXT", value: "v" },
+    ]);
+  });
+
   it("reads a flat JSON object, and refuses nested values", () => {
     expect(parseImport('{"A": "x", "B": 2, "C": {"nested": true}}')).toEqual({
       entries: [
