@@ -38,7 +38,10 @@ export class RateLimiter<K extends string = RateLimitClass> {
     this.sweep(now);
     const key = `${kind}\u0000${tokenId}`;
     const capacity = rate * 2;
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, updated: now };
+    const held = this.buckets.get(key);
+    // A subject with no bucket has a full one: a check alone needs no bucket made.
+    if (held === undefined && !consume) return;
+    const bucket = held ?? { tokens: capacity, updated: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
     bucket.updated = now;
     this.buckets.set(key, bucket);
