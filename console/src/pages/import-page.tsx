@@ -27,6 +27,7 @@ export function ImportPage({ api }: PageProps) {
 
   async function preview(input: string) {
     setResults(undefined);
+    setPlans(undefined);
     const parsed = parseImport(input);
     setProblems(parsed.problems);
     try {
@@ -79,7 +80,11 @@ export function ImportPage({ api }: PageProps) {
             spellcheck={false}
             autocomplete="off"
             value={text}
-            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+            onInput={(e) => {
+              setText((e.target as HTMLTextAreaElement).value);
+              // A plan is of the text it was made from: an edit needs a new preview.
+              setPlans(undefined);
+            }}
             {...describedBy("import-text", hint, undefined)}
           />
         </Field>
