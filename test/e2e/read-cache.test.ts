@@ -4,10 +4,11 @@
  * very next call, whatever it changed, and a remembered ciphertext that a key
  * rotation rewrapped and whose key it retired is read again, not refused.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
+import { statusOf } from "../support/call-status.js";
 
 let svc: TestService;
 let admin: ConnectClients;
@@ -15,13 +16,6 @@ let workload: ConnectClients;
 
 const token = (value: string) => ({ kind: { case: "token" as const, value } });
 const resolveOne = async (name: string) => (await workload.resolver.resolveSecrets({ references: [`$<secret.${name}>`] })).values[0]!;
-
-async function codeOf(call: Promise<unknown>): Promise<Code | "OK"> {
-  return call.then(
-    () => "OK" as const,
-    (error: unknown) => ConnectError.from(error).code,
-  );
-}
 
 beforeAll(async () => {
   svc = await startTestService({ args: ["--read-rate-limit", "0", "--resolve-rate-limit", "0", "--write-rate-limit", "0"] });
@@ -49,13 +43,13 @@ describe("reads from memory", () => {
     expect((await admin.secrets.getSecret({ name: "CACHED" })).secret?.displayName).toBe("Cached one");
 
     await admin.secrets.archiveSecret({ name: "CACHED" });
-    expect(await codeOf(resolveOne("CACHED"))).toBe(Code.FailedPrecondition);
+    expect(await statusOf(resolveOne("CACHED"))).toBe(Code.FailedPrecondition);
     await admin.secrets.restoreSecret({ name: "CACHED" });
     expect((await resolveOne("CACHED")).value).toBe("two");
 
     await admin.secrets.deleteSecret({ name: "CACHED" });
-    expect(await codeOf(resolveOne("CACHED"))).toBe(Code.NotFound);
-    expect(await codeOf(admin.secrets.getSecret({ name: "CACHED" }))).toBe(Code.NotFound);
+    expect(await statusOf(resolveOne("CACHED"))).toBe(Code.NotFound);
+    expect(await statusOf(admin.secrets.getSecret({ name: "CACHED" }))).toBe(Code.NotFound);
   });
 
   it("read a ciphertext again when a key rotation rewrapped it and retired its key", async () => {

@@ -6,7 +6,7 @@
  * register; an admin can reassign or delete a consumer; a database writer
  * cannot forge who owns one.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,7 @@ import { runSidecar } from "../sidecar/support.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
 import { editStoreFile } from "./store-file.js";
 import { createTokenSecret } from "./support.js";
+import { errorOf } from "../support/call-status.js";
 
 let svc: TestService;
 let admin: ConnectClients;
@@ -42,13 +43,6 @@ async function workload(secretPatterns: string[], consumerPatterns: string[] = [
     allowedConsumerPatterns: consumerPatterns,
   });
   return { id: created.apiToken!.id, secret: created.tokenSecret, clients: connectClients(svc.address, created.tokenSecret) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectError | undefined> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => ConnectError.from(e),
-  );
 }
 
 const register = (w: { clients: ConnectClients }, consumerId: string, references: string[]) =>
@@ -87,7 +81,7 @@ describe("consumer id squatting", () => {
     const squatter = await workload(["OTHER_*"], ["other/*"]);
     const real = await workload(["APP_*"], ["service/app"]);
 
-    const refused = await failure(register(squatter, "service/app", ["$<secret.OTHER_DB>"]));
+    const refused = await errorOf(register(squatter, "service/app", ["$<secret.OTHER_DB>"]));
     expect(refused?.code).toBe(Code.PermissionDenied);
     expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("CONSUMER_ID_NOT_ALLOWED");
 
@@ -101,7 +95,7 @@ describe("consumer id squatting", () => {
     const legacySquatter = await workload(["OTHER_*"]);
     await register(legacySquatter, "service/web", ["$<secret.OTHER_DB>"]);
 
-    const refused = await failure(register(real, "service/web", ["$<secret.APP_DB>"]));
+    const refused = await errorOf(register(real, "service/web", ["$<secret.APP_DB>"]));
     expect(refused?.code).toBe(Code.PermissionDenied);
     const info = refused?.findDetails(ErrorInfoSchema)[0];
     expect(info?.reason).toBe("CONSUMER_OWNED");
@@ -117,7 +111,7 @@ describe("consumer id squatting", () => {
     const reassigned = await admin.admin.reassignConsumer({ consumerId: "service/web", ownerTokenId: real.id });
     expect(reassigned.consumer?.ownerTokenId).toBe(real.id);
     expect((await render(real.secret, "service/web")).code).toBe(0);
-    expect((await failure(register(legacySquatter, "service/web", ["$<secret.OTHER_DB>"])))?.code).toBe(Code.PermissionDenied);
+    expect((await errorOf(register(legacySquatter, "service/web", ["$<secret.OTHER_DB>"])))?.code).toBe(Code.PermissionDenied);
   });
 
   it("a token whose patterns cover an owned id takes it over only if its grant covers the consumer's references", async () => {
@@ -125,7 +119,7 @@ describe("consumer id squatting", () => {
     await register(before, "service/rotating", ["$<secret.APP_DB>"]);
 
     const narrower = await workload(["NOTHING_*"], ["service/*"]);
-    const refused = await failure(register(narrower, "service/rotating", []));
+    const refused = await errorOf(register(narrower, "service/rotating", []));
     expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("CONSUMER_OWNED");
 
     const rotated = await workload(["APP_*"], ["service/rotating"]);
@@ -136,17 +130,17 @@ describe("consumer id squatting", () => {
     const squatter = await workload(["OTHER_*"]);
     const real = await workload(["APP_*"]);
     await register(squatter, "service/api", ["$<secret.OTHER_DB>"]);
-    expect((await failure(register(real, "service/api", ["$<secret.APP_DB>"])))?.code).toBe(Code.PermissionDenied);
+    expect((await errorOf(register(real, "service/api", ["$<secret.APP_DB>"])))?.code).toBe(Code.PermissionDenied);
     await admin.resolver.deleteConsumer({ consumerId: "service/api" });
     expect((await register(real, "service/api", ["$<secret.APP_DB>"])).consumer?.ownerTokenId).toBe(real.id);
   });
 
   it("refuses consumer patterns on other roles and malformed ones", async () => {
-    const refused = await failure(
+    const refused = await errorOf(
       admin.admin.createApiToken({ displayName: "v", role: Role.VIEWER, allowedConsumerPatterns: ["service/*"] }),
     );
     expect(refused?.code).toBe(Code.InvalidArgument);
-    const tooWild = await failure(
+    const tooWild = await errorOf(
       admin.admin.createApiToken({
         displayName: "w",
         role: Role.WORKLOAD,
@@ -168,7 +162,7 @@ describe("a database writer cannot forge a consumer's owner", () => {
     editStoreFile(svc.dataDir, (db) => db.prepare("UPDATE consumers SET owner_token_id = ? WHERE id = 'service/forged'").run(forger.id));
     svc = await startTestService({ dataDir: svc.dataDir });
     const forgerNow = connectClients(svc.address, forger.secret);
-    const refused = await failure(forgerNow.resolver.setConsumerReferences({ consumerId: "service/forged", references: [] }));
+    const refused = await errorOf(forgerNow.resolver.setConsumerReferences({ consumerId: "service/forged", references: [] }));
     expect(refused?.code).toBe(Code.DataLoss);
     expect(svc.logs()).toContain("consumer");
   });

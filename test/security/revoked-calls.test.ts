@@ -4,11 +4,12 @@
  * when its last call was answered from memory, and within --token-recheck-ms
  * on a replica sharing the store.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Role } from "../../gen/secrets/v1/types_pb.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
 import { createTokenSecret, mint } from "./support.js";
+import { statusOf } from "../support/call-status.js";
 
 let svc: TestService;
 let admin: ConnectClients;
@@ -22,23 +23,13 @@ afterAll(async () => {
   await svc?.cleanup();
 });
 
-async function codeOf(call: Promise<unknown>): Promise<Code | "OK"> {
-  try {
-    await call;
-    return "OK";
-  } catch (error) {
-    if (error instanceof ConnectError) return error.code;
-    throw error;
-  }
-}
-
 describe("a revoked token", () => {
   it("is refused on the very next call, though its earlier calls were answered from memory", async () => {
     const workload = await mint(svc, admin, Role.WORKLOAD, ["*"]);
     for (let i = 0; i < 3; i++) await workload.clients.resolver.resolveSecrets({ references: ["$<secret.GUARDED>"] });
     await admin.admin.revokeApiToken({ tokenId: workload.id });
-    expect(await codeOf(workload.clients.resolver.resolveSecrets({ references: ["$<secret.GUARDED>"] }))).toBe(Code.Unauthenticated);
-    expect(await codeOf(workload.clients.secrets.getSecret({ name: "GUARDED" }))).toBe(Code.Unauthenticated);
+    expect(await statusOf(workload.clients.resolver.resolveSecrets({ references: ["$<secret.GUARDED>"] }))).toBe(Code.Unauthenticated);
+    expect(await statusOf(workload.clients.secrets.getSecret({ name: "GUARDED" }))).toBe(Code.Unauthenticated);
   });
 
   it("is refused by a replica sharing the store, within the recheck interval", async () => {
@@ -46,11 +37,11 @@ describe("a revoked token", () => {
     try {
       const viewer = await mint(svc, admin, Role.VIEWER);
       const onReplica = connectClients(replica.address, viewer.secret);
-      expect(await codeOf(onReplica.secrets.getSecret({ name: "GUARDED" }))).toBe("OK");
+      expect(await statusOf(onReplica.secrets.getSecret({ name: "GUARDED" }))).toBe("OK");
       await admin.admin.revokeApiToken({ tokenId: viewer.id });
       // Polls (no fixed sleep): the replica must refuse it once its memory of the token is 200 ms old.
       await expect
-        .poll(() => codeOf(onReplica.secrets.getSecret({ name: "GUARDED" })), { timeout: 30_000, interval: 50 })
+        .poll(() => statusOf(onReplica.secrets.getSecret({ name: "GUARDED" })), { timeout: 30_000, interval: 50 })
         .toBe(Code.Unauthenticated);
     } finally {
       await replica.stop();
