@@ -86,7 +86,8 @@ export class RecordMacs {
       tenantId,
       owned.map((c): [string, string] => [consumerOwnerMessage(c.tenantId, c.id, c.owner!.tokenId), c.owner!.mac ?? ""]),
     );
-    return consumers.map((c) => (c.owner === undefined || holds[owned.indexOf(c)] ? undefined : "owner"));
+    let next = 0; // owned consumers' results, in order
+    return consumers.map((c) => (c.owner === undefined || holds[next++] ? undefined : "owner"));
   }
 
   /** Checks a tenant record; undefined where it holds. */

@@ -63,7 +63,6 @@ export interface ConsumerStore {
   /** Gives an existing consumer to another token; undefined if there is no such consumer. */
   setConsumerOwner(tenantId: string, consumerId: string, owner: ConsumerOwner, time: Date): Promise<ConsumerRecord | undefined>;
   getConsumer(tenantId: string, consumerId: string): Promise<ConsumerRecord | undefined>;
-  /** Returns false if there was no such consumer. */
   /**
    * With `expectedOwnerTokenId` ("" for none), deletes only while that is the
    * owner, checked in the same atomic step; false when nothing was deleted.

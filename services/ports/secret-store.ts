@@ -133,7 +133,6 @@ export interface SecretStore {
   getSecret(tenantId: string, nameKey: string): Promise<SecretRecord | undefined>;
   /** Secrets with their current ciphertext, for the name keys that exist (in any order). One round trip. */
   getSecretsWithCiphertext(tenantId: string, nameKeys: readonly string[]): Promise<SecretWithCiphertext[]>;
-  /** Ordered by nameKey. */
   /** Ordered by query.order (never-accessed as last access 0), then nameKey. */
   listSecrets(tenantId: string, query: SecretListQuery): Promise<Page<SecretRecord>>;
   /**

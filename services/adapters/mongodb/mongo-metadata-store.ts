@@ -11,7 +11,7 @@
  * So references and the referenced secrets' `usageCount` change together in
  * one transaction (secret-usage.ts), and a delete reads the count and deletes
  * in another. Both write the same secret documents, so under snapshot
- * isolation two racing transactions conflict, the driver's `withTransaction`
+ * isolation two racing transactions conflict, `runBoundedTransaction`
  * retries the loser, and the retry sees the winner's commit. Change streams
  * need a replica set too. MongoDB 6.0 or later: the change feed describes
  * deletes from pre-images.

@@ -11,6 +11,7 @@
  */
 import { MongoServerError, type CreateIndexesOptions, type Db, type Document, type IndexSpecification } from "mongodb";
 import type { ApiTokenRecord, AuditEventRecord, SecretRecord } from "../../ports/metadata-store.js";
+import { ORDER_FIELDS } from "./mongo-documents.js";
 
 export const COLLECTIONS = {
   tenants: "tenants",
@@ -92,11 +93,13 @@ export function indexDefinitions(auditRetentionDays: number = DEFAULT_AUDIT_RETE
   return [
     { collection: COLLECTIONS.secrets, key: { tenantId: 1, nameKey: 1 }, options: { name: "secrets_unique_name_key", unique: true } },
     // The list in its other orders, keyset-paged (the name key breaks ties).
-    ...(["updateTime", "lastAccessTime", "usageCount", "type", "state"] as const).map((field) => ({
-      collection: COLLECTIONS.secrets,
-      key: { tenantId: 1, [field]: 1, nameKey: 1 },
-      options: { name: `secrets_by_${field}` },
-    })),
+    ...Object.values(ORDER_FIELDS)
+      .filter((field) => field !== "nameKey")
+      .map((field) => ({
+        collection: COLLECTIONS.secrets,
+        key: { tenantId: 1, [field]: 1, nameKey: 1 },
+        options: { name: `secrets_by_${field}` },
+      })),
     {
       collection: COLLECTIONS.versions,
       key: { tenantId: 1, secretId: 1, version: 1 },
