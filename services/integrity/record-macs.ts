@@ -76,7 +76,11 @@ export class RecordMacs {
   }
 
   async consumerOwner(tenantId: string, consumerId: string, ownerTokenId: string): Promise<string> {
-    return (await this.macs(tenantId, [consumerOwnerMessage(tenantId, consumerId, ownerTokenId)]))[0]!;
+    const message = consumerOwnerMessage(tenantId, consumerId, ownerTokenId);
+    const mac = (await this.macs(tenantId, [message]))[0]!;
+    // The write that stores it reads it back and checks it: made here, it holds.
+    this.remember(`${tenantId}\n${mac}\n${message}`);
+    return mac;
   }
 
   /** Checks the owners of consumers of one tenant; undefined where it holds or there is no owner (registered before owners). */
@@ -145,11 +149,14 @@ export class RecordMacs {
           );
     unknown.forEach((pairIndex, i) => {
       holds[pairIndex] = same(pairs[pairIndex]![1], expected[i]!);
-      if (!holds[pairIndex]) return;
-      if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
-      this.verified.add(keys[pairIndex]!);
+      if (holds[pairIndex]) this.remember(keys[pairIndex]!);
     });
     return holds;
+  }
+
+  private remember(key: string): void {
+    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
+    this.verified.add(key);
   }
 
   private async macs(tenantId: string, messages: readonly string[]): Promise<string[]> {
