@@ -3,7 +3,7 @@
  * one byte encoding a value is encrypted in.
  */
 import { assertNever } from "./assert-never.js";
-import { jsonNodeText, jsonStringValue, jsonTree, selectJsonNode } from "./json-text.js";
+import { type JsonNode, jsonNodeText, jsonStringValue, jsonTree, selectJsonNode } from "./json-text.js";
 import type { FieldViolation } from "./field-violation.js";
 
 export type SecretType = "TOKEN" | "USERNAME_PASSWORD" | "JSON";
@@ -138,6 +138,18 @@ export function decodeSecretValue(type: SecretType, plaintext: Uint8Array): Secr
 /** A value picked out of a secret for a reference: a plain string, or JSON text of an object/array. */
 export type SelectedValue = { kind: "STRING" | "JSON"; value: string };
 
+/** Parsed JSON values, so a value several references select from is parsed once (held only while the value is). */
+const jsonTrees = new WeakMap<SecretValue, JsonNode>();
+
+function treeOf(value: SecretValue & { type: "JSON" }): JsonNode {
+  let tree = jsonTrees.get(value);
+  if (tree === undefined) {
+    tree = jsonTree(value.json);
+    jsonTrees.set(value, tree);
+  }
+  return tree;
+}
+
 /**
  * Picks what a reference's field path selects from a value: no path gives the
  * whole value (a token's string; an object's JSON text); `username`/`password`
@@ -154,7 +166,7 @@ export function selectField(value: SecretValue, path: readonly string[]): Select
       if (path.length === 1 && path[0] === "password") return { kind: "STRING", value: value.password };
       return undefined;
     case "JSON": {
-      const node = selectJsonNode(value.json, jsonTree(value.json), path);
+      const node = selectJsonNode(value.json, treeOf(value), path);
       if (!node) return undefined;
       if (node.type === "string") return { kind: "STRING", value: jsonStringValue(value.json, node) };
       if (node.type === "object" || node.type === "array") return { kind: "JSON", value: jsonNodeText(value.json, node) };
