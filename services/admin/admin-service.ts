@@ -130,7 +130,7 @@ export function adminService(deps: AdminServiceDependencies) {
 
     async revokeApiToken(call: ServiceCall, tokenId: string): Promise<ApiTokenRecord> {
       call.audit.resources = [tokenId];
-      const target = await findApiToken(store, call.tenantId, tokenId);
+      const target = await store.getApiToken(call.tenantId, tokenId);
       // A token the caller may not manage reads as missing, as it is missing from its list.
       const revoked =
         target && mayManageTokenRole(call.role, target.role) ? await store.revokeApiToken(call.tenantId, tokenId, new Date()) : undefined;
@@ -171,7 +171,7 @@ export function adminService(deps: AdminServiceDependencies) {
       call.audit.consumerId = consumerId;
       call.audit.resources = [ownerTokenId];
       const now = new Date();
-      const owner = await findApiToken(store, call.tenantId, ownerTokenId);
+      const owner = await store.getApiToken(call.tenantId, ownerTokenId);
       if (!owner || !isTokenActive(owner, now))
         throw new ServiceError(`no active API token "${ownerTokenId}" in this tenant`, { reason: "TOKEN_NOT_FOUND" });
       const consumer = await store.setConsumerOwner(call.tenantId, consumerId, { tokenId: owner.id }, now);
@@ -206,20 +206,4 @@ function checkTokenPatterns(
     const problem = problemOf(pattern);
     if (problem) violations.push({ field: `${field}[${i}]`, ...problem });
   });
-}
-
-/** A tenant's token by id (the store looks tokens up by hash only; a tenant holds few tokens). */
-async function findApiToken(
-  store: Pick<ApiTokenStore, "listApiTokens">,
-  tenantId: string,
-  tokenId: string,
-): Promise<ApiTokenRecord | undefined> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.listApiTokens(tenantId, { limit: 1000, includeInactive: true, now: new Date(), ...(cursor && { cursor }) });
-    const found = page.items.find((token) => token.id === tokenId);
-    if (found) return found;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return undefined;
 }

@@ -204,6 +204,12 @@ export class AuthenticatedStore implements MetadataStore {
     return undefined;
   }
 
+  async getApiToken(tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+    const token = await this.store.getApiToken(tenantId, tokenId);
+    if (token) await this.checkTokens(tenantId, [token]);
+    return token;
+  }
+
   async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
     const page = await this.store.listApiTokens(tenantId, query);
     await this.checkTokens(tenantId, page.items);

@@ -38,6 +38,8 @@ export interface ApiTokenStore {
   createApiToken(token: ApiTokenRecord): Promise<void>;
   /** Looks up across tenants: authentication starts from the token alone. */
   findApiTokenByHash(hash: string): Promise<ApiTokenRecord | undefined>;
+  /** One token of the tenant by id, revoked or expired too. */
+  getApiToken(tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined>;
   /** Ordered by creation (oldest first). */
   listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>>;
   /**

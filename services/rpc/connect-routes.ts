@@ -5,8 +5,8 @@
  * plumbing differs from grpc-service.ts; no handler is written twice.
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { ServiceError } from "../domain/errors.js";
+import { type Code, ConnectError, createContextKey, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
 import type { CallContext } from "./call-context.js";
 import type { ServiceHandlers } from "./handlers.js";

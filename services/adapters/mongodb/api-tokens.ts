@@ -17,6 +17,11 @@ export function mongoApiTokens(db: MongoConnection): ApiTokenStore {
       return doc ? toApiTokenRecord(doc) : undefined;
     },
 
+    async getApiToken(tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+      const doc = await db.run(() => tokens.findOne({ tenantId, id: tokenId }));
+      return doc ? toApiTokenRecord(doc) : undefined;
+    },
+
     async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
       const limit = checkLimit(query.limit);
       const docs = await db.run(() =>

@@ -35,6 +35,13 @@ export function sqliteApiTokens(db: SqliteConnection): ApiTokenStore {
       });
     },
 
+    async getApiToken(tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+      return db.run(() => {
+        const row = sql.apiTokenById.get({ tenantId, tokenId });
+        return row && toApiToken(row);
+      });
+    },
+
     async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
       const limit = checkLimit(query.limit);
       const after = query.cursor === undefined ? { time: Number.MIN_SAFE_INTEGER, id: "" } : decodeTimeIdCursor(query.cursor);

@@ -21,6 +21,15 @@ export function describeApiTokensContract(contract: StoreContract): void {
       await expect(store.createApiToken(newToken(tenant, 2, { hash: token.hash }))).rejects.toThrow();
     });
 
+    it("gets one token of its tenant by id, revoked too, and none of another tenant's", async () => {
+      const tenant = newTenantId();
+      const token = newToken(tenant, 1, { revokeTime: at(10) });
+      await store.createApiToken(token);
+      expect(await store.getApiToken(tenant, token.id)).toEqual(token);
+      expect(await store.getApiToken(newTenantId(), token.id)).toBeUndefined();
+      expect(await store.getApiToken(tenant, `tok-${randomUUID()}`)).toBeUndefined();
+    });
+
     it("lists tokens oldest first, paginated, hiding revoked and expired ones unless asked", async () => {
       const tenant = newTenantId();
       const now = at(100_000);

@@ -33,6 +33,10 @@ export class InMemoryTokens implements TenantStore, ApiTokenStore {
     return this.tokens.find((t) => t.hash === hash);
   }
 
+  async getApiToken(tenantId: string, tokenId: string): Promise<ApiTokenRecord | undefined> {
+    return this.tokens.find((t) => t.tenantId === tenantId && t.id === tokenId);
+  }
+
   /** One page holding every matching token: enough for the few a test makes. */
   async listApiTokens(tenantId: string, query: TokenListQuery): Promise<Page<ApiTokenRecord>> {
     const active = (t: ApiTokenRecord) => t.revokeTime === undefined && (t.expireTime === undefined || t.expireTime >= query.now);
