@@ -110,22 +110,43 @@ const ROLES: [Role, string][] = [
   [Role.WORKLOAD, "Workload: resolves the secrets its patterns name"],
 ];
 
+/** Patterns typed one per line or space: the list, the first bad one, and the error to show (the service's, else the rule's). */
+function patternsField(
+  text: string,
+  problemOf: (pattern: string) => { description: string } | undefined,
+  serviceError: string | undefined,
+) {
+  const list = text.split(/[\s,]+/).filter((p) => p !== "");
+  let firstBad: string | undefined;
+  let ruleError: string | undefined;
+  for (const pattern of list) {
+    const problem = problemOf(pattern);
+    if (problem) {
+      firstBad = pattern;
+      ruleError = `"${pattern}": ${problem.description}`;
+      break;
+    }
+  }
+  return { list, firstBad, error: serviceError ?? ruleError };
+}
+
 function CreateToken({ api, onCreated }: { api: PageProps["api"]; onCreated: (id: string, secret: string) => void }) {
   const [name, setName] = useState("");
   const [role, setRole] = useState(Role.VIEWER);
   const [patterns, setPatterns] = useState("");
   const [expiry, setExpiry] = useState("");
   const [problem, setProblem] = useState<Problem>();
-  const patternList = patterns.split(/[\s,]+/).filter((p) => p !== "");
-  const badPattern = patternList.find((p) => secretPatternProblem(p));
-  const patternError =
-    problem?.fields["allowed_secret_patterns"] ?? (badPattern && `"${badPattern}": ${secretPatternProblem(badPattern)!.description}`);
+  const {
+    list: patternList,
+    error: patternError,
+    firstBad: badPattern,
+  } = patternsField(patterns, secretPatternProblem, problem?.fields["allowed_secret_patterns"]);
   const [consumers, setConsumers] = useState("");
-  const consumerList = consumers.split(/[\s,]+/).filter((p) => p !== "");
-  const badConsumer = consumerList.find((p) => consumerPatternProblem(p));
-  const consumerError =
-    problem?.fields["allowed_consumer_patterns"] ??
-    (badConsumer && `"${badConsumer}": ${consumerPatternProblem(badConsumer)!.description}`);
+  const { list: consumerList, error: consumerError } = patternsField(
+    consumers,
+    consumerPatternProblem,
+    problem?.fields["allowed_consumer_patterns"],
+  );
 
   async function create(event: Event) {
     event.preventDefault();
