@@ -13,6 +13,8 @@ export function keepLeadingByteOrderMarks(): void {
   const strict = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
   configureTextEncoding({
     encodeUtf8: (text) => encoder.encode(text),
+    // Without it protobuf-es emulates it with encodeUtf8: a new buffer per string field written.
+    encodeUtf8Into: (text, into) => encoder.encodeInto(text, into),
     decodeUtf8: (bytes, fatal) => (fatal ? strict : lenient).decode(bytes),
     // As protobuf-es's own check: a lone surrogate cannot be encoded as UTF-8.
     checkUtf8: (text) => {
