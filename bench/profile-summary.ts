@@ -1,7 +1,11 @@
 /**
- * `tsx bench/profile-summary.ts <file.cpuprofile> [top]`: the functions a V8
- * CPU profile (from `npm run bench -- --cpu-prof-dir DIR`) spent the most
- * time in, by self time and by inclusive time, as percentages of the samples.
+ * `tsx bench/profile-summary.ts <file.cpuprofile> [top] [fromUs-toUs]`: the
+ * functions a V8 CPU profile (from `npm run bench -- --cpu-prof-dir DIR`)
+ * spent the most time in, by self time and by inclusive time, as percentages
+ * of the samples. With a window, only the samples taken in it count: V8 stamps
+ * samples with the monotonic clock in µs, the clock of `process.hrtime` in
+ * every process of the machine, so a scenario can report the window of its
+ * measured phase (e.g. `watch-fanout`'s `deliveryWindowUs`).
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -15,6 +19,22 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime?: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The profile with each node's hit count taken only from the samples between `fromUs` and `toUs`. */
+export function withinWindow(profile: CpuProfile, fromUs: number, toUs: number): CpuProfile {
+  const { startTime, samples, timeDeltas } = profile;
+  if (startTime === undefined || !samples || !timeDeltas) throw new Error("the profile has no timed samples");
+  const hits = new Map<number, number>();
+  let time = startTime;
+  samples.forEach((id, i) => {
+    time += timeDeltas[i]!;
+    if (time >= fromUs && time <= toUs) hits.set(id, (hits.get(id) ?? 0) + 1);
+  });
+  return { nodes: profile.nodes.map((node) => ({ ...node, hitCount: hits.get(node.id) ?? 0 })) };
 }
 
 interface FunctionTime {
@@ -67,13 +87,16 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  const [file, topText] = process.argv.slice(2);
+  const [file, topText, windowText] = process.argv.slice(2);
   if (!file) {
-    console.error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]");
+    console.error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [top] [fromUs-toUs]");
     process.exit(2);
   }
   const top = Number(topText ?? 25);
-  const { total, functions } = summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as CpuProfile);
+  const whole = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const [fromUs, toUs] = (windowText ?? "").split("-").map(Number);
+  const profile = windowText ? withinWindow(whole, fromUs!, toUs!) : whole;
+  const { total, functions } = summarizeProfile(profile);
   const percent = (n: number) => `${((n / total) * 100).toFixed(1).padStart(5)}%`;
   const excluded = new Set(["(root)", "(program)", "(idle)", "(garbage collector)"]);
   console.log(

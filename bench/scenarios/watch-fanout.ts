@@ -26,6 +26,12 @@ interface FanoutRun {
   figures: Figures;
   timeToAll: LatencySummary;
   openMs: number;
+  /** `fromUs-toUs` on the monotonic clock: the rounds, for `profile-summary.ts`'s window. */
+  deliveryWindowUs: string;
+}
+
+function monotonicUs(): bigint {
+  return process.hrtime.bigint() / 1000n;
 }
 
 async function fanout(
@@ -48,6 +54,7 @@ async function fanout(
     const perStream: number[] = [];
     const untilAll: number[] = [];
     const cpu = { serviceMs: 0, driverMs: 0 };
+    const deliveryFromUs = monotonicUs();
     for (let round = 0; round < rounds; round++) {
       const cpuBefore = { service: childCpuMs(service.pid), driver: ownCpuMs() };
       const sent = performance.now();
@@ -60,6 +67,7 @@ async function fanout(
       perStream.push(...latencies);
       untilAll.push(Math.max(...latencies));
     }
+    const deliveryWindowUs = `${deliveryFromUs}-${monotonicUs()}`;
     const latency = summarizeLatencies(perStream);
     const deliveryMs = untilAll.reduce((a, b) => a + b, 0);
     const driverCpuPercent = (cpu.driverMs / deliveryMs) * 100;
@@ -78,7 +86,7 @@ async function fanout(
       driver: "http2",
       driverBound: isDriverBound(driverCpuPercent),
     };
-    return { figures, timeToAll: summarizeLatencies(untilAll), openMs };
+    return { figures, timeToAll: summarizeLatencies(untilAll), openMs, deliveryWindowUs };
   } finally {
     watchers.close();
   }
@@ -114,6 +122,9 @@ export const watchFanoutScenario: Scenario = {
           timeToAllMaxMs: many.timeToAll.maxMs,
           openAllStreamsMs: many.openMs,
           servicePeakRssBytes: many.figures.peakRssBytes,
+          // What each stream adds to the service's memory, over the single-stream phase.
+          serviceRssPerStreamBytes: Math.round((many.figures.peakRssBytes - single.figures.peakRssBytes) / settings.watchStreams),
+          deliveryWindowUs: many.deliveryWindowUs,
         },
       };
     }),
