@@ -10,6 +10,7 @@ import { ServiceError } from "../domain/errors.js";
 import type { CallPipeline, CallStart } from "./call-pipeline.js";
 import type { CallContext } from "./call-context.js";
 import type { ServiceHandlers } from "./handlers.js";
+import { oncePerObject } from "./once-per-object.js";
 import { statusDetailsBin } from "./status.js";
 import { statusCodeNumber, statusCodeOf } from "./status-codes.js";
 
@@ -31,13 +32,16 @@ export function grpcService<S extends DescService>(
     const handler = (handlers as Record<string, AnyHandler>)[method.localName];
     if (!handler) throw new Error(`no handler for ${service.typeName}.${method.name}`);
     const path = `/${service.typeName}/${method.name}`;
+    // A stream's responses are encoded once per message object: a watch event's one shared
+    // message is encoded once for all its streams (grpc-js copies the bytes into each frame).
+    const encode = method.methodKind === "server_streaming" ? oncePerObject(encodeResponse(method.output)) : encodeResponse(method.output);
     definition[method.name] = {
       path,
       requestStream: false,
       responseStream: method.methodKind === "server_streaming",
       requestSerialize: (message) => Buffer.from(toBinary(method.input, message as Message)),
       requestDeserialize: (bytes: Buffer) => decode(method.input, bytes),
-      responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<DescMessage>))),
+      responseSerialize: (message) => encode(message as object),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
     };
     implementation[method.name] =
@@ -46,6 +50,13 @@ export function grpcService<S extends DescService>(
         : unaryCall(path.slice(1), handler, pipeline);
   }
   return { definition, implementation };
+}
+
+function encodeResponse(schema: DescMessage): (message: object) => Buffer {
+  return (message) => {
+    const bytes = toBinary(schema, create(schema, message as MessageInitShape<DescMessage>));
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 function decode(schema: DescMessage, bytes: Buffer): unknown {

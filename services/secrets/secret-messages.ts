@@ -19,6 +19,7 @@ import type {
   SecretState,
   SecretVersionInfo,
 } from "../ports/metadata-store.js";
+import { oncePerObject } from "../rpc/once-per-object.js";
 
 const STATE_TO_PROTO: Record<SecretState, ProtoSecretState> = {
   ACTIVE: ProtoSecretState.ACTIVE,
@@ -93,12 +94,13 @@ const CHANGE_EVENT_TYPES: Record<SecretChangeKind, WatchEventType> = {
   USAGE_UPDATED: WatchEventType.USAGE_UPDATED,
 };
 
-/** One change as a watch stream reports it (WatchSecrets and WatchSecretChanges share the shape). */
-export function secretChangeMessage(event: SecretChangeEvent) {
-  return {
-    type: CHANGE_EVENT_TYPES[event.kind],
-    name: event.name,
-    version: BigInt(event.version),
-    time: timestampFromDate(event.time),
-  };
-}
+/**
+ * One change as a watch stream reports it (WatchSecrets and WatchSecretChanges
+ * share the shape): one message per event, shared by all the streams it goes to.
+ */
+export const secretChangeMessage = oncePerObject((event: SecretChangeEvent) => ({
+  type: CHANGE_EVENT_TYPES[event.kind],
+  name: event.name,
+  version: BigInt(event.version),
+  time: timestampFromDate(event.time),
+}));
