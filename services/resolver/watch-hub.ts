@@ -98,8 +98,7 @@ export async function* followChanges<M>(
     else pending.push(event);
     wake?.();
   });
-  const stop = () => wake?.();
-  for (const signal of signals) signal.addEventListener("abort", stop);
+  const stopListening = signals.map((signal) => onAbort(signal, () => wake?.()));
   try {
     yield await first();
     while (!signals.some((signal) => signal.aborted)) {
@@ -114,8 +113,31 @@ export async function* followChanges<M>(
     }
   } finally {
     unsubscribe();
-    for (const signal of signals) signal.removeEventListener("abort", stop);
+    for (const stop of stopListening) stop();
   }
+}
+
+const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `callback` when `signal` aborts; returns the function to stop. All
+ * callbacks on one signal share one listener: Node's EventTarget compares each
+ * new listener with every one it holds, so 10,000 streams each listening to
+ * the one shutdown signal took quadratic time to open.
+ */
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let callbacks = abortCallbacks.get(signal);
+  if (!callbacks) {
+    const created = new Set<() => void>();
+    signal.addEventListener("abort", () => {
+      for (const call of [...created]) call();
+    }, { once: true });
+    abortCallbacks.set(signal, created);
+    callbacks = created;
+  }
+  const registered = callbacks;
+  registered.add(callback);
+  return () => registered.delete(callback);
 }
 
 function watchKey(tenantId: string, nameKey: string): string {
