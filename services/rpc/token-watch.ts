@@ -56,7 +56,11 @@ export class TokenWatch {
     this.checking = true;
     try {
       const byHeader = new Map<string | undefined, WatchedStream[]>();
-      for (const stream of this.streams) byHeader.set(stream.authorization, [...(byHeader.get(stream.authorization) ?? []), stream]);
+      for (const stream of this.streams) {
+        const streams = byHeader.get(stream.authorization);
+        if (streams) streams.push(stream);
+        else byHeader.set(stream.authorization, [stream]);
+      }
       for (const [authorization, streams] of byHeader) {
         try {
           await authenticate(this.store, authorization, new Date());
