@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // Plain node entry of the sidecar (its build in dist/, see entry.js).
+import { setFlagsFromString } from "node:v8";
 import { importEntry } from "./entry.js";
+
+// The sidecar runs beside every workload, so its memory is paid per pod. Set before any of its code
+// loads: no optimizing or baseline compiler (their code and zones cost ~7 MB; the sidecar's own
+// work is a short render per change, and masking runs in regular expressions, which still compile),
+// and a young generation that stays at its initial size (~5 MB). BENCHMARKS.md, "Sidecar footprint".
+setFlagsFromString("--no-turbofan --no-maglev --no-sparkplug --semi-space-growth-factor=1");
 
 const { runSidecar } = await importEntry("dist/secrets-sidecar.mjs", "sidecar/main.ts");
 const status = await runSidecar(process.argv.slice(2));

@@ -7,7 +7,7 @@
 import { isMap, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
 import { ValueKind } from "../gen/secrets/v1/resolver_service_pb.js";
 import { isWholeReference, parseTemplate, type Reference, type TemplatePart } from "../kernel/references.js";
-import { yamlFlowNode, yamlStringScalar } from "./yaml-scalar.js";
+import { plainSafeValues, yamlFlowNode, yamlStringScalar } from "./yaml-scalar.js";
 
 export interface SourcePosition {
   line: number;
@@ -130,11 +130,16 @@ function reportQuotableFlowPlaceholder(
  * the template must have no problems.
  */
 export function renderYamlTemplate(template: YamlTemplate, resolvedValue: (referenceText: string) => ValueForRender): string {
+  const substitutions = [...template.substitutions].sort((a, b) => a.start - b.start);
+  const scalars = substitutions.map((substitution) => substitutedScalar(substitution, resolvedValue));
+  const plainSafe = plainSafeValues(scalars.flatMap((scalar) => (scalar.kind === "string" && scalar.plainAllowed ? [scalar.text] : [])));
   let out = "";
   let copiedUntil = 0;
-  for (const substitution of [...template.substitutions].sort((a, b) => a.start - b.start)) {
+  for (const [i, substitution] of substitutions.entries()) {
     const original = template.source.slice(substitution.start, substitution.end);
-    out += template.source.slice(copiedUntil, substitution.start) + renderScalar(substitution, resolvedValue);
+    const scalar = scalars[i]!;
+    const rendered = scalar.kind === "flow" ? scalar.text : yamlStringScalar(scalar.text, scalar.plainAllowed, plainSafe);
+    out += template.source.slice(copiedUntil, substitution.start) + rendered;
     // A block scalar becomes one line: its header's comment goes after it, and the last line break it took goes
     // back, as it was written (CRLF in a CRLF file).
     const headerComment = /^[|>][^\r\n]*?\s(#[^\r\n]*)/.exec(original)?.[1];
@@ -145,12 +150,15 @@ export function renderYamlTemplate(template: YamlTemplate, resolvedValue: (refer
   return out + template.source.slice(copiedUntil);
 }
 
-function renderScalar(substitution: Substitution, resolvedValue: (referenceText: string) => ValueForRender): string {
+/** A substitution's new content: YAML text already (a JSON value as a flow node), or a string still to be written as a scalar. */
+type SubstitutedScalar = { kind: "flow"; text: string } | { kind: "string"; text: string; plainAllowed: boolean };
+
+function substitutedScalar(substitution: Substitution, resolvedValue: (referenceText: string) => ValueForRender): SubstitutedScalar {
   const [only] = substitution.parts;
   if (substitution.parts.length === 1 && only?.kind === "reference") {
     const resolved = resolvedValue(only.reference.source);
-    if (resolved.kind === ValueKind.JSON) return yamlFlowNode(resolved.value);
+    if (resolved.kind === ValueKind.JSON) return { kind: "flow", text: yamlFlowNode(resolved.value) };
   }
   const text = substitution.parts.map((part) => (part.kind === "text" ? part.text : resolvedValue(part.reference.source).value)).join("");
-  return yamlStringScalar(text, substitution.plainAllowed);
+  return { kind: "string", text, plainAllowed: substitution.plainAllowed };
 }

@@ -60,18 +60,40 @@ const PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./@%+=:~-]*$/;
 
 /** Whether `value` written plain is read back as that string by both the YAML 1.1 and 1.2 schemas. */
 function isPlainSafe(value: string): boolean {
-  if (!PLAIN_SAFE.test(value) || value.endsWith(":")) return false;
-  const text = `k: ${value}\n`;
+  return plainReadsBack([value], () => "k");
+}
+
+/** Whether each value, written plain as the value of its own key in one mapping, is read back as that string under both schemas. */
+function plainReadsBack(values: readonly string[], keyOf: (index: number) => string): boolean {
+  const text = values.map((value, i) => `${keyOf(i)}: ${value}\n`).join("");
   for (const version of ["1.1", "1.2"] as const) {
-    const parsed: unknown = parse(text, { version });
-    if (typeof parsed !== "object" || parsed === null || (parsed as Record<string, unknown>)["k"] !== value) return false;
+    let parsed: unknown;
+    try {
+      parsed = parse(text, { version });
+    } catch {
+      return false;
+    }
+    if (typeof parsed !== "object" || parsed === null) return false;
+    if (!values.every((value, i) => (parsed as Record<string, unknown>)[keyOf(i)] === value)) return false;
   }
   return true;
 }
 
-/** A string scalar: plain where the original was plain and the value is unambiguous, else double-quoted. */
-export function yamlStringScalar(value: string, plainAllowed: boolean): string {
-  return plainAllowed && isPlainSafe(value) ? value : yamlDoubleQuoted(value);
+/**
+ * Of `values`, those that may be written plain. PLAIN_SAFE values hold no space, quote, comment,
+ * flow or block indicator, so each is one plain scalar alone on its line whatever the other lines
+ * hold: one mapping checks them all at once (two parses instead of two per value); when that
+ * mapping does not read back, each value is checked alone.
+ */
+export function plainSafeValues(values: Iterable<string>): Set<string> {
+  const candidates = [...new Set(values)].filter((value) => PLAIN_SAFE.test(value) && !value.endsWith(":"));
+  if (candidates.length === 0 || plainReadsBack(candidates, (i) => `k${i}`)) return new Set(candidates);
+  return new Set(candidates.filter(isPlainSafe));
+}
+
+/** A string scalar: plain where the original was plain and the value is unambiguous (in `plainSafe`), else double-quoted. */
+export function yamlStringScalar(value: string, plainAllowed: boolean, plainSafe: ReadonlySet<string>): string {
+  return plainAllowed && plainSafe.has(value) ? value : yamlDoubleQuoted(value);
 }
 
 /** JSON text as a one-line YAML flow node; numbers keep their digits as written (never rounded through a double). */

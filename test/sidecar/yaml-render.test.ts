@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { parseYamlTemplate, renderYamlTemplate, type ValueForRender } from "../../sidecar/yaml-render.js";
+import { plainSafeValues } from "../../sidecar/yaml-scalar.js";
 import { readWithPyYaml } from "./pyyaml.js";
 
 const TRICKY_VALUES = [
@@ -128,6 +129,30 @@ describe("a substituted value is exactly that string when the output is parsed",
     const results = cases.map((c, i) => ({ context: c.context, value: c.value, read: c.pick(read[i]![0]) }));
     expect(results.filter((r) => r.read !== r.value)).toEqual([]);
     expect(results).toHaveLength(CONTEXTS.length * TRICKY_VALUES.length);
+  });
+
+  it("many plain values in one file, each read back exactly (plain safety is checked for all at once)", () => {
+    const plainish = [...TRICKY_VALUES, "0b1010", "+12", "1:20", "=", "a:b:c", "x.y@z", "no:", "True", "NO", "0.5", "v1.2.3"];
+    const source = plainish.map((_, i) => `k${i}: $<secret.V${i}>\n`).join("");
+    const out = renderAll(source, (text) => string(plainish[Number(/V(\d+)/.exec(text)![1])]!));
+    for (const version of ["1.2", "1.1"] as const) {
+      const doc = parse(out, { version });
+      expect(plainish.filter((value, i) => doc[`k${i}`] !== value)).toEqual([]);
+    }
+    expect(out).toContain('k1: "no"\n'); // a YAML 1.1 boolean is quoted
+    expect(out).toMatch(/^k\d+: v1\.2\.3$/m); // an unambiguous value stays plain
+  });
+
+  it("property: plain safety checked for many values at once equals checking each alone", () => {
+    const plainChars = fc.constantFrom(..."aeknoyAENOTY019_./@%+=:~-xXbB");
+    const value = fc.oneof(fc.constantFrom(...TRICKY_VALUES), fc.string({ unit: plainChars, minLength: 1, maxLength: 12 }));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 30 }), (values) => {
+        const alone = values.filter((v) => plainSafeValues([v]).has(v));
+        expect([...plainSafeValues(values)].sort()).toEqual([...new Set(alone)].sort());
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("inside longer strings, several per scalar", () => {
