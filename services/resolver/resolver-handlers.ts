@@ -18,7 +18,8 @@ import { authorizeSecretNames, serviceCallOf } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
 import { consumerMessage, secretChangeMessage, secretStateToProto } from "../secrets/secret-messages.js";
 import { resolverService, type ResolverServiceDependencies } from "./resolver-service.js";
-import { followChanges, resolveChangesOnly, type WatchHub } from "./watch-hub.js";
+import { followChanges } from "./change-stream.js";
+import { resolveChangesOnly, type WatchHub } from "./watch-hub.js";
 
 export interface ResolverDependencies extends ResolverServiceDependencies {
   watchHub: WatchHub;
@@ -46,11 +47,11 @@ export function resolverHandlers(deps: ResolverDependencies): ServiceHandlers<ty
       };
     },
 
-    async *watchSecrets(request, ctx) {
+    watchSecrets(request, ctx) {
       const call = serviceCallOf(ctx);
       const nameKeys = resolver.watchedNameKeys(call, request.names, ctx.streamLimits?.maxNames ?? MAX_REFERENCES_PER_CALL);
       authorizeSecretNames(ctx, request.names);
-      yield* followChanges<MessageInitShape<typeof WatchSecretsResponseSchema>>(
+      return followChanges<MessageInitShape<typeof WatchSecretsResponseSchema>>(
         (listener) => deps.watchHub.subscribe(call.tenantId, nameKeys, resolveChangesOnly(listener)),
         [ctx.signal, deps.shutdown],
         async () => {

@@ -4,7 +4,6 @@
  * only the streams watching that (tenant, name) or that whole tenant are
  * touched, so a thousand watchers cost a map lookup.
  */
-import { ServiceError } from "../domain/errors.js";
 import type { SecretChangeEvent, SecretChangeFeed, SecretChangeKind } from "../ports/secret-change-feed.js";
 
 type Listener = (event: SecretChangeEvent) => void;
@@ -74,71 +73,6 @@ export function resolveChangesOnly(listener: Listener): Listener {
 
 /** Not a valid secret name key, so it cannot collide with one. */
 const WHOLE_TENANT = "*";
-
-/** Events a slow stream may have queued before it is ended. */
-const MAX_PENDING_EVENTS = 1000;
-
-/**
- * The body of a watch stream: subscribes (through `subscribe`) before
- * `first` is read, so no change falls between the two; yields `first`, then
- * each change as `toMessage` makes it, until a signal aborts. A stream whose
- * client falls too far behind ends with RESOURCE_EXHAUSTED.
- */
-export async function* followChanges<M>(
-  subscribe: (listener: Listener) => () => void,
-  signals: readonly AbortSignal[],
-  first: () => Promise<M>,
-  toMessage: (event: SecretChangeEvent) => M,
-): AsyncGenerator<M> {
-  const pending: SecretChangeEvent[] = [];
-  let overflowed = false;
-  let wake: (() => void) | undefined;
-  const unsubscribe = subscribe((event) => {
-    if (pending.length >= MAX_PENDING_EVENTS) overflowed = true;
-    else pending.push(event);
-    wake?.();
-  });
-  const stopListening = signals.map((signal) => onAbort(signal, () => wake?.()));
-  try {
-    yield await first();
-    while (!signals.some((signal) => signal.aborted)) {
-      if (overflowed) throw new ServiceError("the watcher fell too far behind; subscribe again", { reason: "WATCHER_TOO_SLOW" });
-      const event = pending.shift();
-      if (event) {
-        yield toMessage(event);
-        continue;
-      }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  } finally {
-    unsubscribe();
-    for (const stop of stopListening) stop();
-  }
-}
-
-const abortCallbacks = new WeakMap<AbortSignal, Set<() => void>>();
-
-/**
- * Calls `callback` when `signal` aborts; returns the function to stop. All
- * callbacks on one signal share one listener: Node's EventTarget compares each
- * new listener with every one it holds, so 10,000 streams each listening to
- * the one shutdown signal took quadratic time to open.
- */
-function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let callbacks = abortCallbacks.get(signal);
-  if (!callbacks) {
-    const created = new Set<() => void>();
-    signal.addEventListener("abort", () => {
-      for (const call of [...created]) call();
-    }, { once: true });
-    abortCallbacks.set(signal, created);
-    callbacks = created;
-  }
-  const registered = callbacks;
-  registered.add(callback);
-  return () => registered.delete(callback);
-}
 
 function watchKey(tenantId: string, nameKey: string): string {
   return `${tenantId}\u0000${nameKey}`;

@@ -10,7 +10,8 @@ import type { SecretsService, WatchSecretChangesResponseSchema } from "../../gen
 import { secretTypeFromProto } from "../../kernel/secret-type-wire.js";
 import { serviceCallOf } from "../rpc/call-context.js";
 import type { ServiceHandlers } from "../rpc/handlers.js";
-import { followChanges, type WatchHub } from "../resolver/watch-hub.js";
+import { followChanges } from "../resolver/change-stream.js";
+import type { WatchHub } from "../resolver/watch-hub.js";
 import { consumerMessage, secretChangeMessage, secretMessage, secretValueInput, secretVersionMessage } from "./secret-messages.js";
 import { secretsService, type SecretsServiceDependencies } from "./secrets-service.js";
 
@@ -85,9 +86,9 @@ export function secretsHandlers(deps: SecretsDependencies): ServiceHandlers<type
       return { consumers: page.items.map(consumerMessage), nextPageToken: page.nextPageToken };
     },
 
-    async *watchSecretChanges(_request, ctx) {
+    watchSecretChanges(_request, ctx) {
       const tenantId = ctx.caller.tenantId;
-      yield* followChanges<MessageInitShape<typeof WatchSecretChangesResponseSchema>>(
+      return followChanges<MessageInitShape<typeof WatchSecretChangesResponseSchema>>(
         (listener) => deps.watchHub.subscribeTenant(tenantId, listener),
         [ctx.signal, deps.shutdown],
         async () => ({ type: WatchEventType.SUBSCRIBED, time: timestampFromDate(new Date()) }),

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SecretChangeEvent, SecretChangeFeed } from "../../services/ports/secret-change-feed.js";
-import { followChanges, WatchHub } from "../../services/resolver/watch-hub.js";
+import { followChanges } from "../../services/resolver/change-stream.js";
+import { WatchHub } from "../../services/resolver/watch-hub.js";
 import { oncePerObject } from "../../services/rpc/once-per-object.js";
 import { secretChangeMessage } from "../../services/secrets/secret-messages.js";
 
