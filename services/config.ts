@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
+import { PLAINTEXT_CACHE_TTL_MS } from "./resolver/plaintext-cache.js";
 import type { StreamLimitConfig } from "./rpc/call-policy.js";
 import type { RateLimitConfig } from "./rpc/rate-limits.js";
 
@@ -31,6 +32,8 @@ export interface ServiceConfig {
   streamLimits: StreamLimitConfig;
   /** Milliseconds between open streams' re-reads of their token (revocations through other replicas). */
   tokenRecheckMs: number;
+  /** Milliseconds a resolved value is kept opened in memory (services/resolver/plaintext-cache.ts); 0: never. */
+  plaintextCacheMs: number;
   /** Failed authentications per second per peer address. */
   authFailuresPerPeer: number;
   /** HTTP/2 and HTTP/1.1 connections idle this long are closed. */
@@ -163,6 +166,12 @@ export function serviceCommand(): Command {
         .argParser(positiveInt),
     )
     .addOption(
+      new Option("--plaintext-cache-ms <ms>", "how long a resolved value is kept decrypted in memory, to skip decrypting it again (0: never)")
+        .env("SECRETS_PLAINTEXT_CACHE_MS")
+        .default(PLAINTEXT_CACHE_TTL_MS)
+        .argParser(nonNegativeInt),
+    )
+    .addOption(
       new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch")
         .env("SECRETS_MAX_NAMES_PER_STREAM")
         .default(1000)
@@ -241,6 +250,7 @@ export function parseServiceConfig(argv: readonly string[], env: NodeJS.ProcessE
     },
     streamLimits: { streamsPerToken: options.maxStreamsPerToken, namesPerStream: options.maxNamesPerStream },
     tokenRecheckMs: options.tokenRecheckMs,
+    plaintextCacheMs: options.plaintextCacheMs,
     authFailuresPerPeer: options.authFailuresPerPeer,
     connectionIdleMs: options.connectionIdleMs,
     connectionMaxAgeMs: options.connectionMaxAgeMs,

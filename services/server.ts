@@ -27,6 +27,7 @@ import { WatchHub } from "./resolver/watch-hub.js";
 import { CallPipeline } from "./rpc/call-pipeline.js";
 import { grpcService } from "./rpc/grpc-service.js";
 import { SecretReadCache } from "./secrets/secret-read-cache.js";
+import { PLAINTEXT_CACHE_MAX_BYTES, PLAINTEXT_CACHE_MAX_ENTRIES, PlaintextCache } from "./resolver/plaintext-cache.js";
 import { secretsHandlers } from "./secrets/secrets-handlers.js";
 
 export interface RunningService extends Backends {
@@ -62,6 +63,10 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const shutdownSignal = new AbortController();
   // Before the watch hub: it forgets a changed secret before any watcher hears of the change.
   const reads = new SecretReadCache(store);
+  const plaintexts =
+    config.plaintextCacheMs > 0
+      ? new PlaintextCache(reads, { ttlMs: config.plaintextCacheMs, maxEntries: PLAINTEXT_CACHE_MAX_ENTRIES, maxBytes: PLAINTEXT_CACHE_MAX_BYTES })
+      : undefined;
   const watchHub = new WatchHub(store);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": config.maxMessageBytes,
@@ -90,6 +95,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     const resolver = resolverHandlers({
       store,
       reads,
+      ...(plaintexts && { plaintexts }),
       cipher,
       watchHub,
       shutdown: shutdownSignal.signal,
@@ -171,6 +177,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
           });
         });
         watchHub.close();
+        plaintexts?.close();
         reads.close();
         await connectServer?.close();
         await metricsServer?.close();

@@ -7,7 +7,7 @@
  */
 import { MAX_FILTERED_VALUE_LENGTH, applyFiltersWithin } from "../../kernel/reference-filters.js";
 import { checkSecretName, secretNameKey } from "../../kernel/names.js";
-import { decodeSecretValue, selectField } from "../../kernel/secret-values.js";
+import { decodeSecretValue, selectField, type SecretValue } from "../../kernel/secret-values.js";
 import type { FieldViolation } from "../../kernel/field-violation.js";
 import { associatedData } from "../domain/associated-data.js";
 import { consumerWriteRefusal, ownerAfterWrite } from "../domain/consumer-ownership.js";
@@ -19,6 +19,7 @@ import type { SecretRecord, SecretStore, SecretWithCiphertext } from "../ports/s
 import type { SecretReadCache } from "../secrets/secret-read-cache.js";
 import { consumerRefused, noteConsumerId, ownerKeptChanging } from "./consumer-rules.js";
 import { ParsedReferences } from "./parsed-references.js";
+import type { PlaintextCache } from "./plaintext-cache.js";
 import { REASON_WORDS, ResponseBudget, parseBatch, referencesFailed, responseTooLarge, throwIfFailed } from "./reference-batch.js";
 
 export interface ResolverServiceDependencies {
@@ -27,6 +28,8 @@ export interface ResolverServiceDependencies {
   store: Pick<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> &
     Pick<ConsumerStore, "getConsumer" | "setConsumerReferences" | "deleteConsumer">;
   cipher: Pick<Cipher, "decrypt">;
+  /** Values opened recently, skipping their decryption (plaintext-cache.ts); absent: every value is decrypted on every call. */
+  plaintexts?: Pick<PlaintextCache, "mark" | "get" | "remember">;
   /** The largest message the service sends: a resolve's values stay under it. */
   maxResponseBytes: number;
 }
@@ -51,14 +54,15 @@ export const MAX_OWNER_RACES = 3;
 export type ResolverService = ReturnType<typeof resolverService>;
 
 export function resolverService(deps: ResolverServiceDependencies) {
-  const { store, cipher, reads } = deps;
+  const { store, cipher, reads, plaintexts } = deps;
   const references = new ParsedReferences();
 
   /**
    * The secrets of these name keys by name key, and the values of the active
-   * ones: one store read (or none, from memory) and one cipher call, each
-   * secret decrypted once. A remembered ciphertext that no longer opens
-   * (rewrapped by a key rotation, its key since retired) is read again, once.
+   * ones: one store read (or none, from memory) and one cipher call (none if
+   * every value was opened recently), each secret decrypted once. A remembered
+   * ciphertext that no longer opens (rewrapped by a key rotation, its key since
+   * retired) is read again, once.
    */
   async function readValues(tenantId: string, nameKeys: readonly string[]) {
     const read = await reads.getSecretsWithCiphertext(tenantId, nameKeys);
@@ -72,18 +76,32 @@ export function resolverService(deps: ResolverServiceDependencies) {
   }
 
   async function openValues(tenantId: string, found: readonly SecretWithCiphertext[]) {
-    const active = found.filter((e) => e.secret.state !== "ARCHIVED");
-    const plaintexts = await cipher.decrypt(
-      tenantId,
-      active.map((e) => ({
-        ciphertext: e.ciphertext,
-        associatedData: associatedData({ tenantId, secretId: e.secret.id, nameKey: e.secret.nameKey, version: e.secret.version }),
-      })),
-    );
-    return {
-      found: new Map(found.map((e) => [e.secret.nameKey, e])),
-      values: new Map(active.map((e, i) => [e.secret.nameKey, decodeSecretValue(e.secret.type, plaintexts[i]!)])),
-    };
+    const values = new Map<string, SecretValue>();
+    const sealed: SecretWithCiphertext[] = [];
+    for (const entry of found) {
+      if (entry.secret.state === "ARCHIVED") continue;
+      const remembered = plaintexts?.get(tenantId, entry);
+      if (remembered) values.set(entry.secret.nameKey, remembered);
+      else sealed.push(entry);
+    }
+    if (sealed.length > 0) {
+      const mark = plaintexts?.mark() ?? 0;
+      const opened = await cipher.decrypt(
+        tenantId,
+        sealed.map((e) => ({
+          ciphertext: e.ciphertext,
+          associatedData: associatedData({ tenantId, secretId: e.secret.id, nameKey: e.secret.nameKey, version: e.secret.version }),
+        })),
+      );
+      sealed.forEach((entry, i) => {
+        const plaintext = opened[i]!;
+        values.set(entry.secret.nameKey, decodeSecretValue(entry.secret.type, plaintext));
+        plaintexts?.remember(tenantId, entry, plaintext, mark);
+        // Decoded (and copied, if remembered): the bytes need not outlive the call.
+        plaintext.fill(0);
+      });
+    }
+    return { found: new Map(found.map((e) => [e.secret.nameKey, e])), values };
   }
 
   /**

@@ -38,6 +38,7 @@ export class SecretReadCache {
   /** Counts changes: a read that overlapped one is not kept. */
   private changes = 0;
   private readonly unsubscribe: () => void;
+  private readonly forgetListeners = new Set<(tenantId: string, nameKey: string) => void>();
 
   constructor(
     private readonly store: Pick<SecretStore, "getSecret" | "getSecretsWithCiphertext"> & SecretChangeFeed,
@@ -83,6 +84,13 @@ export class SecretReadCache {
     const key = keyOf(tenantId, nameKey);
     this.records.delete(key);
     this.sealed.delete(key);
+    for (const listener of this.forgetListeners) listener(tenantId, nameKey);
+  }
+
+  /** Calls `listener` on every forget (the plaintext cache follows this one); returns the unsubscribe function. */
+  onForget(listener: (tenantId: string, nameKey: string) => void): () => void {
+    this.forgetListeners.add(listener);
+    return () => this.forgetListeners.delete(listener);
   }
 
   close(): void {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServiceCall } from "../../services/domain/service-call.js";
 import { ACCESS_TIME_RESOLUTION_MS, resolverService } from "../../services/resolver/resolver-service.js";
+import { PlaintextCache } from "../../services/resolver/plaintext-cache.js";
 import { secretsService } from "../../services/secrets/secrets-service.js";
 import { FakeCipher } from "../support/fakes/fake-cipher.js";
 import { InMemorySecrets } from "../support/fakes/in-memory-secrets.js";
@@ -30,7 +31,7 @@ const workload = (patterns: string[]): ServiceCall => ({
   audit: { resources: [] },
 });
 
-async function setUp(maxResponseBytes = 1 << 20) {
+async function setUp(maxResponseBytes = 1 << 20, plaintexts?: PlaintextCache) {
   const store = new InMemorySecrets();
   const cipher = new FakeCipher();
   const secrets = secretsService({ store, cipher, keepVersions: 10 });
@@ -42,7 +43,7 @@ async function setUp(maxResponseBytes = 1 << 20) {
     },
     forget() {},
   };
-  const resolver = resolverService({ store, reads, cipher, maxResponseBytes });
+  const resolver = resolverService({ store, reads, cipher, maxResponseBytes, ...(plaintexts && { plaintexts }) });
   const base = { displayName: "", description: "", labels: {} };
   await secrets.createSecret(admin(), { ...base, name: "API_KEY", type: "TOKEN", value: { kind: "token", token: "k-123" } });
   await secrets.createSecret(admin(), {
@@ -55,7 +56,7 @@ async function setUp(maxResponseBytes = 1 << 20) {
   await secrets.createSecret(admin(), { ...base, name: "OLD", type: "TOKEN", value: { kind: "token", token: "old" } });
   await secrets.setSecretState(admin(), "OLD", "", "ARCHIVED");
   cipher.calls.decrypt = 0;
-  return { store, cipher, resolver, storeReads };
+  return { store, cipher, resolver, secrets, storeReads };
 }
 
 describe("resolver service: resolving a batch", () => {
@@ -120,6 +121,21 @@ describe("resolver service: resolving a batch", () => {
     await resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>"]);
     expect(store.writes.filter((w) => w === "recordSecretAccess")).toHaveLength(1);
     expect(ACCESS_TIME_RESOLUTION_MS).toBeGreaterThan(0);
+  });
+
+  it("with a plaintext cache, opens a value again only when its ciphertext changed", async () => {
+    const plaintexts = new PlaintextCache({ onForget: () => () => {} }, { ttlMs: 60_000, maxEntries: 100, maxBytes: 1 << 20 });
+    const { resolver, cipher, secrets } = await setUp(1 << 20, plaintexts);
+    const resolve = async (...texts: string[]) => (await resolver.resolveSecrets(admin(), "", texts)).map((v) => v.value);
+    expect(await resolve("$<secret.API_KEY>", "$<secret.DB.password>")).toEqual(["k-123", "hunter2"]);
+    expect(await resolve("$<secret.API_KEY>", "$<secret.DB.password>")).toEqual(["k-123", "hunter2"]);
+    expect(cipher.calls.decrypt).toBe(1);
+    await secrets.updateSecretValue(admin(), "API_KEY", { kind: "token", token: "k-456" }, [], undefined);
+    cipher.calls.decrypt = 0;
+    expect(await resolve("$<secret.API_KEY>", "$<secret.DB.password>")).toEqual(["k-456", "hunter2"]);
+    expect(await resolve("$<secret.API_KEY>")).toEqual(["k-456"]);
+    expect(cipher.calls.decrypt).toBe(1);
+    plaintexts.close();
   });
 
   it("refuses more than 1000 references before reading anything", async () => {
