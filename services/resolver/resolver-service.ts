@@ -231,9 +231,14 @@ export function resolverService(deps: ResolverServiceDependencies) {
       return [...new Set(names.map(secretNameKey))];
     },
 
-    /** The current record of each name key that names a secret, for a watch's first message. */
+    /**
+     * The current record of each name key that names a secret, for a watch's
+     * first message: from the read cache, so that many streams opening on the
+     * same secrets do not each read the store.
+     */
     async currentSecrets(call: ServiceCall, nameKeys: readonly string[]): Promise<Map<string, SecretRecord>> {
-      return new Map((await store.getSecretsWithCiphertext(call.tenantId, nameKeys)).map(({ secret }) => [secret.nameKey, secret]));
+      const { found } = await reads.getSecretsWithCiphertext(call.tenantId, nameKeys);
+      return new Map(found.map(({ secret }) => [secret.nameKey, secret]));
     },
   };
 }

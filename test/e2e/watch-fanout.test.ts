@@ -9,7 +9,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WatchEventType } from "../../gen/secrets/v1/resolver_service_pb.js";
+import { WatchEventType, type WatchSecretsResponse } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { Role } from "../../gen/secrets/v1/types_pb.js";
 import { createTokenSecret, mint, tokenValue } from "../security/support.js";
 import { connectClients, startTestService, type ConnectClients, type TestService } from "../support/service.js";
@@ -111,4 +111,27 @@ describe("WatchSecrets fan-out", () => {
       stop.abort();
     }
   }, 120_000);
+
+  it("gives a stream opened after a change the changed version in its snapshot", async () => {
+    const admin = connectClients(svc.address, svc.adminToken);
+    await createTokenSecret(admin, "FAN_SNAPSHOT", "snap-v1");
+    const workload = await mint(svc, admin, Role.WORKLOAD, ["FAN_SNAPSHOT"]);
+    const stop = new AbortController();
+    setMaxListeners(100, stop.signal);
+    const snapshotVersion = async () => {
+      const stream = workload.clients.resolver.watchSecrets({ names: ["FAN_SNAPSHOT"] }, { signal: stop.signal })[Symbol.asyncIterator]();
+      const { value } = await stream.next();
+      expect(value?.type).toBe(WatchEventType.SUBSCRIBED);
+      return (value as WatchSecretsResponse).snapshot.map((entry) => entry.version);
+    };
+    try {
+      for (let i = 0; i < 5; i++) expect(await snapshotVersion()).toEqual([1n]);
+      await admin.secrets.updateSecretValue({ name: "FAN_SNAPSHOT", value: tokenValue("snap-v2") });
+      expect(await snapshotVersion()).toEqual([2n]);
+      await admin.secrets.deleteSecret({ name: "FAN_SNAPSHOT" });
+      expect(await snapshotVersion()).toEqual([0n]);
+    } finally {
+      stop.abort();
+    }
+  }, 60_000);
 });
