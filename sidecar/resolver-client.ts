@@ -1,11 +1,9 @@
 /**
- * The sidecar's connection to ResolverService: generated Connect client over
- * gRPC (HTTP/2), TLS when asked, the bearer token read from a file on every
+ * The sidecar's connection to ResolverService: gRPC over HTTP/2 (grpc-channel.ts), TLS when asked, the bearer token read from a file on every
  * call (so a rotated, re-mounted token is picked up; see local-files.ts), a
  * deadline per call, and retries of transient failures with capped exponential backoff and jitter.
  */
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ResolverService,
   type ResolveSecretsResponse,
@@ -16,6 +14,7 @@ import {
 import type { Role } from "../gen/secrets/v1/types_pb.js";
 import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
 import { describeTlsMismatch } from "../kernel/tls-mismatch.js";
+import { createGrpcChannel, type GrpcChannel } from "./grpc-channel.js";
 import { LocalFault, readCaFile, readToken } from "./local-files.js";
 
 const SIDECAR_TLS_FLAGS = "--tls (or --ca-file FILE for a private CA)";
@@ -61,13 +60,13 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
   // Read before each call, outside the transport, so that a local fault stays a LocalFault.
   const headers = () => ({ authorization: `Bearer ${readToken(options.tokenFile)}` });
   const ca = options.caFile === undefined ? undefined : readCaFile(options.caFile);
-  const transport = createGrpcTransport({
+  const channel = createGrpcChannel({
     baseUrl: baseUrlOf(options),
     // Pings find a dead connection under a quiet watch stream.
     pingIntervalMs: 15_000,
-    ...(ca !== undefined && { nodeOptions: { ca } }),
+    ...(ca !== undefined && { ca }),
   });
-  const client: Client<typeof ResolverService> = createClient(ResolverService, transport);
+  const methods = ResolverService.method;
 
   async function withRetries<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
@@ -90,27 +89,34 @@ export function createResolverClient(options: ConnectionOptions): ResolverClient
   return {
     resolveSecrets: (references, consumerId, signal) =>
       withRetries(
-        () => client.resolveSecrets({ references, consumerId }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),
+        () =>
+          channel.unary(methods.resolveSecrets, { references, consumerId }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),
         signal,
       ),
     setConsumerReferences: async (consumerId, references, signal) => {
       await withRetries(
-        () => client.setConsumerReferences({ consumerId, references }, { timeoutMs: options.timeoutMs, signal, headers: headers() }),
+        () =>
+          channel.unary(
+            methods.setConsumerReferences,
+            { consumerId, references },
+            { timeoutMs: options.timeoutMs, signal, headers: headers() },
+          ),
         signal,
       );
     },
-    watchSecrets: (names, signal) => client.watchSecrets({ names }, { signal, headers: headers() }),
-    snapshot: (names, signal) => withRetries(() => firstSnapshot(client, names, headers(), signal), signal),
+    watchSecrets: (names, signal) => channel.serverStream(methods.watchSecrets, { names }, { signal, headers: headers() }),
+    snapshot: (names, signal) => withRetries(() => firstSnapshot(channel, names, headers(), signal), signal),
     callerRole: async (signal) => {
       const { AdminService } = await import("../gen/secrets/v1/admin_service_pb.js");
-      const admin = createClient(AdminService, transport);
-      return (await withRetries(() => admin.getCaller({}, { timeoutMs: options.timeoutMs, signal, headers: headers() }), signal)).role;
+      const getCaller = () =>
+        channel.unary(AdminService.method.getCaller, {}, { timeoutMs: options.timeoutMs, signal, headers: headers() });
+      return (await withRetries(getCaller, signal)).role;
     },
   };
 }
 
 async function firstSnapshot(
-  client: Client<typeof ResolverService>,
+  channel: GrpcChannel,
   names: string[],
   headers: Record<string, string>,
   signal?: AbortSignal,
@@ -119,7 +125,7 @@ async function firstSnapshot(
   const stop = () => stream.abort();
   signal?.addEventListener("abort", stop, { once: true });
   try {
-    for await (const event of client.watchSecrets({ names }, { signal: stream.signal, headers })) {
+    for await (const event of channel.serverStream(ResolverService.method.watchSecrets, { names }, { signal: stream.signal, headers })) {
       if (event.type === WatchEventType.SUBSCRIBED) return event.snapshot;
     }
     throw new ConnectError("the service ended the stream before its snapshot", Code.Unavailable);
