@@ -9,7 +9,7 @@ export function sqliteApiTokens(db: SqliteConnection): ApiTokenStore {
   const { sql } = db;
   return {
     async createApiToken(token: ApiTokenRecord): Promise<void> {
-      db.run(() =>
+      await db.write(() =>
         sql.insertApiToken.run({
           tenantId: token.tenantId,
           id: token.id,

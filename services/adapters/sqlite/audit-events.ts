@@ -33,7 +33,7 @@ export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): Au
   return {
     async appendAuditEvents(events: readonly AuditEventRecord[]): Promise<void> {
       if (events.length === 0) return;
-      db.transact(() => {
+      await db.transact(() => {
         for (const event of events)
           sql.insertAuditEvent.run({
             tenantId: event.tenantId,

@@ -1,7 +1,8 @@
 /**
  * The one better-sqlite3 connection every table module of the SQLite store
- * shares: its prepared statements, the error mapping, IMMEDIATE transactions,
- * and the change listeners told once a transaction has committed.
+ * shares: its prepared statements, the error mapping, IMMEDIATE transactions
+ * made durable off the event loop (./wal-sync.ts), and the change listeners
+ * told once a change is on disk.
  */
 import Database from "better-sqlite3";
 import { BackendUnavailableError } from "../../domain/errors.js";
@@ -10,6 +11,7 @@ import type { SecretRecord } from "../../ports/secret-store.js";
 import type { StoreLifecycle } from "../../ports/metadata-store.js";
 import { OrderedSecretLists } from "./secret-order.js";
 import { prepareStatements, type ChangedSecretRow, type Statements } from "./statements.js";
+import type { WalSync } from "./wal-sync.js";
 
 const BACKEND = "metadata store (SQLite)";
 
@@ -27,6 +29,8 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   constructor(
     private readonly db: Database.Database,
+    /** Flushes the commits to disk; a write is acknowledged only once it has. */
+    private readonly walSync: Pick<WalSync, "flushed" | "failed" | "close">,
     /** Told when work the store does on its own fails (a change listener throwing, audit pruning); it carries on. */
     readonly onBackgroundError: ((error: unknown) => void) | undefined,
   ) {
@@ -50,13 +54,21 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   /**
    * Runs `work` in one IMMEDIATE transaction (the write lock is taken up front,
-   * so a read-then-write can never be overtaken), then tells the listeners about
-   * the changes it recorded, only once it has committed.
+   * so a read-then-write can never be overtaken), waits until the commit is on
+   * disk, then tells the listeners about the changes it recorded.
    */
-  transact<T>(work: (events: SecretChangeEvent[]) => T): T {
+  async transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
     const events: SecretChangeEvent[] = [];
     const result = this.run(() => this.db.transaction(() => work(events)).immediate());
+    await this.durable();
     for (const event of events) this.emit(event);
+    return result;
+  }
+
+  /** Runs one writing statement (its own transaction) and waits until it is on disk. */
+  async write<T>(work: () => T): Promise<T> {
+    const result = this.run(work);
+    await this.durable();
     return result;
   }
 
@@ -75,6 +87,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   async ping(): Promise<void> {
     try {
+      if (this.walSync.failed !== undefined) throw this.walSync.failed;
       this.run(() => this.sql.ping.get());
     } catch (error) {
       throw error instanceof BackendUnavailableError ? error : new BackendUnavailableError(BACKEND, messageOf(error));
@@ -83,7 +96,17 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   async close(): Promise<void> {
     for (const closer of this.closers) closer();
+    // Writes already committed are acknowledged once on disk, before the file goes.
+    await this.walSync.close();
     if (this.db.open) this.db.close();
+  }
+
+  private async durable(): Promise<void> {
+    try {
+      await this.walSync.flushed();
+    } catch (error) {
+      throw new BackendUnavailableError(BACKEND, `the disk did not confirm the write: ${messageOf(error)}`, { cause: error });
+    }
   }
 
   private emit(event: SecretChangeEvent): void {

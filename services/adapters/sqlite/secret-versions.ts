@@ -42,7 +42,7 @@ export function sqliteSecretVersions(db: SqliteConnection): SqliteSecretVersions
     },
 
     async raiseMinKeyVersion(tenantId: string, keyVersion: number): Promise<void> {
-      db.transact(() => sql.raiseMinKeyVersion.run({ tenantId, keyVersion }));
+      await db.transact(() => sql.raiseMinKeyVersion.run({ tenantId, keyVersion }));
     },
 
     async countCiphertextsBelow(tenantId: string, keyVersion: number): Promise<number> {
@@ -62,7 +62,7 @@ export function sqliteSecretVersions(db: SqliteConnection): SqliteSecretVersions
     },
 
     async replaceCiphertext(tenantId: string, secretId: string, version: number, fromKeyVersion: number, to: Ciphertext): Promise<boolean> {
-      return db.run(
+      return db.write(
         () =>
           sql.replaceCiphertext.run({
             tenantId,

@@ -1,5 +1,6 @@
 /**
- * The embedded default MetadataStore: one SQLite file (WAL, synchronous=FULL),
+ * The embedded default MetadataStore: one SQLite file (WAL, synchronous=NORMAL,
+ * each write acknowledged after an fdatasync of the WAL: ./wal-sync.ts),
  * through better-sqlite3, composed of one module per table (tenants, secrets,
  * secret versions, consumers, API tokens, audit events) over one connection.
  * Calls are synchronous underneath, and every multi-statement change runs in
@@ -19,6 +20,7 @@ import { migrate } from "./schema.js";
 import { sqliteSecretVersions } from "./secret-versions.js";
 import { sqliteSecrets } from "./secrets.js";
 import { sqliteTenants } from "./tenants.js";
+import { walSyncOf } from "./wal-sync.js";
 
 export interface SqliteMetadataStoreOptions {
   /** How long a statement waits for another connection's lock before failing; default 5000 ms. */
@@ -48,11 +50,13 @@ export const SqliteMetadataStore = {
       db = new Database(path, { fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
       const journalMode = db.pragma("journal_mode = WAL", { simple: true });
       if (journalMode !== "wal") throw new Error(`journal mode is ${String(journalMode)}, not wal`);
-      // FULL: a commit is on disk before it is acknowledged, even in WAL mode.
-      db.pragma("synchronous = FULL");
       db.pragma("foreign_keys = ON");
+      // The schema changes commit with the disk flush inside, before the service serves.
+      db.pragma("synchronous = FULL");
       migrate(db);
-      const connection = new SqliteConnection(db, options.onBackgroundError);
+      // From here a commit does not wait for the disk: the WAL is flushed off the event loop before each write is acknowledged.
+      db.pragma("synchronous = NORMAL");
+      const connection = new SqliteConnection(db, walSyncOf(path), options.onBackgroundError);
       const auditRetentionMs = (options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * 24 * 60 * 60 * 1000;
       return {
         ...sqliteTenants(connection),

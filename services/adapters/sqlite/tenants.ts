@@ -9,7 +9,7 @@ export function sqliteTenants(db: SqliteConnection): TenantStore {
   const { sql } = db;
   return {
     async createTenant(tenant: TenantRecord): Promise<boolean> {
-      return db.run(
+      return db.write(
         () =>
           sql.insertTenant.run({
             id: tenant.id,

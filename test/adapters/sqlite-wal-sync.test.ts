@@ -1,0 +1,172 @@
+/**
+ * The SQLite store's durable commit off the event loop: a write is
+ * acknowledged only after an fdatasync of the WAL that started after its
+ * commit; concurrent writes share one flush; a failed flush fails every write
+ * after it. The flush is replaced by one the test completes by hand.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteConnection } from "../../services/adapters/sqlite/connection.js";
+import { SqliteMetadataStore } from "../../services/adapters/sqlite/sqlite-metadata-store.js";
+import { migrate } from "../../services/adapters/sqlite/schema.js";
+import { WalSync, walSyncOf } from "../../services/adapters/sqlite/wal-sync.js";
+import { BackendUnavailableError } from "../../services/domain/errors.js";
+import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.js";
+
+/** A flush the test ends: each call is one disk flush, pending until `finish` or `fail`. */
+function manualFlush() {
+  const calls: { finish: () => void; fail: (error: Error) => void }[] = [];
+  const flush = () =>
+    new Promise<void>((finish, fail) => {
+      calls.push({ finish, fail });
+    });
+  return { calls, flush };
+}
+
+/** Lets every settled promise's reactions run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function tracked(promise: Promise<unknown>) {
+  const state = { settled: false, error: undefined as unknown };
+  promise.then(
+    () => {
+      state.settled = true;
+    },
+    (error: unknown) => {
+      state.settled = true;
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+describe("WalSync", () => {
+  it("starts a flush for the first caller and lets callers who arrive during it share the next one", async () => {
+    const { calls, flush } = manualFlush();
+    const sync = new WalSync(flush);
+    const first = tracked(sync.flushed());
+    expect(calls).toHaveLength(1);
+    // These committed after the running flush began: it may not hold their frames.
+    const second = tracked(sync.flushed());
+    const third = tracked(sync.flushed());
+    await settle();
+    expect(calls).toHaveLength(1);
+    calls[0]!.finish();
+    await settle();
+    expect(first.settled).toBe(true);
+    expect(second.settled).toBe(false);
+    expect(calls).toHaveLength(2);
+    calls[1]!.finish();
+    await settle();
+    expect(second).toEqual({ settled: true, error: undefined });
+    expect(third).toEqual({ settled: true, error: undefined });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("fails every later flush once one has failed, without touching the disk again", async () => {
+    const { calls, flush } = manualFlush();
+    const sync = new WalSync(flush);
+    const first = tracked(sync.flushed());
+    const queued = tracked(sync.flushed());
+    calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
+    await settle();
+    expect(String(first.error)).toContain("EIO");
+    // The queued flush never starts: a later success would not bring the lost pages back.
+    expect(String(queued.error)).toContain("EIO");
+    await expect(sync.flushed()).rejects.toThrow("EIO");
+    expect(calls).toHaveLength(1);
+    expect(String(sync.failed)).toContain("EIO");
+  });
+
+  it("closes only after the flushes already asked for have ended", async () => {
+    const { calls, flush } = manualFlush();
+    let fileClosed = false;
+    const sync = new WalSync(flush, async () => {
+      fileClosed = true;
+    });
+    const pending = tracked(sync.flushed());
+    const closing = tracked(sync.close());
+    await settle();
+    expect(closing.settled).toBe(false);
+    calls[0]!.finish();
+    await settle();
+    expect(pending.settled).toBe(true);
+    expect(closing.settled).toBe(true);
+    expect(fileClosed).toBe(true);
+  });
+});
+
+describe("SqliteConnection with a held flush", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function openConnection() {
+    const dir = mkdtempSync(join(tmpdir(), "wal-sync-"));
+    dirs.push(dir);
+    const db = new Database(join(dir, "store.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    migrate(db);
+    const { calls, flush } = manualFlush();
+    const connection = new SqliteConnection(db, new WalSync(flush), undefined);
+    return { db, connection, calls };
+  }
+
+  it("acknowledges a transaction and tells the change feed only once the flush after its commit has ended", async () => {
+    const { connection, calls } = openConnection();
+    const heard: SecretChangeEvent[] = [];
+    connection.onSecretChange((event) => heard.push(event));
+    const event: SecretChangeEvent = { tenantId: "t", nameKey: "a", name: "a", kind: "VALUE_UPDATED", version: 2, time: new Date(0) };
+    const write = tracked(
+      connection.transact((events) => {
+        events.push(event);
+        return "done";
+      }),
+    );
+    await settle();
+    expect(calls).toHaveLength(1);
+    expect(write.settled).toBe(false);
+    expect(heard).toEqual([]);
+    calls[0]!.finish();
+    await settle();
+    expect(write).toEqual({ settled: true, error: undefined });
+    expect(heard).toEqual([event]);
+    await connection.close();
+  });
+
+  it("turns a failed flush into UNAVAILABLE for the write, and for the readiness check after it", async () => {
+    const { connection, calls } = openConnection();
+    const write = connection.write(() => 1);
+    calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
+    await expect(write).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(connection.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
+    await connection.close();
+  });
+});
+
+describe("walSyncOf, on real files", () => {
+  it("flushes an existing WAL, and fails for good when the WAL file cannot be opened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wal-sync-"));
+    try {
+      const store = SqliteMetadataStore.open(join(dir, "store.db"));
+      await store.createTenant({ id: "t1", displayName: "T", createTime: new Date() });
+      // A second connection sees the committed row once the write is acknowledged.
+      const reader = new Database(join(dir, "store.db"), { readonly: true });
+      expect(reader.prepare("SELECT id FROM tenants").all()).toEqual([{ id: "t1" }]);
+      reader.close();
+      await store.close();
+
+      const missing = walSyncOf(join(dir, "no-such-store.db"));
+      await expect(missing.flushed()).rejects.toThrow("ENOENT");
+      await expect(missing.flushed()).rejects.toThrow("ENOENT");
+      await missing.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
