@@ -171,6 +171,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX secrets_by_type ON secrets (tenant_id, type, name_key);
   CREATE INDEX secrets_by_state ON secrets (tenant_id, state, name_key);
   `,
+  // 7: each new version clears the ciphertexts that fell out of retention. Through the primary key
+  // that visits every version the secret ever had (2 ms per write at 20,000 versions); this index
+  // holds only the retained ones, a handful per secret.
+  `
+  CREATE INDEX secret_versions_retained ON secret_versions (tenant_id, secret_id, version) WHERE ciphertext IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
