@@ -5,14 +5,10 @@
 import type { StatusCodeName } from "../../kernel/status-code-names.js";
 import { timeOrderedId } from "../domain/ids.js";
 import type { AuditEventRecord, AuditOutcome, AuditStore } from "../ports/audit-store.js";
+import type { AuditNote } from "../domain/service-call.js";
 import { GroupCommit } from "../support/group-commit.js";
 
-/** What a handler notes about its call for the audit record. */
-export interface AuditNote {
-  resources: string[];
-  version?: number;
-  consumerId?: string;
-}
+export type { AuditNote };
 
 export function outcomeOf(status: StatusCodeName | "OK"): AuditOutcome {
   if (status === "OK") return "SUCCESS";
@@ -28,16 +24,14 @@ export class AuditLog {
     this.writes = new GroupCommit((events) => store.appendAuditEvents(events));
   }
 
-  async record(entry: {
-    tenantId: string;
-    actorTokenId: string;
-    action: string;
-    status: StatusCodeName | "OK";
-    note: AuditNote;
-    time?: Date;
-  }): Promise<void> {
+  async record(entry: AuditEntry): Promise<void> {
+    await this.writes.add(AuditLog.eventOf(entry));
+  }
+
+  /** The record of one call; `record` writes it, or a write stores it with its change. */
+  static eventOf(entry: AuditEntry): AuditEventRecord {
     const time = entry.time ?? new Date();
-    const event: AuditEventRecord = {
+    return {
       tenantId: entry.tenantId,
       id: timeOrderedId(time),
       time,
@@ -49,6 +43,14 @@ export class AuditLog {
       ...(entry.note.version !== undefined && { version: entry.note.version }),
       ...(entry.note.consumerId !== undefined && { consumerId: entry.note.consumerId }),
     };
-    await this.writes.add(event);
   }
+}
+
+export interface AuditEntry {
+  tenantId: string;
+  actorTokenId: string;
+  action: string;
+  status: StatusCodeName | "OK";
+  note: AuditNote;
+  time?: Date;
 }

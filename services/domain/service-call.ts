@@ -4,6 +4,7 @@
  * record is written from (filled in as the call goes, so a failed call is
  * recorded with what it was about).
  */
+import type { AuditEventRecord } from "./audit-event.js";
 import type { Role } from "./permissions.js";
 
 export interface ServiceCall {
@@ -14,5 +15,21 @@ export interface ServiceCall {
   allowedSecretPatterns: readonly string[];
   /** Empty or absent: a token made without consumer patterns. */
   allowedConsumerPatterns?: readonly string[];
-  audit: { resources: string[]; version?: number; consumerId?: string };
+  audit: AuditNote;
+  /**
+   * Set when every success of the call is audited: its record, for a write
+   * that stores it in the same transaction as its change (one flush, and
+   * never the change without its record). The write then sets
+   * `audit.recordedWithChange`, and the record is not written again.
+   */
+  auditEventOnSuccess?: (change: { version: number }) => AuditEventRecord;
+}
+
+/** What a call's audit record says about it, filled in as the call goes. */
+export interface AuditNote {
+  resources: string[];
+  version?: number;
+  consumerId?: string;
+  /** The success record is already stored, with the change (see ServiceCall.auditEventOnSuccess). */
+  recordedWithChange?: true;
 }

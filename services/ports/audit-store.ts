@@ -1,22 +1,8 @@
 /** Audit events: append-only, never a value. */
+import type { AuditEventRecord, AuditOutcome } from "../domain/audit-event.js";
 import type { Page, PageQuery } from "./pages.js";
 
-export type AuditOutcome = "SUCCESS" | "DENIED" | "FAILED";
-
-export interface AuditEventRecord {
-  tenantId: string;
-  /** Sortable: later events have greater ids (time-ordered). */
-  id: string;
-  time: Date;
-  actorTokenId: string;
-  action: string;
-  /** Secret names (or other resource ids) involved; never values. */
-  resources: string[];
-  outcome: AuditOutcome;
-  statusCode: string;
-  version?: number;
-  consumerId?: string;
-}
+export type { AuditEventRecord, AuditOutcome };
 
 export interface AuditQuery extends PageQuery {
   action?: string;

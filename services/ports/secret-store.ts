@@ -11,6 +11,7 @@
  *   tenant's minimum accepted key version (StaleKeyVersionError, nothing
  *   written; see `RewrapStore.raiseMinKeyVersion`).
  */
+import type { AuditEventRecord } from "../domain/audit-event.js";
 import type { SecretType } from "../../kernel/secret-values.js";
 import type { Page, PageQuery } from "./pages.js";
 
@@ -72,6 +73,12 @@ export interface NewSecretVersion extends Ciphertext {
   createdBy: string;
   /** The secret's version MAC once this version is current (SecretMacs.version). */
   currentVersionMac?: string;
+  /**
+   * The audit record of the call that writes this version, stored in the same
+   * transaction as the version and only if the version is stored: the change
+   * and its record are on disk together, with one flush.
+   */
+  auditEvent?: AuditEventRecord;
 }
 
 export interface SecretVersionInfo {

@@ -6,6 +6,7 @@
  * handler makes them the same way.
  */
 import type { AuditNote } from "../audit/audit-log.js";
+import type { AuditEventRecord } from "../domain/audit-event.js";
 import type { Caller } from "../auth/api-tokens.js";
 import { permissionDenied } from "../domain/errors.js";
 import { callerMayAccessSecret, roleAllows, type Permission } from "../domain/permissions.js";
@@ -23,6 +24,8 @@ export interface CallContext {
   /** Aborted when the client cancels or the deadline passes. */
   signal: AbortSignal;
   audit: AuditNote;
+  /** See ServiceCall.auditEventOnSuccess; set by the pipeline for methods whose every call is audited. */
+  auditEventOnSuccess?: (change: { version: number }) => AuditEventRecord;
 }
 
 const PERMISSION_WORDS: Record<Permission, string> = {
@@ -60,5 +63,5 @@ export function authorizeSecretNames(ctx: CallContext, names: readonly string[])
 
 /** The call as a transport-free service sees it: the caller, and the audit note (shared, not copied). */
 export function serviceCallOf(ctx: CallContext): ServiceCall {
-  return { ...ctx.caller, audit: ctx.audit };
+  return { ...ctx.caller, audit: ctx.audit, ...(ctx.auditEventOnSuccess && { auditEventOnSuccess: ctx.auditEventOnSuccess }) };
 }

@@ -5,7 +5,7 @@
  * one line.
  */
 import { randomUUID } from "node:crypto";
-import { AuditLog, type AuditNote } from "../audit/audit-log.js";
+import { type AuditEntry, AuditLog, type AuditNote } from "../audit/audit-log.js";
 import type { Caller } from "../auth/api-tokens.js";
 import { CallerCache } from "../auth/caller-cache.js";
 import type { StatusCodeName } from "../../kernel/status-code-names.js";
@@ -106,7 +106,7 @@ export class CallPipeline {
 
   /** Audits without failing the call: the call's own outcome is already decided. */
   private async auditLate(ctx: CallContext, status: StatusCodeName | "OK", requestId: string): Promise<void> {
-    if (status === "OK" && ctx.policy.audit.record !== "every-call") return;
+    if (status === "OK" && (ctx.policy.audit.record !== "every-call" || ctx.audit.recordedWithChange)) return;
     try {
       await this.audit(ctx, status);
     } catch (auditError) {
@@ -190,7 +190,7 @@ export class CallPipeline {
     const caller = await this.authenticateFrom(start);
     // Before the permission check, so that denials are limited too (and, refused here, leave no audit row).
     this.rateLimiter.take(caller.tokenId, policy.rateLimit);
-    return {
+    const ctx: CallContext = {
       caller,
       method: start.method,
       policy,
@@ -199,10 +199,13 @@ export class CallPipeline {
       signal: start.signal,
       audit: { resources: [] },
     };
+    if (policy.audit.record === "every-call")
+      ctx.auditEventOnSuccess = (change) => AuditLog.eventOf(this.auditEntry(ctx, "OK", { ...ctx.audit, version: change.version }));
+    return ctx;
   }
 
   private async finish(start: CallStart, requestId: string, began: number, ctx: CallContext, status: "OK"): Promise<void> {
-    if (ctx.policy.audit.record === "every-call") await this.audit(ctx, status);
+    if (ctx.policy.audit.record === "every-call" && !ctx.audit.recordedWithChange) await this.audit(ctx, status);
     const resolved = shortName(start.method) === "ResolveSecrets" ? ctx.audit.resources.length : 0;
     this.options.observer?.callEnded(start.method, status, (performance.now() - began) / 1000, resolved);
     this.logger.debug(logFields(start, requestId, began, ctx.caller, status), "call");
@@ -226,11 +229,17 @@ export class CallPipeline {
   }
 
   private audit(ctx: CallContext, status: StatusCodeName | "OK"): Promise<void> {
-    const note: AuditNote = {
-      ...ctx.audit,
-      resources: auditedNames(ctx.policy.audit, status === "PERMISSION_DENIED", ctx.audit.resources),
+    return this.auditLog.record(this.auditEntry(ctx, status, ctx.audit));
+  }
+
+  private auditEntry(ctx: CallContext, status: StatusCodeName | "OK", note: AuditNote): AuditEntry {
+    return {
+      tenantId: ctx.caller.tenantId,
+      actorTokenId: ctx.caller.tokenId,
+      action: ctx.method,
+      status,
+      note: { ...note, resources: auditedNames(ctx.policy.audit, status === "PERMISSION_DENIED", note.resources) },
     };
-    return this.auditLog.record({ tenantId: ctx.caller.tenantId, actorTokenId: ctx.caller.tokenId, action: ctx.method, status, note });
   }
 }
 

@@ -22,7 +22,7 @@ import type { ServiceCall } from "../domain/service-call.js";
 import type { Cipher } from "../ports/cipher.js";
 import { StaleKeyVersionError } from "../ports/rewrap-store.js";
 import type { ConsumerStore } from "../ports/consumer-store.js";
-import type { SecretRecord, SecretState, SecretStore, WriteResult } from "../ports/secret-store.js";
+import type { NewSecretVersion, SecretRecord, SecretState, SecretStore, WriteResult } from "../ports/secret-store.js";
 import { secretListings } from "./secret-listings.js";
 import { etagMismatch, keptValueParts, parseEtag, tooMuchContention, updateMaskPaths } from "./secret-requests.js";
 
@@ -168,18 +168,12 @@ export function secretsService(deps: SecretsServiceDependencies) {
       const version = current.version + 1;
       // The version number is part of the associated data, so each attempt seals afresh.
       const sealed = await seal(tenantId, current, version, plaintext);
-      const result = await sealedWrite(() =>
-        store.addSecretVersion(
-          tenantId,
-          current.id,
-          { version, createTime: new Date(), createdBy: call.tokenId, ...sealed },
-          deps.keepVersions,
-        ),
-      );
+      const stored = auditedVersion(call, { version, createTime: new Date(), createdBy: call.tokenId, ...sealed });
+      const result = await sealedWrite(() => store.addSecretVersion(tenantId, current.id, stored, deps.keepVersions));
       deps.reads?.forget(tenantId, current.nameKey);
       if (result === RESEAL) continue;
       if (result.outcome === "OK") {
-        call.audit.version = version;
+        noteStoredVersion(call, stored);
         return result.value;
       }
       if (result.outcome === "NOT_FOUND") throw secretNotFound(secret.name);
@@ -225,9 +219,12 @@ export function secretsService(deps: SecretsServiceDependencies) {
         createTime: now,
       };
       let created: SecretRecord | undefined | typeof RESEAL = RESEAL;
+      let stored: NewSecretVersion | undefined;
       for (let attempt = 0; created === RESEAL && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
         const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
-        created = await sealedWrite(() => store.createSecret(record, { version: 1, createTime: now, createdBy: call.tokenId, ...sealed }));
+        const firstVersion = auditedVersion(call, { version: 1, createTime: now, createdBy: call.tokenId, ...sealed });
+        stored = firstVersion;
+        created = await sealedWrite(() => store.createSecret(record, firstVersion));
       }
       if (created === RESEAL) throw tooMuchContention(input.name);
       if (!created)
@@ -235,7 +232,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
           reason: "SECRET_EXISTS",
           metadata: { name: input.name },
         });
-      call.audit.version = 1;
+      noteStoredVersion(call, stored!);
       return created;
     },
 
@@ -349,4 +346,16 @@ export function secretsService(deps: SecretsServiceDependencies) {
       }
     },
   };
+}
+
+/** The version with the call's success record attached, so that the store commits both together. */
+function auditedVersion(call: ServiceCall, version: NewSecretVersion): NewSecretVersion {
+  const auditEvent = call.auditEventOnSuccess?.({ version: version.version });
+  return auditEvent ? { ...version, auditEvent } : version;
+}
+
+/** The version is stored: the audit note says which, and whether its record went with it. */
+function noteStoredVersion(call: ServiceCall, stored: NewSecretVersion): void {
+  call.audit.version = stored.version;
+  if (stored.auditEvent) call.audit.recordedWithChange = true;
 }

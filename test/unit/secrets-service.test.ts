@@ -154,6 +154,58 @@ describe("secrets service: check-and-set value writes", () => {
   });
 });
 
+describe("secrets service: the audit record stored with the version", () => {
+  /** A call whose every success is audited, as the pipeline makes it for CreateSecret and UpdateSecretValue. */
+  const audited = (call: ServiceCall): ServiceCall => ({
+    ...call,
+    auditEventOnSuccess: ({ version }) => ({
+      tenantId: TENANT,
+      id: `audit-${version}-${Math.random()}`,
+      time: new Date(0),
+      actorTokenId: call.tokenId,
+      action: "write",
+      resources: [...call.audit.resources],
+      outcome: "SUCCESS",
+      statusCode: "OK",
+      version,
+    }),
+  });
+
+  it("commits the record of the version that landed, once, after a lost race, and says so in the note", async () => {
+    const { service, call, store } = setUp();
+    const creating = audited(call());
+    await service.createSecret(creating, token("API_KEY", "v1"));
+    expect(creating.audit).toEqual({ resources: ["API_KEY"], version: 1, recordedWithChange: true });
+    const add = store.addSecretVersion.bind(store);
+    let raced = false;
+    store.addSecretVersion = async (tenantId, secretId, version: NewSecretVersion, keep) => {
+      if (!raced) {
+        raced = true;
+        // Another replica's unaudited write lands version 2 first: this attempt's record must not be stored.
+        const { auditEvent: _, ...theirs } = version;
+        await add(tenantId, secretId, theirs, keep);
+      }
+      return add(tenantId, secretId, version, keep);
+    };
+    const updating = audited(call());
+    await service.updateSecretValue(updating, "API_KEY", { kind: "token", token: "mine" }, [], undefined);
+    expect(store.auditEvents.map((event) => [event.resources, event.version])).toEqual([
+      [["API_KEY"], 1],
+      [["API_KEY"], 3],
+    ]);
+    expect(updating.audit).toEqual({ resources: ["API_KEY"], version: 3, recordedWithChange: true });
+  });
+
+  it("leaves the record to the pipeline when the write fails, or when the call is not audited on success", async () => {
+    const { service, call, store } = setUp();
+    await service.createSecret(call(), token("API_KEY", "v1"));
+    const failing = audited(call());
+    await serviceFailure(service.updateSecretValue(failing, "API_KEY", { kind: "token", token: "late" }, [], 7n));
+    expect(failing.audit.recordedWithChange).toBeUndefined();
+    expect(store.auditEvents).toEqual([]);
+  });
+});
+
 describe("secrets service: revision-guarded metadata and state", () => {
   it("without an etag, re-applies a patch over a concurrent change, losing neither", async () => {
     const { service, call, store } = setUp();

@@ -14,7 +14,7 @@ import type {
 } from "../../ports/secret-store.js";
 import { checkLimit, decodeIntegerCursor, encodeCursor, toPage } from "../keyset-pages.js";
 import type { MongoConnection } from "./mongo-connection.js";
-import { toVersionInfo } from "./mongo-documents.js";
+import { toAuditDoc, toVersionInfo } from "./mongo-documents.js";
 import type { VersionDoc } from "./mongo-schema.js";
 
 export type MongoSecretVersions = Pick<SecretStore, "getSecretVersion" | "listSecretVersions"> & RewrapStore;
@@ -118,6 +118,7 @@ export async function insertVersion(
     keyVersion: version.keyVersion,
   };
   await db.versions.insertOne(doc, { session });
+  if (version.auditEvent) await db.audit.insertOne(toAuditDoc(version.auditEvent), { session });
 }
 
 /** Drops the ciphertexts of versions up to `newestDropped`, keeping each version's metadata. */

@@ -7,7 +7,7 @@ import type { Page } from "../../ports/pages.js";
 import { checkLimit, decodeCursor, encodeCursor, toPage } from "../keyset-pages.js";
 import type { SqliteConnection } from "./connection.js";
 import { toAuditEvent } from "./rows.js";
-import { AFTER_EVERY_KEY } from "./statements.js";
+import { AFTER_EVERY_KEY, type Statements } from "./statements.js";
 
 const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const AUDIT_PRUNE_SLICE = 10_000;
@@ -34,19 +34,7 @@ export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): Au
     async appendAuditEvents(events: readonly AuditEventRecord[]): Promise<void> {
       if (events.length === 0) return;
       await db.transact(() => {
-        for (const event of events)
-          sql.insertAuditEvent.run({
-            tenantId: event.tenantId,
-            id: event.id,
-            time: event.time.getTime(),
-            actorTokenId: event.actorTokenId,
-            action: event.action,
-            resources: JSON.stringify(event.resources),
-            outcome: event.outcome,
-            statusCode: event.statusCode,
-            version: event.version ?? null,
-            consumerId: event.consumerId ?? null,
-          });
+        for (const event of events) insertAuditEvent(sql, event);
       });
     },
 
@@ -68,4 +56,20 @@ export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): Au
       return toPage(rows.map(toAuditEvent), limit, (event) => encodeCursor(event.id));
     },
   };
+}
+
+/** One audit row; the caller's transaction holds it (see NewSecretVersion.auditEvent). */
+export function insertAuditEvent(sql: Statements, event: AuditEventRecord): void {
+  sql.insertAuditEvent.run({
+    tenantId: event.tenantId,
+    id: event.id,
+    time: event.time.getTime(),
+    actorTokenId: event.actorTokenId,
+    action: event.action,
+    resources: JSON.stringify(event.resources),
+    outcome: event.outcome,
+    statusCode: event.statusCode,
+    version: event.version ?? null,
+    consumerId: event.consumerId ?? null,
+  });
 }

@@ -12,6 +12,7 @@ import type {
   SecretVersionWithCiphertext,
 } from "../../ports/secret-store.js";
 import { checkLimit, decodeIntegerCursor, encodeCursor, toPage } from "../keyset-pages.js";
+import { insertAuditEvent } from "./audit-events.js";
 import type { SqliteConnection } from "./connection.js";
 import { toBlob, toBytes, toVersionInfo } from "./rows.js";
 import type { Statements } from "./statements.js";
@@ -94,6 +95,7 @@ export function insertVersion(sql: Statements, tenantId: string, secretId: strin
     createTime: version.createTime.getTime(),
     createdBy: version.createdBy,
   });
+  if (version.auditEvent) insertAuditEvent(sql, version.auditEvent);
 }
 
 /** Drops the ciphertexts of versions up to `newestDropped`, keeping their metadata. */

@@ -1,7 +1,7 @@
 /** The MetadataStore contract: audit events. */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AuditEventRecord, MetadataStore } from "../../../services/ports/metadata-store.js";
-import { at, newTenantId, auditEvent, allPages, type StoreContract } from "./fixtures.js";
+import { at, newTenantId, auditEvent, allPages, newSecret, sealed, type StoreContract } from "./fixtures.js";
 
 export function describeAuditContract(contract: StoreContract): void {
   describe("audit", () => {
@@ -60,6 +60,22 @@ export function describeAuditContract(contract: StoreContract): void {
         (e) => e.action.endsWith("DeleteSecret") && e.resources.includes("Db_Password") && e.time >= at(5_000),
       );
       expect((await store.listAuditEvents(tenant, { limit: 10, resource: "db_pass" })).items).toEqual([]);
+    });
+
+    it("stores a version's audit event in the version's own transaction, and only when the version is stored", async () => {
+      const tenant = newTenantId();
+      const secret = newSecret(tenant, "AUDITED_WRITE");
+      const created = auditEvent(tenant, 1, { resources: ["AUDITED_WRITE"], version: 1 });
+      expect(await store.createSecret(secret, { ...sealed(1), auditEvent: created })).toBeDefined();
+      const taken = auditEvent(tenant, 2, { resources: ["AUDITED_WRITE"], version: 1 });
+      expect(await store.createSecret(newSecret(tenant, "audited_write"), { ...sealed(1), auditEvent: taken })).toBeUndefined();
+      const conflicting = auditEvent(tenant, 3, { resources: ["AUDITED_WRITE"], version: 3 });
+      expect(await store.addSecretVersion(tenant, secret.id, { ...sealed(3), auditEvent: conflicting }, 5)).toMatchObject({
+        outcome: "CONFLICT",
+      });
+      const updated = auditEvent(tenant, 4, { resources: ["AUDITED_WRITE"], version: 2 });
+      expect(await store.addSecretVersion(tenant, secret.id, { ...sealed(2), auditEvent: updated }, 5)).toMatchObject({ outcome: "OK" });
+      expect(await store.listAuditEvents(tenant, { limit: 10 })).toEqual({ items: [updated, created] });
     });
   });
 }

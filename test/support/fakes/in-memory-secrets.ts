@@ -12,6 +12,7 @@ import type {
   ConsumerStore,
   SetReferencesResult,
 } from "../../../services/ports/consumer-store.js";
+import type { AuditEventRecord } from "../../../services/ports/audit-store.js";
 import type { Page, PageQuery } from "../../../services/ports/pages.js";
 import type {
   DeleteSecretResult,
@@ -38,6 +39,8 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
 
   /** Every write call by method name, for tests that count attempts. */
   readonly writes: string[] = [];
+  /** The audit events stored with versions (NewSecretVersion.auditEvent). */
+  readonly auditEvents: AuditEventRecord[] = [];
 
   async createSecret(secret: NewSecret, firstVersion: NewSecretVersion): Promise<SecretRecord | undefined> {
     this.writes.push("createSecret");
@@ -45,6 +48,7 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     const record: SecretRecord = { ...secret, state: "ACTIVE", version: 1, revision: 1, updateTime: secret.createTime, usageCount: 0 };
     this.secrets.set(secret.id, record);
     this.versions.set(secret.id, [stored(firstVersion)]);
+    if (firstVersion.auditEvent) this.auditEvents.push(firstVersion.auditEvent);
     return this.read(secret.id);
   }
 
@@ -85,6 +89,7 @@ export class InMemorySecrets implements SecretStore, ConsumerStore {
     if (current.version !== newVersion.version - 1) return { outcome: "CONFLICT", current: this.read(secretId)! };
     const versions = this.versions.get(secretId)!;
     versions.push(stored(newVersion));
+    if (newVersion.auditEvent) this.auditEvents.push(newVersion.auditEvent);
     for (const version of versions)
       if (version.version <= newVersion.version - keepVersions)
         Object.assign(version, { ciphertext: undefined, valueRetained: false, keyVersion: 0 });
