@@ -14,8 +14,10 @@ import { childPeakRss, resetChildPeakRss } from "../peak-rss.js";
 import { compare, type Figures } from "../result.js";
 import type { Scenario } from "../scenario.js";
 import { createTokenSecrets, randomTokenValue, secretNames } from "../seed.js";
-import { withServiceChild, type Clients, type ServiceChild } from "../service-child.js";
+import { withServiceChild, type ServiceChild } from "../service-child.js";
 import { WatchStreams } from "../watch-streams.js";
+import { RawUnaryClient } from "../raw-unary.js";
+import { SecretsService } from "../../gen/secrets/v1/secrets_service_pb.js";
 
 const STREAMS_PER_CONNECTION = 100;
 const BASELINE_ROUNDS = 20;
@@ -37,7 +39,7 @@ function monotonicUs(): bigint {
 async function fanout(
   service: ServiceChild,
   token: string,
-  admin: Clients,
+  admin: RawUnaryClient,
   name: string,
   streams: number,
   rounds: number,
@@ -58,7 +60,7 @@ async function fanout(
     for (let round = 0; round < rounds; round++) {
       const cpuBefore = { service: childCpuMs(service.pid), driver: ownCpuMs() };
       const sent = performance.now();
-      const { secret } = await admin.secrets.updateSecretValue({ name, value: randomTokenValue() });
+      const { secret } = await admin.call(SecretsService.method.updateSecretValue, { name, value: randomTokenValue() });
       const version = secret!.version;
       await watchers.allSee(version, ROUND_TIMEOUT_MS);
       cpu.serviceMs += childCpuMs(service.pid) - cpuBefore.service;
@@ -97,35 +99,38 @@ export const watchFanoutScenario: Scenario = {
   description: "time until every one of 10,000 WatchSecrets streams on one service has an update vs a single stream",
   run: (settings) =>
     withServiceChild({ ...(settings.cpuProfileDir && { cpuProfileDir: settings.cpuProfileDir }) }, async (service) => {
-      const admin = service.clients(service.adminToken);
       const [name] = secretNames("WATCHED", 1) as [string];
-      await createTokenSecrets([admin], [name]);
+      await createTokenSecrets([service.clients(service.adminToken)], [name]);
       const token = await service.createWorkloadToken();
-
-      const single = await fanout(service, token, admin, name, 1, BASELINE_ROUNDS, "1 stream");
-      const many = await fanout(
-        service,
-        token,
-        admin,
-        name,
-        settings.watchStreams,
-        settings.watchRounds,
-        `${settings.watchStreams} streams`,
-      );
-      return {
-        comparisons: [compare(`${settings.watchStreams} streams vs 1 stream`, many.figures, single.figures)],
-        details: {
-          streams: settings.watchStreams,
-          rounds: settings.watchRounds,
-          timeToAllP50Ms: many.timeToAll.p50Ms,
-          timeToAllP99Ms: many.timeToAll.p99Ms,
-          timeToAllMaxMs: many.timeToAll.maxMs,
-          openAllStreamsMs: many.openMs,
-          servicePeakRssBytes: many.figures.peakRssBytes,
-          // What each stream adds to the service's memory, over the single-stream phase.
-          serviceRssPerStreamBytes: Math.round((many.figures.peakRssBytes - single.figures.peakRssBytes) / settings.watchStreams),
-          deliveryWindowUs: many.deliveryWindowUs,
-        },
-      };
+      const admin = new RawUnaryClient(service.address, service.adminToken);
+      try {
+        const single = await fanout(service, token, admin, name, 1, BASELINE_ROUNDS, "1 stream");
+        const many = await fanout(
+          service,
+          token,
+          admin,
+          name,
+          settings.watchStreams,
+          settings.watchRounds,
+          `${settings.watchStreams} streams`,
+        );
+        return {
+          comparisons: [compare(`${settings.watchStreams} streams vs 1 stream`, many.figures, single.figures)],
+          details: {
+            streams: settings.watchStreams,
+            rounds: settings.watchRounds,
+            timeToAllP50Ms: many.timeToAll.p50Ms,
+            timeToAllP99Ms: many.timeToAll.p99Ms,
+            timeToAllMaxMs: many.timeToAll.maxMs,
+            openAllStreamsMs: many.openMs,
+            servicePeakRssBytes: many.figures.peakRssBytes,
+            // What each stream adds to the service's memory, over the single-stream phase.
+            serviceRssPerStreamBytes: Math.round((many.figures.peakRssBytes - single.figures.peakRssBytes) / settings.watchStreams),
+            deliveryWindowUs: many.deliveryWindowUs,
+          },
+        };
+      } finally {
+        admin.close();
+      }
     }),
 };
