@@ -9,31 +9,12 @@ import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.
 import type { SecretWithCiphertext } from "../../services/ports/secret-store.js";
 import { PlaintextCache, type PlaintextCacheLimits } from "../../services/resolver/plaintext-cache.js";
 import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
+import { secretRecord } from "../support/secret-record.js";
 
 const TENANT = "t1";
 
 function sealed(nameKey: string, version = 1, ciphertext = [version, 7, 7]): SecretWithCiphertext {
-  const time = new Date(0);
-  return {
-    secret: {
-      tenantId: TENANT,
-      id: `sec_${nameKey}`,
-      name: nameKey.toUpperCase(),
-      nameKey,
-      displayName: "",
-      description: "",
-      labels: {},
-      type: "TOKEN",
-      state: "ACTIVE",
-      version,
-      revision: version,
-      createTime: time,
-      updateTime: time,
-      usageCount: 0,
-    },
-    ciphertext: new Uint8Array(ciphertext),
-    keyVersion: 1,
-  };
+  return { secret: secretRecord(TENANT, nameKey, version), ciphertext: new Uint8Array(ciphertext), keyVersion: 1 };
 }
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));

@@ -1,29 +1,12 @@
 /** The in-memory reads of secrets: kept until the change feed or a local write says otherwise, never across an overlapping change. */
 import { describe, expect, it } from "vitest";
 import { ReadGate } from "../support/read-gate.js";
+import { secretRecord } from "../support/secret-record.js";
 import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.js";
-import type { SecretRecord, SecretWithCiphertext } from "../../services/ports/secret-store.js";
+import type { SecretWithCiphertext } from "../../services/ports/secret-store.js";
 import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
 
-function secret(nameKey: string, version: number): SecretRecord {
-  const time = new Date(0);
-  return {
-    tenantId: "t1",
-    id: `sec_${nameKey}`,
-    name: nameKey.toUpperCase(),
-    nameKey,
-    displayName: "",
-    description: "",
-    labels: {},
-    type: "TOKEN",
-    state: "ACTIVE",
-    version,
-    revision: version,
-    createTime: time,
-    updateTime: time,
-    usageCount: 0,
-  };
-}
+const secret = (nameKey: string, version: number) => secretRecord("t1", nameKey, version);
 
 /** A store of secrets by name key, counting reads, with a change feed the test drives; a read can be held until released. */
 function fakeStore() {
