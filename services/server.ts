@@ -22,6 +22,7 @@ import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { HealthReporter } from "./ops/health.js";
 import { ServiceMetrics } from "./ops/metrics.js";
 import { addReflection } from "./ops/reflection.js";
+import { AccessTimes } from "./resolver/access-times.js";
 import { resolverHandlers } from "./resolver/resolver-handlers.js";
 import { WatchHub } from "./resolver/watch-hub.js";
 import { CallPipeline } from "./rpc/call-pipeline.js";
@@ -65,8 +66,13 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   const reads = new SecretReadCache(store);
   const plaintexts =
     config.plaintextCacheMs > 0
-      ? new PlaintextCache(reads, { ttlMs: config.plaintextCacheMs, maxEntries: PLAINTEXT_CACHE_MAX_ENTRIES, maxBytes: PLAINTEXT_CACHE_MAX_BYTES })
+      ? new PlaintextCache(reads, {
+          ttlMs: config.plaintextCacheMs,
+          maxEntries: PLAINTEXT_CACHE_MAX_ENTRIES,
+          maxBytes: PLAINTEXT_CACHE_MAX_BYTES,
+        })
       : undefined;
+  const accessTimes = new AccessTimes(store, reads, (error) => logger.warn({ err: error }, "last access times could not be written"));
   const watchHub = new WatchHub(store);
   const server = new grpc.Server({
     "grpc.max_receive_message_length": config.maxMessageBytes,
@@ -97,6 +103,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       reads,
       ...(plaintexts && { plaintexts }),
       cipher,
+      accessTimes,
       watchHub,
       shutdown: shutdownSignal.signal,
       maxResponseBytes: config.maxMessageBytes,

@@ -17,6 +17,7 @@ import type { Cipher } from "../ports/cipher.js";
 import type { ConsumerRecord, ConsumerStore } from "../ports/consumer-store.js";
 import type { SecretRecord, SecretStore, SecretWithCiphertext } from "../ports/secret-store.js";
 import type { SecretReadCache } from "../secrets/secret-read-cache.js";
+import type { AccessTimes } from "./access-times.js";
 import { consumerRefused, noteConsumerId, ownerKeptChanging } from "./consumer-rules.js";
 import { ParsedReferences } from "./parsed-references.js";
 import type { PlaintextCache } from "./plaintext-cache.js";
@@ -25,9 +26,10 @@ import { REASON_WORDS, ResponseBudget, parseBatch, referencesFailed, responseToo
 export interface ResolverServiceDependencies {
   /** Secrets and ciphertexts as resolves read them: from memory while the store's change feed reports no change. */
   reads: Pick<SecretReadCache, "getSecretsWithCiphertext" | "forget">;
-  store: Pick<SecretStore, "getSecretsWithCiphertext" | "recordSecretAccess"> &
-    Pick<ConsumerStore, "getConsumer" | "setConsumerReferences" | "deleteConsumer">;
+  store: Pick<SecretStore, "getSecretsWithCiphertext"> & Pick<ConsumerStore, "getConsumer" | "setConsumerReferences" | "deleteConsumer">;
   cipher: Pick<Cipher, "decrypt">;
+  /** Where a resolve notes the secrets it read, written without holding up the resolve. */
+  accessTimes: Pick<AccessTimes, "note">;
   /** Values opened recently, skipping their decryption (plaintext-cache.ts); absent: every value is decrypted on every call. */
   plaintexts?: Pick<PlaintextCache, "mark" | "get" | "remember">;
   /** The largest message the service sends: a resolve's values stay under it. */
@@ -207,14 +209,12 @@ export function resolverService(deps: ResolverServiceDependencies) {
       const stale = entries.filter(
         ({ secret }) => !secret.lastAccessTime || now.getTime() - secret.lastAccessTime.getTime() >= ACCESS_TIME_RESOLUTION_MS,
       );
-      if (stale.length > 0) {
-        await store.recordSecretAccess(
+      if (stale.length > 0)
+        void deps.accessTimes.note(
           tenantId,
-          stale.map((e) => e.secret.id),
+          stale.map((e) => e.secret),
           now,
         );
-        for (const { secret } of stale) reads.forget(tenantId, secret.nameKey);
-      }
       call.audit.resources = entries.map((e) => e.secret.name);
       if (entries.length === 1) call.audit.version = entries[0]!.secret.version;
       return resolved.map((r) => r!);

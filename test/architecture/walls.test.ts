@@ -110,11 +110,11 @@ describe("the walls between parts of the code", () => {
     });
   }
 
-  it("a feature's service module imports ports, the domain, the kernel and other service modules only", () => {
+  it("a feature's service module imports ports, the domain, the kernel, support helpers and other service modules only", () => {
     const modules = serviceModules();
     const breaches = modules.flatMap((file) => [
       ...ourImports(file)
-        .filter((target) => !["services/ports", "services/domain", "kernel", ...modules].some((allowed) => within(target, allowed)))
+        .filter((target) => !["services/ports", "services/domain", "services/support", "kernel", ...modules].some((allowed) => within(target, allowed)))
         .map((target) => `${file} imports ${target}`),
       ...packageImports(file)
         .filter((name) => TRANSPORT_PACKAGES.test(name))

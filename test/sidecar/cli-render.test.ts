@@ -180,8 +180,10 @@ describe("plan", () => {
     expect(bad.stdout).toMatch(/svc\.yaml:5:6 \$<secret\.OLD_KEY> — the secret is archived/);
     expect(bad.stdout).toMatch(/svc\.yaml:6:4 \$<secret\.OTHER_TEAM> — not granted/);
     expectNoValues(good.output + bad.output, [...ALL_VALUES, "other-team-value"]);
-    const access = (await f.admin.secrets.getSecret({ name: "TLS_KEY" })).secret?.lastAccessTime;
-    const before = access?.seconds;
+    const lastAccess = async () => (await f.admin.secrets.getSecret({ name: "TLS_KEY" })).secret?.lastAccessTime;
+    // The render above resolved TLS_KEY; its last access is written beside the resolve.
+    await expect.poll(lastAccess).toBeDefined();
+    const before = (await lastAccess())?.seconds;
     await runSidecar(["plan", join(configDir, "provider.yaml"), ...f.connectionArgs()]);
     expect((await f.admin.secrets.getSecret({ name: "TLS_KEY" })).secret?.lastAccessTime?.seconds).toBe(before); // plan resolves nothing
   });

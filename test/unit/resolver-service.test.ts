@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { ServiceCall } from "../../services/domain/service-call.js";
 import { ACCESS_TIME_RESOLUTION_MS, resolverService } from "../../services/resolver/resolver-service.js";
+import { AccessTimes } from "../../services/resolver/access-times.js";
 import { PlaintextCache } from "../../services/resolver/plaintext-cache.js";
 import { secretsService } from "../../services/secrets/secrets-service.js";
 import { FakeCipher } from "../support/fakes/fake-cipher.js";
@@ -43,7 +44,19 @@ async function setUp(maxResponseBytes = 1 << 20, plaintexts?: PlaintextCache) {
     },
     forget() {},
   };
-  const resolver = resolverService({ store, reads, cipher, maxResponseBytes, ...(plaintexts && { plaintexts }) });
+  const recorder = new AccessTimes(store, reads, (error) => {
+    throw error;
+  });
+  /** Every access note's write, for tests that wait until the last access is stored. */
+  const accessWrites: Promise<void>[] = [];
+  const accessTimes = {
+    note: (...args: Parameters<AccessTimes["note"]>) => {
+      const written = recorder.note(...args);
+      accessWrites.push(written);
+      return written;
+    },
+  };
+  const resolver = resolverService({ store, reads, cipher, accessTimes, maxResponseBytes, ...(plaintexts && { plaintexts }) });
   const base = { displayName: "", description: "", labels: {} };
   await secrets.createSecret(admin(), { ...base, name: "API_KEY", type: "TOKEN", value: { kind: "token", token: "k-123" } });
   await secrets.createSecret(admin(), {
@@ -56,7 +69,7 @@ async function setUp(maxResponseBytes = 1 << 20, plaintexts?: PlaintextCache) {
   await secrets.createSecret(admin(), { ...base, name: "OLD", type: "TOKEN", value: { kind: "token", token: "old" } });
   await secrets.setSecretState(admin(), "OLD", "", "ARCHIVED");
   cipher.calls.decrypt = 0;
-  return { store, cipher, resolver, secrets, storeReads };
+  return { store, cipher, resolver, secrets, storeReads, accessWrites };
 }
 
 describe("resolver service: resolving a batch", () => {
@@ -116,9 +129,12 @@ describe("resolver service: resolving a batch", () => {
   });
 
   it("records the last access at most once per resolution period", async () => {
-    const { resolver, store } = await setUp();
+    const { resolver, store, accessWrites } = await setUp();
     await resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>"]);
+    await Promise.all(accessWrites);
     await resolver.resolveSecrets(admin(), "", ["$<secret.API_KEY>"]);
+    await Promise.all(accessWrites);
+    expect(accessWrites).toHaveLength(1);
     expect(store.writes.filter((w) => w === "recordSecretAccess")).toHaveLength(1);
     expect(ACCESS_TIME_RESOLUTION_MS).toBeGreaterThan(0);
   });

@@ -1,0 +1,60 @@
+/**
+ * Last access times, written beside the resolves rather than inside them: a
+ * resolve notes the secrets whose stored time is older than the resolution
+ * and answers without waiting for a write. The notes of one turn of the
+ * event loop are written together, one store call per tenant; the records
+ * read cache forgets them once written, so GetSecret shows the new time. A
+ * failed write is reported and dropped: the time is a hint kept to the
+ * minute, and the next resolve notes it again.
+ */
+import type { SecretReadCache } from "../secrets/secret-read-cache.js";
+import type { SecretStore } from "../ports/secret-store.js";
+import { GroupCommit } from "../support/group-commit.js";
+
+interface Access {
+  tenantId: string;
+  secretId: string;
+  nameKey: string;
+  time: Date;
+}
+
+export class AccessTimes {
+  private readonly writes: GroupCommit<Access>;
+
+  constructor(
+    store: Pick<SecretStore, "recordSecretAccess">,
+    reads: Pick<SecretReadCache, "forget">,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.writes = new GroupCommit(async (accesses) => {
+      for (const [tenantId, group] of byTenant(accesses)) {
+        await store.recordSecretAccess(tenantId, [...group.nameKeys.keys()], group.time);
+        for (const nameKey of group.nameKeys.values()) reads.forget(tenantId, nameKey);
+      }
+    });
+  }
+
+  /** Notes an access; the promise (for tests) settles once it is written, and never rejects. */
+  note(tenantId: string, secrets: readonly { id: string; nameKey: string }[], time: Date): Promise<void> {
+    return Promise.all(secrets.map((secret) => this.writes.add({ tenantId, secretId: secret.id, nameKey: secret.nameKey, time }))).then(
+      () => undefined,
+      (error: unknown) => {
+        this.onError(error);
+      },
+    );
+  }
+}
+
+/** Per tenant: each secret once (id → name key), at the latest time noted. */
+function byTenant(accesses: readonly Access[]): Map<string, { nameKeys: Map<string, string>; time: Date }> {
+  const groups = new Map<string, { nameKeys: Map<string, string>; time: Date }>();
+  for (const access of accesses) {
+    const group = groups.get(access.tenantId);
+    if (!group) groups.set(access.tenantId, { nameKeys: new Map([[access.secretId, access.nameKey]]), time: access.time });
+    else {
+      group.nameKeys.set(access.secretId, access.nameKey);
+      if (access.time > group.time) group.time = access.time;
+    }
+  }
+  return groups;
+}
