@@ -4,6 +4,7 @@
  * generated code, in the 5-byte gRPC frame (uncompressed flag, big-endian length).
  */
 import { create, toBinary, type DescMethodServerStreaming, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
+import { constants, type OutgoingHttpHeaders } from "node:http2";
 
 export interface EncodedRequest {
   /** `/package.Service/Method` */
@@ -27,4 +28,15 @@ export function encodeRequest<M extends DescMethodUnary | DescMethodServerStream
   request: MessageInitShape<M["input"]>,
 ): EncodedRequest {
   return { path: grpcPath(method), frame: grpcFrame(toBinary(method.input, create(method.input, request))) };
+}
+
+/** The request headers of a gRPC call to `path` with a bearer token, for a raw node:http2 client. */
+export function grpcRequestHeaders(path: string, token: string): OutgoingHttpHeaders {
+  return {
+    [constants.HTTP2_HEADER_METHOD]: "POST",
+    [constants.HTTP2_HEADER_PATH]: path,
+    "content-type": "application/grpc",
+    te: "trailers",
+    authorization: `Bearer ${token}`,
+  };
 }

@@ -6,8 +6,8 @@
  * look driver-bound when its watcher did almost nothing.
  */
 import { fromBinary, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
-import { encodeRequest } from "./grpc-request.js";
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { encodeRequest, grpcRequestHeaders } from "./grpc-request.js";
 
 export class RawUnaryClient {
   private readonly session: ClientHttp2Session;
@@ -23,13 +23,7 @@ export class RawUnaryClient {
   call<M extends DescMethodUnary>(method: M, request: MessageInitShape<M["input"]>): Promise<MessageShape<M["output"]>> {
     const { path, frame } = encodeRequest(method, request);
     return new Promise((resolve, reject) => {
-      const stream = this.session.request({
-        [constants.HTTP2_HEADER_METHOD]: "POST",
-        [constants.HTTP2_HEADER_PATH]: path,
-        "content-type": "application/grpc",
-        te: "trailers",
-        authorization: `Bearer ${this.token}`,
-      });
+      const stream = this.session.request(grpcRequestHeaders(path, this.token));
       const chunks: Buffer[] = [];
       let status: IncomingHttpHeaders | undefined;
       // A call refused at once answers trailers-only: its status is in the response headers.

@@ -6,10 +6,10 @@
  * and at 10,000 streams that cost would be what the fan-out measured.)
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { ResolverService, WatchEventType, WatchSecretsResponseSchema } from "../gen/secrets/v1/resolver_service_pb.js";
-import { encodeRequest } from "./grpc-request.js";
+import { encodeRequest, grpcRequestHeaders } from "./grpc-request.js";
 
 export interface WatchStreamsOptions {
   address: string;
@@ -106,13 +106,7 @@ export class WatchStreams {
     const { path, frame } = this.request;
     const arrivals = new Map<bigint, number>();
     this.arrivals.push(arrivals);
-    const stream = this.session(index).request({
-      [constants.HTTP2_HEADER_METHOD]: "POST",
-      [constants.HTTP2_HEADER_PATH]: path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      authorization: `Bearer ${this.options.token}`,
-    });
+    const stream = this.session(index).request(grpcRequestHeaders(path, this.options.token));
     stream.end(frame);
     let buffered: Buffer = Buffer.alloc(0);
     stream.on("data", (chunk: Buffer) => {

@@ -83,11 +83,17 @@ describe("WatchSecrets fan-out", () => {
 
       // Each change, and who may see it.
       const changes: Seen[] = [];
-      const change = async (tenant: string, type: WatchEventType, name: string, act: (admin: ConnectClients) => Promise<{ secret?: { version: bigint } }>) => {
+      const change = async (
+        tenant: string,
+        type: WatchEventType,
+        name: string,
+        act: (admin: ConnectClients) => Promise<{ secret?: { version: bigint } }>,
+      ) => {
         const { secret } = await act(admins[tenant]!);
         changes.push([tenant, type, name, secret!.version]);
       };
-      const update = (name: string, value: string) => (admin: ConnectClients) => admin.secrets.updateSecretValue({ name, value: tokenValue(value) });
+      const update = (name: string, value: string) => (admin: ConnectClients) =>
+        admin.secrets.updateSecretValue({ name, value: tokenValue(value) });
       await change("a", WatchEventType.VALUE_UPDATED, "FAN_ONE", update("FAN_ONE", "a-one-2"));
       await change("b", WatchEventType.VALUE_UPDATED, "FAN_ONE", update("FAN_ONE", "b-one-2"));
       await change("a", WatchEventType.VALUE_UPDATED, "FAN_TWO", update("FAN_TWO", "a-two-2"));
