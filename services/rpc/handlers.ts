@@ -1,7 +1,9 @@
 /**
  * Typed handlers for a generated service descriptor: one async function per
  * RPC, taking the decoded request and a CallContext. Unary handlers return
- * the response; server-streaming handlers return an async iterable of them.
+ * the response; server-streaming handlers return an async iterable of them,
+ * each encoded once per object (one watch event's message goes to many
+ * streams): a stream sends new content as a new object, never a changed one.
  * The same handlers can be served by any transport.
  */
 import type { DescMethodServerStreaming, DescMethodUnary, DescService, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
