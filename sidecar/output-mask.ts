@@ -77,10 +77,17 @@ function escapeRegExp(text: string): string {
 export class OutputMask {
   private readonly texts = new Set<string>();
   private readonly forms = new Set<string>();
-  /** Forms by their first character, for finding a tail that could begin one. */
+  /** Forms by their first character, longest first: for the sidecar's own lines, and for a tail that could begin one. */
   private readonly byFirst = new Map<string, string[]>();
   private longest = 0;
+  /**
+   * Every form, longest first, for the workload's streams. Built on a stream's first chunk: with 200
+   * values it is a regular expression of ~6,000 alternatives whose compiled code takes ~2 MB, which a
+   * sidecar without a workload never needs (BENCHMARKS.md, "Sidecar footprint").
+   */
   private pattern: RegExp | undefined;
+  /** Values added whose forms are not made yet: made when there is something to mask (~30 forms a value). */
+  private readonly pending: string[] = [];
 
   constructor(texts: Iterable<string> = []) {
     this.add(texts);
@@ -88,32 +95,68 @@ export class OutputMask {
 
   /** Adds values to hide. Values added before stay hidden. */
   add(texts: Iterable<string>): void {
-    let added = false;
     for (const text of texts) {
       if (this.texts.has(text)) continue;
       this.texts.add(text);
+      this.pending.push(text);
+    }
+  }
+
+  private makePendingForms(): void {
+    if (this.pending.length === 0) return;
+    const touched = new Set<string[]>();
+    for (const text of this.pending.splice(0)) {
       for (const form of maskedForms(text)) {
         if (this.forms.has(form)) continue;
         this.forms.add(form);
-        added = true;
         const first = form[0]!;
-        this.byFirst.set(first, [...(this.byFirst.get(first) ?? []), form]);
+        let sameFirst = this.byFirst.get(first);
+        if (sameFirst === undefined) this.byFirst.set(first, (sameFirst = []));
+        sameFirst.push(form);
+        touched.add(sameFirst);
         this.longest = Math.max(this.longest, form.length);
       }
     }
-    if (!added) return;
-    // Longest first, so that where one form begins another the whole of the longer one is hidden.
-    const alternatives = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    this.pattern = new RegExp(alternatives.join("|"), "g");
+    if (touched.size === 0) return;
+    for (const sameFirst of touched) sameFirst.sort((a, b) => b.length - a.length);
+    this.pattern = undefined;
   }
 
   /** The sidecar's own messages. */
   mask(text: string): string {
-    return Buffer.from(this.maskBytes(bytesOf(text)), "latin1").toString("utf8");
+    this.makePendingForms();
+    return Buffer.from(this.maskLine(bytesOf(text)), "latin1").toString("utf8");
+  }
+
+  /** What the pattern's replace gives (leftmost, then longest form), without building the pattern: own lines are few and short. */
+  private maskLine(bytes: string): string {
+    let out = "";
+    let copiedUntil = 0;
+    for (let at = 0; at < bytes.length; ) {
+      const form = this.byFirst.get(bytes[at]!)?.find((candidate) => bytes.startsWith(candidate, at));
+      if (form === undefined) {
+        at++;
+        continue;
+      }
+      out += bytes.slice(copiedUntil, at) + SENSITIVE;
+      at += form.length;
+      copiedUntil = at;
+    }
+    return copiedUntil === 0 ? bytes : out + bytes.slice(copiedUntil);
+  }
+
+  private streamPattern(): RegExp | undefined {
+    if (this.pattern === undefined && this.forms.size > 0) {
+      // Longest first, so that where one form begins another the whole of the longer one is hidden.
+      const alternatives = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      this.pattern = new RegExp(alternatives.join("|"), "g");
+    }
+    return this.pattern;
   }
 
   private maskBytes(bytes: string): string {
-    return this.pattern === undefined ? bytes : bytes.replace(this.pattern, SENSITIVE);
+    const pattern = this.streamPattern();
+    return pattern === undefined ? bytes : bytes.replace(pattern, SENSITIVE);
   }
 
   /** Where the longest tail of `bytes` that is a proper prefix of some form starts; bytes.length if none. */
@@ -133,8 +176,9 @@ export class OutputMask {
   /** Where to stop letting `bytes` out: before a possible beginning of a value, and before any whole value it would cut. */
   private holdFrom(bytes: string): number {
     const at = this.partialStart(bytes);
-    if (at === bytes.length || this.pattern === undefined) return at;
-    for (const match of bytes.matchAll(this.pattern)) {
+    const pattern = this.streamPattern();
+    if (at === bytes.length || pattern === undefined) return at;
+    for (const match of bytes.matchAll(pattern)) {
       if (match.index >= at) break;
       if (match.index + match[0].length > at) return match.index;
     }
@@ -147,6 +191,7 @@ export class OutputMask {
     let held = "";
     return new Transform({
       transform(chunk: Buffer, _encoding, callback) {
+        mask.makePendingForms();
         const bytes = held + chunk.toString("latin1");
         const holdAt = mask.holdFrom(bytes);
         held = bytes.slice(holdAt);
@@ -154,6 +199,7 @@ export class OutputMask {
         callback();
       },
       flush(callback) {
+        mask.makePendingForms();
         const masked = mask.maskBytes(held);
         const partial = mask.partialStart(masked);
         const last = masked.length - partial >= MIN_MASKED_LENGTH ? masked.slice(0, partial) + SENSITIVE : masked;

@@ -5,11 +5,12 @@
  * could begin a value is held, never let out half.
  */
 import { PassThrough } from "node:stream";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ResolvedValueSchema, ValueKind } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { parseReference, type Reference } from "../../kernel/references.js";
-import { OutputMask, SENSITIVE } from "../../sidecar/output-mask.js";
+import { maskedForms, OutputMask, SENSITIVE } from "../../sidecar/output-mask.js";
 import { sensitiveTexts } from "../../sidecar/sensitive-texts.js";
 
 const SECRET = "s3cr3t p@ss/wörd!*";
@@ -99,6 +100,25 @@ describe("output mask", () => {
     input.write("ready\n");
     expect(await first).toBe("ready\n");
     input.end();
+  });
+});
+
+describe("the sidecar's own lines are masked without the streams' regular expression", () => {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  it("property: the same text as replacing every form, longest first, leftmost first", () => {
+    const pieces = fc.constantFrom("ab", "abc", "abcd", "abcdef", "cdab", "b", "é", "🔑", " ", "%", "==", "AB");
+    const text = fc.array(pieces, { maxLength: 8 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), text, text, (values, before, after) => {
+        const line = `${before}${values[0]}${after}${values.at(-1)}`;
+        const forms = [...new Set(values.flatMap(maskedForms))].sort((a, b) => b.length - a.length);
+        const bytes = Buffer.from(line, "utf8").toString("latin1");
+        const expected = forms.length === 0 ? bytes : bytes.replace(new RegExp(forms.map(escape).join("|"), "g"), SENSITIVE);
+        expect(new OutputMask(values).mask(line)).toBe(Buffer.from(expected, "latin1").toString("utf8"));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
