@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.js";
 import type { SecretWithCiphertext } from "../../services/ports/secret-store.js";
-import { PlaintextCache, type PlaintextCacheLimits } from "../../services/resolver/plaintext-cache.js";
+import { parseServiceConfig } from "../../services/config.js";
+import { PLAINTEXT_CACHE_TTL_MS, PlaintextCache, type PlaintextCacheLimits } from "../../services/resolver/plaintext-cache.js";
 import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
 import { secretRecord } from "../support/secret-record.js";
 
@@ -154,5 +155,20 @@ describe("PlaintextCache", () => {
     for (const copy of copies) expect([...copy]).toEqual([0, 0, 0, 0]);
     expect(cache.size).toEqual({ entries: 0, bytes: 0 });
     expect(listeners.size).toBe(0);
+  });
+});
+
+describe("--plaintext-cache-ms", () => {
+  it("keeps values 2 s by default; 0 (flag or environment) turns the cache off", () => {
+    expect(parseServiceConfig([], {}).plaintextCacheMs).toBe(PLAINTEXT_CACHE_TTL_MS);
+    expect(PLAINTEXT_CACHE_TTL_MS).toBe(2_000);
+    expect(parseServiceConfig(["--plaintext-cache-ms", "0"], {}).plaintextCacheMs).toBe(0);
+    // commander reads a flag's environment variable from process.env.
+    process.env.SECRETS_PLAINTEXT_CACHE_MS = "0";
+    try {
+      expect(parseServiceConfig([], {}).plaintextCacheMs).toBe(0);
+    } finally {
+      delete process.env.SECRETS_PLAINTEXT_CACHE_MS;
+    }
   });
 });
