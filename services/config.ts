@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
-import { PLAINTEXT_CACHE_TTL_MS } from "./resolver/plaintext-cache.js";
+import { PLAINTEXT_CACHE_MAX_TTL_MS, PLAINTEXT_CACHE_TTL_MS } from "./resolver/plaintext-cache.js";
 import type { StreamLimitConfig } from "./rpc/call-policy.js";
 import type { RateLimitConfig } from "./rpc/rate-limits.js";
 
@@ -166,10 +166,13 @@ export function serviceCommand(): Command {
         .argParser(positiveInt),
     )
     .addOption(
-      new Option("--plaintext-cache-ms <ms>", "how long a resolved value is kept decrypted in memory, to skip decrypting it again (0: never)")
+      new Option(
+        "--plaintext-cache-ms <ms>",
+        "how long a resolved value is kept decrypted in memory, to skip decrypting it again (0: never)",
+      )
         .env("SECRETS_PLAINTEXT_CACHE_MS")
         .default(PLAINTEXT_CACHE_TTL_MS)
-        .argParser(nonNegativeInt),
+        .argParser(plaintextCacheMs),
     )
     .addOption(
       new Option("--max-names-per-stream <n>", "secret names one WatchSecrets stream may watch")
@@ -211,6 +214,13 @@ export function serviceCommand(): Command {
         .default(365)
         .argParser(positiveInt),
     );
+}
+
+function plaintextCacheMs(text: string): number {
+  const ms = nonNegativeInt(text);
+  if (ms > PLAINTEXT_CACHE_MAX_TTL_MS)
+    throw new InvalidArgumentError(`must be at most ${PLAINTEXT_CACHE_MAX_TTL_MS}: a decrypted value is kept briefly or not at all`);
+  return ms;
 }
 
 function requiredWith(value: string | undefined, flag: string, because: string): string {

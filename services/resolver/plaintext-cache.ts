@@ -34,6 +34,8 @@ export interface PlaintextCacheLimits {
 
 /** Two seconds: a busy secret is decrypted about once every two seconds instead of on every call. */
 export const PLAINTEXT_CACHE_TTL_MS = 2_000;
+/** The longest time the flag accepts: a plaintext is kept briefly or not at all. */
+export const PLAINTEXT_CACHE_MAX_TTL_MS = 60_000;
 export const PLAINTEXT_CACHE_MAX_ENTRIES = 10_000;
 export const PLAINTEXT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -88,7 +90,11 @@ export class PlaintextCache {
       this.drop(key, opened);
       return undefined;
     }
-    if (opened.secretId !== sealed.secret.id || opened.version !== sealed.secret.version || !sameBytes(opened.ciphertext, sealed.ciphertext))
+    if (
+      opened.secretId !== sealed.secret.id ||
+      opened.version !== sealed.secret.version ||
+      !sameBytes(opened.ciphertext, sealed.ciphertext)
+    )
       return undefined;
     return decodeSecretValue(sealed.secret.type, opened.plaintext);
   }

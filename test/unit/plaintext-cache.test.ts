@@ -7,8 +7,13 @@
 import { describe, expect, it } from "vitest";
 import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.js";
 import type { SecretWithCiphertext } from "../../services/ports/secret-store.js";
-import { parseServiceConfig } from "../../services/config.js";
-import { PLAINTEXT_CACHE_TTL_MS, PlaintextCache, type PlaintextCacheLimits } from "../../services/resolver/plaintext-cache.js";
+import { parseServiceConfig, serviceCommand } from "../../services/config.js";
+import {
+  PLAINTEXT_CACHE_MAX_TTL_MS,
+  PLAINTEXT_CACHE_TTL_MS,
+  PlaintextCache,
+  type PlaintextCacheLimits,
+} from "../../services/resolver/plaintext-cache.js";
 import { SecretReadCache } from "../../services/secrets/secret-read-cache.js";
 import { secretRecord } from "../support/secret-record.js";
 
@@ -30,7 +35,9 @@ function setUp(limits: Partial<PlaintextCacheLimits> = {}) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    forget: (nameKey: string) => listeners.forEach((listener) => listener(TENANT, nameKey)),
+    forget(nameKey: string) {
+      for (const listener of listeners) listener(TENANT, nameKey);
+    },
   };
   const cache = new PlaintextCache(source, { ttlMs: 1_000, maxEntries: 100, maxBytes: 1_000, ...limits }, () => clock.now);
   const remember = (entry: SecretWithCiphertext, text: string) => {
@@ -170,5 +177,16 @@ describe("--plaintext-cache-ms", () => {
     } finally {
       delete process.env.SECRETS_PLAINTEXT_CACHE_MS;
     }
+  });
+
+  it("refuses a time over a minute: a decrypted value is kept briefly or not at all", () => {
+    const parse = (ms: number) =>
+      serviceCommand()
+        .exitOverride()
+        .configureOutput({ writeErr: () => {} })
+        .parse(["--plaintext-cache-ms", String(ms)], { from: "user" })
+        .opts().plaintextCacheMs;
+    expect(parse(PLAINTEXT_CACHE_MAX_TTL_MS)).toBe(60_000);
+    expect(() => parse(PLAINTEXT_CACHE_MAX_TTL_MS + 1)).toThrow(/at most 60000/);
   });
 });
