@@ -41,6 +41,8 @@ export interface GrpcChannelOptions {
   /** CA certificates (PEM) to verify the service with, instead of the system's. */
   ca?: Buffer;
   pingIntervalMs: number;
+  /** How long a PING may go unanswered before its connection is given up (connect-node's default, 15 s). */
+  pingTimeoutMs?: number;
 }
 
 export interface GrpcChannel {
@@ -56,13 +58,13 @@ export interface GrpcChannel {
   ): AsyncIterable<MessageShape<O>>;
 }
 
-/** How long a PING may go unanswered before its connection is given up, and how long a connection may idle, as connect-node. */
-const PING_TIMEOUT_MS = 15_000;
+/** How long a connection may idle before it is closed, as connect-node. */
 const IDLE_CONNECTION_MS = 15 * 60_000;
 
 export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
   let current: ClientHttp2Session | undefined;
-  let openCalls = 0;
+  /** Open calls by connection: a retired connection is still pinged while a call on it lasts. */
+  const openCalls = new Map<ClientHttp2Session, number>();
   let pinger: NodeJS.Timeout | undefined;
   let idle: NodeJS.Timeout | undefined;
 
@@ -83,27 +85,42 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
     return opened;
   }
 
-  function ping(): void {
-    if (!usable(current)) return;
-    const pinged = current;
+  function ping(pinged: ClientHttp2Session): void {
+    if (!usable(pinged) || pinged.connecting) return;
     const timer = setTimeout(
       () => pinged.destroy(new ConnectError("PING timed out", Code.Unavailable), constants.NGHTTP2_CANCEL),
-      PING_TIMEOUT_MS,
+      options.pingTimeoutMs ?? 15_000,
     );
     timer.unref();
-    pinged.ping(() => clearTimeout(timer));
+    try {
+      pinged.ping(() => clearTimeout(timer));
+    } catch {
+      // Too many PINGs unanswered, or the connection closing: the timer decides.
+    }
   }
 
-  function callOpened(): void {
-    if (openCalls++ > 0) return;
+  function callOpened(on: ClientHttp2Session): void {
+    openCalls.set(on, (openCalls.get(on) ?? 0) + 1);
+    if (openCalls.size > 1 || openCalls.get(on)! > 1) return;
     clearTimeout(idle);
-    pinger = setInterval(ping, options.pingIntervalMs);
+    pinger = setInterval(() => {
+      for (const open of openCalls.keys()) ping(open);
+    }, options.pingIntervalMs);
     pinger.unref();
   }
 
-  /** With no call open, the connection closes after a while: exec mode idles for the workload's whole life. */
-  function callClosed(): void {
-    if (--openCalls > 0) return;
+  /**
+   * A retired connection closes with its last call. With no call open, the current one closes after a
+   * while: exec mode idles for the workload's whole life.
+   */
+  function callClosed(on: ClientHttp2Session): void {
+    const left = openCalls.get(on)! - 1;
+    if (left > 0) openCalls.set(on, left);
+    else {
+      openCalls.delete(on);
+      if (on !== current) on.close();
+    }
+    if (openCalls.size > 0) return;
     clearInterval(pinger);
     idle = setTimeout(() => current?.close(), IDLE_CONNECTION_MS);
     idle.unref();
@@ -136,19 +153,20 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
         ? undefined
         : setTimeout(() => {
             stop(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-            // A dead connection would fail the retry too: the next call opens another.
-            if (current === on) on.close();
+            // A dead connection would fail the retry too: the next call opens another; this one is retired,
+            // still pinged while a watch stream on it lasts.
+            if (current === on) current = undefined;
           }, timeoutMs);
     const abort = () => stop(ConnectError.from(signal!.reason, Code.Canceled));
     signal?.addEventListener("abort", abort, { once: true });
-    callOpened();
+    callOpened(on);
     try {
       stream.end(envelope(toBinary(method.input, create(method.input, input))));
       for await (const message of response.messages()) yield fromBinary(method.output, message);
     } finally {
       clearTimeout(deadline);
       signal?.removeEventListener("abort", abort);
-      callClosed();
+      callClosed(on);
       if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     }
   }

@@ -7,7 +7,7 @@
  * replacement hold.
  */
 import { constants, createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer, connect as tcpConnect, type Server, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -227,4 +227,54 @@ describe("the sidecar's gRPC channel", () => {
     await ours.unary(ResolverService.method.resolveSecrets, request, options("ok"));
     expect(sessions).toBe(before);
   });
+
+  it("a connection that stops answering PINGs fails its open stream, also after it was retired by a missed deadline", async () => {
+    const proxy = await frozenProxy(new URL(baseUrl).port);
+    try {
+      const ours = createGrpcChannel({ baseUrl: `http://127.0.0.1:${proxy.port}`, pingIntervalMs: 100, pingTimeoutMs: 300 });
+      const watching = (async () => {
+        for await (const _ of ours.serverStream(ResolverService.method.watchSecrets, { names: ["A"] }, options("hang"))) {
+          // never answers
+        }
+      })();
+      // A missed deadline retires the stream's connection: the retry's calls go on a new one.
+      await failure(ours.unary(ResolverService.method.resolveSecrets, request, options("hang", { timeoutMs: 100 })));
+      await ours.unary(ResolverService.method.resolveSecrets, request, options("ok"));
+      proxy.freeze();
+      const error = await failure(watching);
+      expect({ code: error.code, message: error.rawMessage }).toEqual({ code: Code.Unavailable, message: "PING timed out" });
+    } finally {
+      proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to the test server whose connections stop passing bytes, both ways, when frozen: a dead network. */
+async function frozenProxy(targetPort: string): Promise<{ port: number; freeze(): void; close(): void }> {
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server: Server = createTcpServer((client) => {
+    const upstream = tcpConnect(Number(targetPort), "127.0.0.1");
+    sockets.push(client, upstream);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      from.on("data", (chunk) => {
+        if (!frozen) to.write(chunk);
+      });
+      from.on("error", () => {});
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: () => {
+      frozen = true;
+    },
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
