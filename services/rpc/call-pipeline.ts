@@ -190,15 +190,8 @@ export class CallPipeline {
     const caller = await this.authenticateFrom(start);
     // Before the permission check, so that denials are limited too (and, refused here, leave no audit row).
     this.rateLimiter.take(caller.tokenId, policy.rateLimit);
-    const ctx: CallContext = {
-      caller,
-      method: start.method,
-      policy,
-      ...(policy.stream && { streamLimits: streamLimitsOf(policy.stream, this.options.streamLimits) }),
-      requestId,
-      signal: start.signal,
-      audit: { resources: [] },
-    };
+    const ctx = new PipelineCallContext(caller, policy, requestId, start);
+    if (policy.stream) ctx.streamLimits = streamLimitsOf(policy.stream, this.options.streamLimits);
     if (policy.audit.record === "every-call")
       ctx.auditEventOnSuccess = (change) => AuditLog.eventOf(this.auditEntry(ctx, "OK", { ...ctx.audit, version: change.version }));
     return ctx;
@@ -240,6 +233,31 @@ export class CallPipeline {
       status,
       note: { ...note, resources: auditedNames(ctx.policy.audit, status === "PERMISSION_DENIED", note.resources) },
     };
+  }
+}
+
+/**
+ * A call's context. Its signal is the transport's, read only when a handler
+ * asks (no unary handler does): a transport may then make it lazily
+ * (grpc-service.ts). A class, so the getter sits on one shared prototype.
+ */
+class PipelineCallContext implements CallContext {
+  readonly method: string;
+  streamLimits?: CallContext["streamLimits"];
+  readonly audit: AuditNote = { resources: [] };
+  auditEventOnSuccess?: CallContext["auditEventOnSuccess"];
+
+  constructor(
+    readonly caller: Caller,
+    readonly policy: CallContext["policy"],
+    readonly requestId: string,
+    private readonly start: CallStart,
+  ) {
+    this.method = start.method;
+  }
+
+  get signal(): AbortSignal {
+    return this.start.signal;
   }
 }
 

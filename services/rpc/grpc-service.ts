@@ -74,26 +74,56 @@ function checkDecoded(request: unknown): void {
     });
 }
 
-function callStart(method: string, call: { metadata: grpc.Metadata; request: unknown; getPeer(): string }, signal: AbortSignal): CallStart {
-  const [authorization] = call.metadata.get("authorization");
-  return {
-    method,
-    authorization: typeof authorization === "string" ? authorization : undefined,
-    signal,
-    peer: call.getPeer(),
-    checkRequest: () => checkDecoded(call.request),
-  };
+/**
+ * What the pipeline needs of a gRPC call. Its abort signal is made only when
+ * something reads it: no unary handler does, and making one costs about 4 µs,
+ * a tenth of what a resolve adds to the empty call. A class, so that the
+ * getter sits on one shared prototype (object literals with getters each get
+ * a hidden class of their own, and the call path slowed down with them).
+ */
+class GrpcCallStart implements CallStart {
+  readonly authorization: string | undefined;
+  readonly peer: string;
+  private abort: AbortController | undefined;
+  private cancelled = false;
+
+  constructor(
+    readonly method: string,
+    private readonly call: { metadata: grpc.Metadata; request: unknown; getPeer(): string },
+  ) {
+    const [authorization] = call.metadata.get("authorization");
+    this.authorization = typeof authorization === "string" ? authorization : undefined;
+    this.peer = call.getPeer();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.cancelled) this.abort.abort();
+    }
+    return this.abort.signal;
+  }
+
+  /** The client went: the signal is aborted, now or when it is made. */
+  cancel(): void {
+    this.cancelled = true;
+    this.abort?.abort();
+  }
+
+  checkRequest(): void {
+    checkDecoded(this.call.request);
+  }
 }
 
 function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
-    const abort = new AbortController();
+    const start = new GrpcCallStart(name, call);
     // grpc-js also reports "cancelled" when a client resets a stream it has its answer on;
     // aborting then would cost an exception and an event per call for nothing.
     let answered = false;
-    call.on("cancelled", () => answered || abort.abort());
+    call.on("cancelled", () => answered || start.cancel());
     pipeline
-      .unary(callStart(name, call, abort.signal), (ctx) => handler(call.request, ctx) as Promise<unknown>)
+      .unary(start, (ctx) => handler(call.request, ctx) as Promise<unknown>)
       .then(
         (response) => {
           answered = true;
@@ -109,22 +139,21 @@ function unaryCall(name: string, handler: AnyHandler, pipeline: CallPipeline): g
 
 function serverStreamingCall(name: string, handler: AnyHandler, pipeline: CallPipeline): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
-    const abort = new AbortController();
-    call.on("cancelled", () => abort.abort());
-    const responses = pipeline.serverStream(
-      callStart(name, call, abort.signal),
-      (ctx) => handler(call.request, ctx) as AsyncIterable<unknown>,
-    );
+    const start = new GrpcCallStart(name, call);
+    call.on("cancelled", () => start.cancel());
+    // A stream's signal is needed at once: to stop writing when the client goes.
+    const signal = start.signal;
+    const responses = pipeline.serverStream(start, (ctx) => handler(call.request, ctx) as AsyncIterable<unknown>);
     void (async () => {
       try {
         for await (const response of responses) {
-          if (abort.signal.aborted) break;
+          if (signal.aborted) break;
           // Respect HTTP/2 flow control: a slow reader must not make us buffer without bound.
-          if (!call.write(response)) await waitForDrain(call, abort.signal);
+          if (!call.write(response)) await waitForDrain(call, signal);
         }
-        if (!abort.signal.aborted) call.end();
+        if (!signal.aborted) call.end();
       } catch (error) {
-        if (!abort.signal.aborted) call.emit("error", toGrpcStatus(error as ServiceError));
+        if (!signal.aborted) call.emit("error", toGrpcStatus(error as ServiceError));
       }
     })();
   };
