@@ -104,7 +104,7 @@ describe("output mask", () => {
 });
 
 describe("the sidecar's own lines are masked without the streams' regular expression", () => {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
   it("property: the same text as replacing every form, longest first, leftmost first", () => {
     const pieces = fc.constantFrom("ab", "abc", "abcd", "abcdef", "cdab", "b", "é", "🔑", " ", "%", "==", "AB");
@@ -114,7 +114,7 @@ describe("the sidecar's own lines are masked without the streams' regular expres
         const line = `${before}${values[0]}${after}${values.at(-1)}`;
         const forms = [...new Set(values.flatMap(maskedForms))].sort((a, b) => b.length - a.length);
         const bytes = Buffer.from(line, "utf8").toString("latin1");
-        const expected = forms.length === 0 ? bytes : bytes.replace(new RegExp(forms.map(escape).join("|"), "g"), SENSITIVE);
+        const expected = forms.length === 0 ? bytes : bytes.replace(new RegExp(forms.map(escapeRegExp).join("|"), "g"), SENSITIVE);
         expect(new OutputMask(values).mask(line)).toBe(Buffer.from(expected, "latin1").toString("utf8"));
       }),
       { numRuns: 500 },
