@@ -111,7 +111,10 @@ export class OutputMask {
         this.forms.add(form);
         const first = form[0]!;
         let sameFirst = this.byFirst.get(first);
-        if (sameFirst === undefined) this.byFirst.set(first, (sameFirst = []));
+        if (sameFirst === undefined) {
+          sameFirst = [];
+          this.byFirst.set(first, sameFirst);
+        }
         sameFirst.push(form);
         touched.add(sameFirst);
         this.longest = Math.max(this.longest, form.length);

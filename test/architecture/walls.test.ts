@@ -114,7 +114,10 @@ describe("the walls between parts of the code", () => {
     const modules = serviceModules();
     const breaches = modules.flatMap((file) => [
       ...ourImports(file)
-        .filter((target) => !["services/ports", "services/domain", "services/support", "kernel", ...modules].some((allowed) => within(target, allowed)))
+        .filter(
+          (target) =>
+            !["services/ports", "services/domain", "services/support", "kernel", ...modules].some((allowed) => within(target, allowed)),
+        )
         .map((target) => `${file} imports ${target}`),
       ...packageImports(file)
         .filter((name) => TRANSPORT_PACKAGES.test(name))
