@@ -231,7 +231,7 @@ describe("the sidecar's gRPC channel", () => {
   it("a connection that stops answering PINGs fails its open stream, also after it was retired by a missed deadline", async () => {
     const proxy = await frozenProxy(new URL(baseUrl).port);
     try {
-      const ours = createGrpcChannel({ baseUrl: `http://127.0.0.1:${proxy.port}`, pingIntervalMs: 100, pingTimeoutMs: 300 });
+      const ours = createGrpcChannel({ baseUrl: `http://127.0.0.1:${proxy.port}`, pingIntervalMs: 100, pingTimeoutMs: 2000 });
       const watching = (async () => {
         for await (const _ of ours.serverStream(ResolverService.method.watchSecrets, { names: ["A"] }, options("hang"))) {
           // never answers
