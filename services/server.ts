@@ -191,6 +191,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         reads.close();
         await connectServer?.close();
         await metricsServer?.close();
+        await accessTimes.drained();
         await closeBackends(backends);
         logger.info("secrets service stopped");
       })();

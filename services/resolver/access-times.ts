@@ -20,6 +20,10 @@ interface Access {
 
 export class AccessTimes {
   private readonly writes: GroupCommit<Access>;
+  /** Accesses noted and not yet written (tenant and secret id): noted again, they are not queued twice. */
+  private readonly pending = new Set<string>();
+  /** Notes not yet settled, for `drained`. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     store: Pick<SecretStore, "recordSecretAccess">,
@@ -27,21 +31,37 @@ export class AccessTimes {
     private readonly onError: (error: unknown) => void,
   ) {
     this.writes = new GroupCommit(async (accesses) => {
-      for (const [tenantId, group] of byTenant(accesses)) {
-        await store.recordSecretAccess(tenantId, [...group.nameKeys.keys()], group.time);
-        for (const nameKey of group.nameKeys.values()) reads.forget(tenantId, nameKey);
+      try {
+        for (const [tenantId, group] of byTenant(accesses)) {
+          await store.recordSecretAccess(tenantId, [...group.nameKeys.keys()], group.time);
+          for (const nameKey of group.nameKeys.values()) reads.forget(tenantId, nameKey);
+        }
+      } finally {
+        for (const access of accesses) this.pending.delete(pendingKey(access.tenantId, access.secretId));
       }
     });
   }
 
   /** Notes an access; the promise (for tests) settles once it is written, and never rejects. */
   note(tenantId: string, secrets: readonly { id: string; nameKey: string }[], time: Date): Promise<void> {
-    return Promise.all(secrets.map((secret) => this.writes.add({ tenantId, secretId: secret.id, nameKey: secret.nameKey, time }))).then(
+    const fresh = secrets.filter((secret) => !this.pending.has(pendingKey(tenantId, secret.id)));
+    for (const secret of fresh) this.pending.add(pendingKey(tenantId, secret.id));
+    const written = Promise.all(
+      fresh.map((secret) => this.writes.add({ tenantId, secretId: secret.id, nameKey: secret.nameKey, time })),
+    ).then(
       () => undefined,
       (error: unknown) => {
         this.onError(error);
       },
     );
+    this.inFlight.add(written);
+    void written.finally(() => this.inFlight.delete(written));
+    return written;
+  }
+
+  /** Resolves once every access noted so far is written (or reported): before the store closes. */
+  async drained(): Promise<void> {
+    await Promise.all([...this.inFlight]);
   }
 }
 
@@ -58,3 +78,5 @@ function byTenant(accesses: readonly Access[]): Map<string, { nameKeys: Map<stri
   }
   return groups;
 }
+
+const pendingKey = (tenantId: string, secretId: string) => `${tenantId}\u0000${secretId}`;

@@ -106,7 +106,10 @@ export class CallPipeline {
 
   /** Audits without failing the call: the call's own outcome is already decided. */
   private async auditLate(ctx: CallContext, status: StatusCodeName | "OK", requestId: string): Promise<void> {
-    if (status === "OK" && (ctx.policy.audit.record !== "every-call" || ctx.audit.recordedWithChange)) return;
+    // A write that stored its success record with its change did happen: that record stands,
+    // whatever failed after it (the call's log line says what).
+    if (ctx.audit.recordedWithChange) return;
+    if (status === "OK" && ctx.policy.audit.record !== "every-call") return;
     try {
       await this.audit(ctx, status);
     } catch (auditError) {

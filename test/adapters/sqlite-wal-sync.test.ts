@@ -4,7 +4,7 @@
  * commit; concurrent writes share one flush; a failed flush fails every write
  * after it. The flush is replaced by one the test completes by hand.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -139,18 +139,22 @@ describe("SqliteConnection with a held flush", () => {
     await connection.close();
   });
 
-  it("turns a failed flush into UNAVAILABLE for the write, and for the readiness check after it", async () => {
+  it("turns a failed flush into UNAVAILABLE for the write, the readiness check, and every later write before it runs", async () => {
     const { connection, calls } = openConnection();
     const write = connection.write(() => 1);
     calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
     await expect(write).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(connection.ping()).rejects.toBeInstanceOf(BackendUnavailableError);
+    let ran = 0;
+    await expect(connection.transact(() => ran++)).rejects.toThrow("an earlier disk flush failed");
+    await expect(connection.write(() => ran++)).rejects.toThrow("an earlier disk flush failed");
+    expect(ran).toBe(0);
     await connection.close();
   });
 });
 
 describe("walSyncOf, on real files", () => {
-  it("flushes an existing WAL, and fails for good when the WAL file cannot be opened", async () => {
+  it("flushes an existing WAL; a WAL it cannot open fails that flush only; nothing flushes once closed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wal-sync-"));
     try {
       const store = SqliteMetadataStore.open(join(dir, "store.db"));
@@ -161,10 +165,14 @@ describe("walSyncOf, on real files", () => {
       reader.close();
       await store.close();
 
-      const missing = walSyncOf(join(dir, "no-such-store.db"));
-      await expect(missing.flushed()).rejects.toThrow("ENOENT");
-      await expect(missing.flushed()).rejects.toThrow("ENOENT");
-      await missing.close();
+      const later = join(dir, "later.db");
+      const sync = walSyncOf(later);
+      await expect(sync.flushed()).rejects.toThrow("ENOENT");
+      expect(sync.failed).toBeUndefined();
+      writeFileSync(`${later}-wal`, "");
+      await expect(sync.flushed()).resolves.toBeUndefined();
+      await sync.close();
+      await expect(sync.flushed()).rejects.toThrow("closed");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

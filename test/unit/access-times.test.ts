@@ -25,24 +25,28 @@ describe("AccessTimes", () => {
   it("writes the notes of one turn as one call per tenant, each secret once at the latest time, then forgets them", async () => {
     const { times, calls, forgotten } = recorder();
     const notes = [
-      times.note(
-        "t1",
-        [
-          { id: "s1", nameKey: "a" },
-          { id: "s2", nameKey: "b" },
-        ],
-        new Date(1000),
-      ),
-      times.note("t1", [{ id: "s1", nameKey: "a" }], new Date(3000)),
+      times.note("t1", [{ id: "s1", nameKey: "a" }], new Date(1000)),
+      times.note("t1", [{ id: "s2", nameKey: "b" }], new Date(3000)),
       times.note("t2", [{ id: "s9", nameKey: "z" }], new Date(2000)),
     ];
     expect(calls).toEqual([]);
-    await Promise.all(notes);
+    await times.drained();
     expect(calls).toEqual([
       { tenantId: "t1", secretIds: ["s1", "s2"], time: 3000 },
       { tenantId: "t2", secretIds: ["s9"], time: 2000 },
     ]);
     expect(forgotten).toEqual(["t1/a", "t1/b", "t2/z"]);
+    await Promise.all(notes);
+  });
+
+  it("queues a secret noted again while its access is unwritten only once, and again once written", async () => {
+    const { times, calls } = recorder();
+    const first = times.note("t1", [{ id: "s1", nameKey: "a" }], new Date(1000));
+    const again = times.note("t1", [{ id: "s1", nameKey: "a" }], new Date(2000));
+    await Promise.all([first, again]);
+    expect(calls).toEqual([{ tenantId: "t1", secretIds: ["s1"], time: 1000 }]);
+    await times.note("t1", [{ id: "s1", nameKey: "a" }], new Date(70_000));
+    expect(calls).toHaveLength(2);
   });
 
   it("reports a failed write and settles the note without an error", async () => {

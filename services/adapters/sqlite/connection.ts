@@ -58,6 +58,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
    * disk, then tells the listeners about the changes it recorded.
    */
   async transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
+    this.refuseWritesAfterFailedFlush();
     const events: SecretChangeEvent[] = [];
     const result = this.run(() => this.db.transaction(() => work(events)).immediate());
     await this.durable();
@@ -67,6 +68,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   /** Runs one writing statement (its own transaction) and waits until it is on disk. */
   async write<T>(work: () => T): Promise<T> {
+    this.refuseWritesAfterFailedFlush();
     const result = this.run(work);
     await this.durable();
     return result;
@@ -99,6 +101,12 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
     // Writes already committed are acknowledged once on disk, before the file goes.
     await this.walSync.close();
     if (this.db.open) this.db.close();
+  }
+
+  /** After a failed flush nothing more is written: a write would commit, then be refused as not on disk. */
+  private refuseWritesAfterFailedFlush(): void {
+    if (this.walSync.failed !== undefined)
+      throw new BackendUnavailableError(BACKEND, `an earlier disk flush failed: ${messageOf(this.walSync.failed)}; restart the service`);
   }
 
   private async durable(): Promise<void> {

@@ -30,6 +30,7 @@ export class WalSync {
   /** The flush that starts when `running` ends: every caller that arrives meanwhile shares it. */
   private queued: Promise<void> | undefined;
   private failure: unknown;
+  private closed = false;
 
   constructor(
     private readonly flushOnce: FlushOnce,
@@ -38,6 +39,7 @@ export class WalSync {
 
   /** Waits for the flushes already asked for, then lets go of the file. */
   async close(): Promise<void> {
+    this.closed = true;
     await (this.queued ?? this.running)?.catch(() => undefined);
     await this.closeFile();
   }
@@ -63,8 +65,11 @@ export class WalSync {
 
   private start(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error("the store is closed"));
     const flush = this.flushOnce()
       .catch((error: unknown) => {
+        // Not opening the file flushed nothing and lost nothing: the next flush tries again.
+        if (error instanceof WalNotOpened) throw error;
         this.failure ??= error;
         throw this.failure;
       })
@@ -75,6 +80,9 @@ export class WalSync {
     return flush;
   }
 }
+
+/** The WAL file could not be opened (too many open files, say): this flush failed, later ones may not. */
+export class WalNotOpened extends Error {}
 
 /**
  * fdatasync of `<database>-wal`. The file exists once the connection has
@@ -95,7 +103,10 @@ export function walSyncOf(databasePath: string): WalSync {
   };
   return new WalSync(
     async () => {
-      handle ??= openWal();
+      handle ??= openWal().catch((error: unknown) => {
+        handle = undefined;
+        throw new WalNotOpened(`cannot open the WAL file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      });
       await (await handle).datasync();
     },
     async () => {
