@@ -17,7 +17,9 @@
  *   read or not (a timer sweeps);
  * - forgotten whenever the read cache forgets the secret (every change the
  *   change feed reports, this process's writes, a ciphertext that no longer
- *   opens), and a decryption that overlapped any forgetting is not kept;
+ *   opens), and a decryption that overlapped a forgetting of that secret is
+ *   not kept (of that secret only: forgettings are constant on a busy store,
+ *   last access times alone make one per secret a minute);
  * - bytes are held in buffers of their own, zeroed when dropped; nothing here
  *   is ever logged.
  */
@@ -56,8 +58,11 @@ export class PlaintextCache {
   /** In the order they were opened: the first entry expires first and is dropped first. */
   private readonly entries = new Map<string, Opened>();
   private heldBytes = 0;
-  /** Counts forgettings: a decryption that overlapped one is not kept. */
+  /** Counts forgettings: a decryption that overlapped one of its secret is not kept. */
   private forgets = 0;
+  /** When (in `forgets`) each secret was last forgotten; bounded: when it grows, every mark before `marksFrom` is refused. */
+  private readonly forgottenAt = new Map<string, number>();
+  private marksFrom = 0;
   private readonly unsubscribe: () => void;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
@@ -76,7 +81,7 @@ export class PlaintextCache {
     return { entries: this.entries.size, bytes: this.heldBytes };
   }
 
-  /** Take before decrypting; pass to `remember` after, which keeps nothing if any secret was forgotten meanwhile. */
+  /** Take before decrypting; pass to `remember` after, which keeps nothing if that secret was forgotten meanwhile. */
   mark(): number {
     return this.forgets;
   }
@@ -99,10 +104,10 @@ export class PlaintextCache {
     return decodeSecretValue(sealed.secret.type, opened.plaintext);
   }
 
-  /** Keeps a copy of what `sealed` opened to (the caller may wipe its own), unless a secret was forgotten since `mark`. */
+  /** Keeps a copy of what `sealed` opened to (the caller may wipe its own), unless its secret was forgotten since `mark`. */
   remember(tenantId: string, sealed: SecretWithCiphertext, plaintext: Uint8Array, mark: number): void {
-    if (mark !== this.forgets || plaintext.byteLength > this.limits.maxBytes) return;
     const key = keyOf(tenantId, sealed.secret.nameKey);
+    if (mark < this.marksFrom || (this.forgottenAt.get(key) ?? 0) > mark || plaintext.byteLength > this.limits.maxBytes) return;
     const previous = this.entries.get(key);
     if (previous) this.drop(key, previous);
     // Buffer.alloc, never the shared pool: the copy is this entry's alone, and zeroing it touches nothing else.
@@ -125,6 +130,13 @@ export class PlaintextCache {
   forget(tenantId: string, nameKey: string): void {
     this.forgets++;
     const key = keyOf(tenantId, nameKey);
+    if (this.forgottenAt.size >= this.limits.maxEntries) {
+      // Keeping no older times refuses every decryption already under way: rare, and always safe.
+      this.forgottenAt.clear();
+      this.marksFrom = this.forgets;
+    }
+    this.forgottenAt.delete(key);
+    this.forgottenAt.set(key, this.forgets);
     const opened = this.entries.get(key);
     if (opened) this.drop(key, opened);
   }

@@ -76,9 +76,25 @@ describe("PlaintextCache", () => {
     expect(cache.get(TENANT, sealed("a"))).toBeUndefined();
 
     const mark = cache.mark();
-    source.forget("b"); // any secret: the decryption overlapped a change
+    source.forget("a"); // the decryption overlapped a change of its secret
     cache.remember(TENANT, sealed("a"), bytes("value-a"), mark);
     expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it("keeps a decryption that overlapped only other secrets' forgetting, and refuses all of them once it stops tracking", () => {
+    const { cache, source } = setUp();
+    const mark = cache.mark();
+    source.forget("b"); // another secret: a busy store forgets some secret all the time
+    cache.remember(TENANT, sealed("a"), bytes("value-a"), mark);
+    expect(tokenOf(cache.get(TENANT, sealed("a")))).toBe("value-a");
+
+    const early = cache.mark();
+    // More distinct secrets forgotten (100) than it keeps times for: it can no longer tell, so it keeps nothing begun before.
+    for (let i = 0; i < 100; i++) source.forget(`other-${i}`);
+    cache.remember(TENANT, sealed("c"), bytes("value-c"), early);
+    expect(cache.get(TENANT, sealed("c"))).toBeUndefined();
+    cache.remember(TENANT, sealed("c"), bytes("value-c"), cache.mark());
+    expect(tokenOf(cache.get(TENANT, sealed("c")))).toBe("value-c");
   });
 
   it("follows a SecretReadCache: a change the feed reports and a local write both forget the value", () => {
