@@ -15,3 +15,12 @@ export function positiveInt(text: string): number {
   if (n === 0) throw new InvalidArgumentError("must be a positive integer");
   return n;
 }
+
+/** A positive whole number up to `max` (e.g. a delay a Node timer can wait: at most 2^31-1 ms). */
+export function positiveIntAtMost(max: number): (text: string) => number {
+  return (text) => {
+    const n = positiveInt(text);
+    if (n > max) throw new InvalidArgumentError(`must be at most ${max}`);
+    return n;
+  };
+}

@@ -11,7 +11,10 @@ import { parseEnvReference, type EnvReference, type LoadOptions } from "./config
 import type { RenderSettings } from "./renderer.js";
 import type { ConnectionOptions } from "./resolver-client.js";
 import type { WatchSettings } from "./watch.js";
-import { nonNegativeInt, positiveInt } from "../kernel/int-flags.js";
+import { nonNegativeInt, positiveInt, positiveIntAtMost } from "../kernel/int-flags.js";
+
+/** The longest deadline: what a Node timer can wait (about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Each --env flag parsed as it is read, so a malformed one is a usage error. */
 function collectEnvReference(flag: string, previous: EnvReference[] = []): EnvReference[] {
@@ -34,7 +37,12 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(new Option("--token-file <path>", "file holding the workload API token").env("SECRETS_TOKEN_FILE").makeOptionMandatory())
     .addOption(new Option("--ca-file <path>", "CA certificate (PEM) to verify the service; implies TLS").env("SECRETS_CA_FILE"))
     .addOption(new Option("--tls", "use TLS (system CAs unless --ca-file)").env("SECRETS_TLS"))
-    .addOption(new Option("--timeout-ms <ms>", "deadline of each call").env("SECRETS_TIMEOUT_MS").default(10_000).argParser(positiveInt))
+    .addOption(
+      new Option("--timeout-ms <ms>", "deadline of each call")
+        .env("SECRETS_TIMEOUT_MS")
+        .default(10_000)
+        .argParser(positiveIntAtMost(MAX_TIMEOUT_MS)),
+    )
     .addOption(
       new Option("--retries <n>", "retries of a call that failed for a transient reason")
         .env("SECRETS_RETRIES")

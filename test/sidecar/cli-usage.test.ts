@@ -21,6 +21,11 @@ describe("usage errors", () => {
     ["an unknown mode", ["rendr", "x.yaml"], /unknown command 'rendr'/],
     ["a missing -o", ["render", "x.yaml", ...CONNECTION], /required option '-o, --output-dir <dir>' not specified/],
     ["a bad flag value", ["render", "x.yaml", "-o", "out", ...CONNECTION, "--timeout-ms", "soon"], /--timeout-ms/],
+    [
+      "a deadline too long for a timer",
+      ["render", "x.yaml", "-o", "out", ...CONNECTION, "--timeout-ms", "2147483648"],
+      /--timeout-ms.*must be at most 2147483647/,
+    ],
     ["exec without a command", ["exec", "x.yaml", "-o", "out", ...CONNECTION], /exec needs the workload's command after --/],
     ["a malformed --env", ["exec", "x.yaml", "-o", "out", ...CONNECTION, "--env", "NOEQUALS", "--", "true"], /--env "NOEQUALS"/],
   ])("%s: exit 2, the message and one usage line", async (_case, args, message) => {
