@@ -6,11 +6,14 @@
  * (BENCHMARKS.md, "Sidecar footprint"). One HTTP/2 connection, opened on the
  * first call and replaced once closed, refused, told to go away, or when a
  * call on it missed its deadline; PING frames every `pingIntervalMs` while a
- * call is open find a dead connection under a quiet watch stream. Responses
- * are checked, and failures made into ConnectErrors, by Connect's own gRPC
- * protocol functions and connect-node's mappings (grpc-errors.ts).
+ * call is open find a dead connection under a quiet watch stream, and a
+ * connection whose peer has not spoken HTTP/2 within `connectTimeoutMs` is
+ * given up. A connection keeps the process alive only while a call is open
+ * on it. Responses are checked, and failures made into ConnectErrors, by
+ * Connect's own gRPC protocol functions and connect-node's mappings
+ * (grpc-response.ts, grpc-errors.ts).
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from "node:http2";
 import {
   create,
   fromBinary,
@@ -21,9 +24,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
-import { EnvelopeReader, envelope } from "./grpc-envelope.js";
-import { ResponseHeaders, connectErrorFromNodeReason, connectErrorFromResetCode } from "./grpc-errors.js";
+import { envelope } from "./grpc-envelope.js";
+import { connectErrorFromNodeReason } from "./grpc-errors.js";
+import { ResponseReader } from "./grpc-response.js";
 
 /** A generated method with its message types. */
 export type Method<I extends DescMessage, O extends DescMessage> = DescMethod & { input: I; output: O };
@@ -43,6 +46,10 @@ export interface GrpcChannelOptions {
   pingIntervalMs: number;
   /** How long a PING may go unanswered before its connection is given up (connect-node's default, 15 s). */
   pingTimeoutMs?: number;
+  /** How long a new connection may take to get the peer's first HTTP/2 SETTINGS (TCP, TLS and all); the PING timeout by default. */
+  connectTimeoutMs?: number;
+  /** The largest response message accepted (64 MiB by default). */
+  maxMessageBytes?: number;
 }
 
 export interface GrpcChannel {
@@ -61,6 +68,23 @@ export interface GrpcChannel {
 /** How long a connection may idle before it is closed, as connect-node. */
 const IDLE_CONNECTION_MS = 15 * 60_000;
 
+/** The longest a Node timer can wait; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** gRPC's TimeoutValue has at most 8 digits: a deadline too long in milliseconds is sent, rounded up, in a larger unit. */
+export function grpcTimeoutHeader(timeoutMs: number): string {
+  let value = Math.max(1, Math.ceil(timeoutMs));
+  for (const [unit, next] of [
+    ["m", 1000],
+    ["S", 60],
+    ["M", 60],
+  ] as const) {
+    if (value <= 99_999_999) return `${value}${unit}`;
+    value = Math.ceil(value / next);
+  }
+  return `${Math.min(value, 99_999_999)}H`;
+}
+
 export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
   let current: ClientHttp2Session | undefined;
   /** Open calls by connection: a retired connection is still pinged while a call on it lasts. */
@@ -74,7 +98,15 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
   function session(): ClientHttp2Session {
     if (usable(current)) return current;
     const opened = connect(options.baseUrl, options.ca === undefined ? {} : { ca: options.ca });
+    // A peer that takes TCP but never answers (a half-dead load balancer) would hang every call, a watch forever.
+    const connecting = setTimeout(
+      () => opened.destroy(new ConnectError("connecting timed out", Code.Unavailable), constants.NGHTTP2_CANCEL),
+      options.connectTimeoutMs ?? options.pingTimeoutMs ?? 15_000,
+    );
+    connecting.unref();
+    opened.once("remoteSettings", () => clearTimeout(connecting));
     const forget = () => {
+      clearTimeout(connecting);
       if (current === opened) current = undefined;
     };
     // A failed connection fails its calls (Node destroys their streams with the error); nothing else to do here.
@@ -101,6 +133,7 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
 
   function callOpened(on: ClientHttp2Session): void {
     openCalls.set(on, (openCalls.get(on) ?? 0) + 1);
+    on.ref();
     if (openCalls.size > 1 || openCalls.get(on)! > 1) return;
     clearTimeout(idle);
     pinger = setInterval(() => {
@@ -118,6 +151,8 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
     if (left > 0) openCalls.set(on, left);
     else {
       openCalls.delete(on);
+      // An idle connection must not keep the process alive (connect-node unrefs them too).
+      on.unref();
       if (on !== current) on.close();
     }
     if (openCalls.size > 0) return;
@@ -133,30 +168,40 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
   ): AsyncGenerator<MessageShape<O>> {
     const { timeoutMs, signal } = callOptions;
     if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
+    // Beyond a timer's range the call ends a little early rather than at once.
+    const deadlineMs = timeoutMs === undefined ? undefined : Math.min(timeoutMs, MAX_TIMER_MS);
     const on = session();
-    const stream = on.request({
-      ...callOptions.headers,
-      ":method": "POST",
-      ":path": `/${method.parent.typeName}/${method.name}`,
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-      "user-agent": "secrets-sidecar",
-      ...(timeoutMs !== undefined && { "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m` }),
-    });
-    const response = new ResponseReader(stream);
+    let stream: ClientHttp2Stream;
+    try {
+      stream = on.request({
+        ...callOptions.headers,
+        ":method": "POST",
+        ":path": `/${method.parent.typeName}/${method.name}`,
+        "content-type": "application/grpc+proto",
+        te: "trailers",
+        "user-agent": "secrets-sidecar",
+        ...(deadlineMs !== undefined && { "grpc-timeout": grpcTimeoutHeader(deadlineMs) }),
+      });
+    } catch (error) {
+      // The connection refused the call at once (closing, destroyed, or destroyed by Node for a bad header): retire it.
+      if (current === on) current = undefined;
+      if (!openCalls.has(on)) on.close();
+      throw connectErrorFromNodeReason(error);
+    }
+    const response = new ResponseReader(stream, options.maxMessageBytes);
     const stop = (error: ConnectError) => {
       response.fail(error);
       if (!stream.closed) stream.close(error.code === Code.Canceled ? constants.NGHTTP2_CANCEL : constants.NGHTTP2_INTERNAL_ERROR);
     };
     const deadline =
-      timeoutMs === undefined
+      deadlineMs === undefined
         ? undefined
         : setTimeout(() => {
             stop(new ConnectError("the operation timed out", Code.DeadlineExceeded));
             // A dead connection would fail the retry too: the next call opens another; this one is retired,
             // still pinged while a watch stream on it lasts.
             if (current === on) current = undefined;
-          }, timeoutMs);
+          }, deadlineMs);
     const abort = () => stop(ConnectError.from(signal!.reason, Code.Canceled));
     signal?.addEventListener("abort", abort, { once: true });
     callOpened(on);
@@ -184,86 +229,4 @@ export function createGrpcChannel(options: GrpcChannelOptions): GrpcChannel {
     },
     serverStream: (method, input, callOptions) => call(method, input, callOptions),
   };
-}
-
-/** One call's response: its messages as they arrive, then its status. */
-class ResponseReader {
-  private readonly chunks: Buffer[] = [];
-  private headers: IncomingHttpHeaders | undefined;
-  private trailers: IncomingHttpHeaders | undefined;
-  private failure: ConnectError | undefined;
-  private closed = false;
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly stream: ClientHttp2Stream) {
-    const woken = () => this.wake?.();
-    stream.on("response", (headers) => {
-      this.headers = headers;
-    });
-    stream.on("trailers", (trailers) => {
-      this.trailers = trailers;
-    });
-    stream.on("data", (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      woken();
-    });
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      // The service answered before it read the whole request: its answer counts, not this.
-      if (stream.writableEnded && error.code === "ERR_STREAM_WRITE_AFTER_END") return;
-      this.fail(connectErrorFromNodeReason(error));
-      woken();
-    });
-    stream.on("close", () => {
-      this.closed = true;
-      woken();
-    });
-  }
-
-  /** The first failure is the call's. */
-  fail(error: ConnectError): void {
-    this.failure ??= error;
-    this.wake?.();
-  }
-
-  async *messages(): AsyncGenerator<Uint8Array> {
-    const reader = new EnvelopeReader();
-    let checkedHeaders = false;
-    for (;;) {
-      if (this.failure !== undefined) throw this.failure;
-      if (!checkedHeaders && this.headers !== undefined) {
-        this.checkHeaders(this.headers);
-        checkedHeaders = true;
-      }
-      const chunk = this.chunks.shift();
-      if (chunk !== undefined) {
-        yield* reader.read(chunk);
-        continue;
-      }
-      if (this.closed) break;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
-    }
-    this.checkEnd(reader);
-  }
-
-  /** Throws the error a response's headers carry (an HTTP status, a trailers-only gRPC status). */
-  private checkHeaders(headers: IncomingHttpHeaders): void {
-    const { headerError } = validateResponse(Number(headers[":status"]), new ResponseHeaders(headers) as unknown as Headers);
-    if (headerError !== undefined) throw headerError;
-  }
-
-  private checkEnd(reader: EnvelopeReader): void {
-    const reset = connectErrorFromResetCode(this.stream.rstCode ?? constants.NGHTTP2_NO_ERROR);
-    if (this.headers === undefined)
-      throw reset ?? new ConnectError("protocol error: the stream closed without a response", Code.Unavailable);
-    if (reset !== undefined && this.trailers === undefined) throw reset;
-    reader.end();
-    if (this.headers["grpc-status"] !== undefined) return; // trailers-only, checked with the headers
-    validateTrailer(
-      new ResponseHeaders(this.trailers ?? {}) as unknown as Headers,
-      new ResponseHeaders(this.headers) as unknown as Headers,
-    );
-  }
 }

@@ -16,25 +16,50 @@ export function envelope(message: Uint8Array): Buffer {
   return out;
 }
 
-/** Splits a stream's bytes, in chunks as they arrive, into its messages. */
+/** The largest message the sidecar accepts: far above any answer of the service, far below a length prefix gone wrong. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Splits a stream's bytes, in chunks as they arrive, into its messages. A
+ * message's chunks are kept in a list and joined once it is whole (joining at
+ * every chunk copies a large message over and over); a length prefix over the
+ * limit fails at once rather than being waited for.
+ */
 export class EnvelopeReader {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly maxMessageBytes = MAX_MESSAGE_BYTES) {}
 
   *read(chunk: Buffer): Generator<Uint8Array> {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= PREFIX_BYTES) {
-      const length = this.pending.readUInt32BE(1);
-      if (this.pending.length < PREFIX_BYTES + length) return;
-      if ((this.pending[0]! & 1) !== 0)
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= PREFIX_BYTES) {
+      if (this.chunks[0]!.length < PREFIX_BYTES) this.chunks = [this.joined()];
+      const first = this.chunks[0]!;
+      if ((first[0]! & 1) !== 0)
         throw new ConnectError("protocol error: received a compressed message, but no compression was asked for", Code.Internal);
-      const message = this.pending.subarray(PREFIX_BYTES, PREFIX_BYTES + length);
-      this.pending = this.pending.subarray(PREFIX_BYTES + length);
-      yield message;
+      const length = first.readUInt32BE(1);
+      if (length > this.maxMessageBytes)
+        throw new ConnectError(
+          `protocol error: a message of ${length} bytes is over the limit of ${this.maxMessageBytes} bytes`,
+          Code.ResourceExhausted,
+        );
+      if (this.buffered < PREFIX_BYTES + length) return;
+      const all = this.joined();
+      const rest = all.subarray(PREFIX_BYTES + length);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
+      yield all.subarray(PREFIX_BYTES, PREFIX_BYTES + length);
     }
   }
 
   /** At the end of the stream: no message may be cut short. */
   end(): void {
-    if (this.pending.length > 0) throw new ConnectError("protocol error: the stream ended inside a message", Code.Internal);
+    if (this.buffered > 0) throw new ConnectError("protocol error: the stream ended inside a message", Code.Internal);
+  }
+
+  private joined(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
   }
 }

@@ -25,6 +25,8 @@ export function connectErrorFromNodeReason(reason: unknown): ConnectError {
   let code = Code.Internal;
   if (has("ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", "ERR_HTTP2_INVALID_STREAM", "ECONNRESET")) code = Code.Aborted;
   else if (has("ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED")) code = Code.Unavailable;
+  // A call refused by a connection that is closing or gone (connect-node waits for a new one instead).
+  else if (has("ERR_HTTP2_INVALID_SESSION", "ERR_HTTP2_GOAWAY_SESSION")) code = Code.Unavailable;
   const error = ConnectError.from(reason, code);
   if (error !== reason) error.cause = reason;
   return error;
