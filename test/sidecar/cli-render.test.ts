@@ -9,7 +9,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SecretType } from "../../gen/secrets/v1/types_pb.js";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { Role, SecretType } from "../../gen/secrets/v1/types_pb.js";
 import { expectNoValues, json, runSidecar, startSidecarFixture, token, userPass, type SidecarFixture } from "./support.js";
 
 const VALUES = {
@@ -24,8 +25,11 @@ const ALL_VALUES = [...Object.values(VALUES), SA.private_key, SA.project_id];
 
 let f: SidecarFixture;
 let configDir: string;
+/** Before any render of this file: a last access at or after it is a render's. */
+let fixtureStartMs: number;
 
 beforeAll(async () => {
+  fixtureStartMs = Date.now();
   f = await startSidecarFixture(
     [
       { name: "GRAFANA_API_KEY", type: SecretType.TOKEN, value: token(VALUES.api) },
@@ -180,11 +184,40 @@ describe("plan", () => {
     expect(bad.stdout).toMatch(/svc\.yaml:5:6 \$<secret\.OLD_KEY> — the secret is archived/);
     expect(bad.stdout).toMatch(/svc\.yaml:6:4 \$<secret\.OTHER_TEAM> — not granted/);
     expectNoValues(good.output + bad.output, [...ALL_VALUES, "other-team-value"]);
+  });
+
+  it("resolves nothing: no ResolveSecrets in the audit trail of plan's own token, and the last access stays", async () => {
+    // A render resolves TLS_KEY; its last access is written in the background, after the answer.
+    const render = await runSidecar(["render", join(configDir, "provider.yaml"), "-o", join(f.dir, "plan-out"), ...f.connectionArgs()]);
+    expect(render.code, render.output).toBe(0);
     const lastAccess = async () => (await f.admin.secrets.getSecret({ name: "TLS_KEY" })).secret?.lastAccessTime;
-    // The render above resolved TLS_KEY; its last access is written beside the resolve.
-    await expect.poll(lastAccess).toBeDefined();
-    const before = (await lastAccess())?.seconds;
-    await runSidecar(["plan", join(configDir, "provider.yaml"), ...f.connectionArgs()]);
-    expect((await f.admin.secrets.getSecret({ name: "TLS_KEY" })).secret?.lastAccessTime?.seconds).toBe(before); // plan resolves nothing
+    const lastAccessMs = async () => {
+      const at = await lastAccess();
+      return at === undefined ? 0 : timestampMs(at);
+    };
+    await expect.poll(lastAccessMs).toBeGreaterThanOrEqual(fixtureStartMs);
+    const accessed = await lastAccess();
+
+    // Plan with a token of its own, so the audit trail tells its calls apart.
+    const created = await f.admin.admin.createApiToken({
+      displayName: "plan only",
+      role: Role.WORKLOAD,
+      allowedSecretPatterns: ["GRAFANA_API_KEY", "TLS_KEY"],
+    });
+    const planTokenFile = join(f.dir, "plan-token");
+    await writeFile(planTokenFile, `${created.tokenSecret}\n`, { mode: 0o600 });
+    const plan = await runSidecar([
+      "plan",
+      join(configDir, "provider.yaml"),
+      ...f.connectionArgs().map((arg) => (arg === f.tokenFile ? planTokenFile : arg)),
+    ]);
+    expect(plan.code, plan.output).toBe(0);
+
+    // Its snapshot stream is audited when the service sees it end: once it is there, so would be a resolve before it.
+    const actions = async () =>
+      (await f.admin.admin.listAuditEvents({ actorTokenId: created.apiToken!.id, pageSize: 100 })).events.map((e) => e.action);
+    await expect.poll(actions).toContain("secrets.v1.ResolverService/WatchSecrets");
+    expect(await actions()).not.toContain("secrets.v1.ResolverService/ResolveSecrets");
+    expect(await lastAccess()).toEqual(accessed);
   });
 });
