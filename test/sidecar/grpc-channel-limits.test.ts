@@ -6,17 +6,16 @@
  * keep the process alive.
  */
 import { spawn } from "node:child_process";
-import { createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ResolveSecretsResponseSchema, ResolverService } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { createGrpcChannel, grpcTimeoutHeader } from "../../sidecar/grpc-channel.js";
 import { EnvelopeReader, envelope } from "../../sidecar/grpc-envelope.js";
+import { failure, GRPC, type Script, type ScriptedServer, startScriptedServer } from "./grpc-test-server.js";
 
-const GRPC = { ":status": 200, "content-type": "application/grpc+proto" };
 const resolved = envelope(
   toBinary(ResolveSecretsResponseSchema, create(ResolveSecretsResponseSchema, { values: [{ secretName: "A", version: 3n }] })),
 );
@@ -25,7 +24,7 @@ const request = { references: ["$<secret.A>"], consumerId: "c" };
 /** The grpc-timeout headers the server was sent, in order. */
 const timeouts: string[] = [];
 
-const SCRIPTS: Record<string, (stream: ServerHttp2Stream) => void> = {
+const SCRIPTS: Record<string, Script> = {
   ok(stream) {
     stream.respond(GRPC, { waitForTrailers: true });
     stream.end(resolved);
@@ -44,43 +43,21 @@ const SCRIPTS: Record<string, (stream: ServerHttp2Stream) => void> = {
   },
 };
 
-let server: Http2Server;
+let server: ScriptedServer;
 let baseUrl: string;
-const open = new Set<ServerHttp2Session>();
 
 beforeAll(async () => {
-  server = createServer();
-  server.on("session", (session) => {
-    open.add(session);
-    session.on("close", () => open.delete(session));
-  });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => {});
-    stream.resume();
+  server = await startScriptedServer(SCRIPTS, (headers) => {
     if (headers["grpc-timeout"] !== undefined) timeouts.push(String(headers["grpc-timeout"]));
-    SCRIPTS[String(headers["x-scenario"])]!(stream);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.baseUrl;
 });
 
-afterAll(async () => {
-  for (const session of open) session.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const options = (scenario: string, more: { timeoutMs?: number } = {}) => ({ headers: { "x-scenario": scenario }, ...more });
 const resolveOn = (channel: ReturnType<typeof createGrpcChannel>, scenario: string, more: { timeoutMs?: number } = {}) =>
   channel.unary(ResolverService.method.resolveSecrets, request, options(scenario, more));
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed with a ConnectError").toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 describe("the sidecar's gRPC channel at its limits", () => {
   it("a peer that accepts TCP but never answers fails the call Unavailable, also a stream without a deadline", async () => {

@@ -4,12 +4,12 @@
  * details, trailers-only, an HTTP error, a wrong content type, no status, a
  * reset stream, a refused connection) gives the same code and message as
  * connect-node's transport did, and deadlines, cancellation and connection
- * replacement hold.
+ * replacement hold (the scripted server: grpc-test-server.ts).
  */
-import { constants, createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
+import { constants, createServer } from "node:http2";
 import { type AddressInfo, createServer as createTcpServer, connect as tcpConnect, type Server, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
@@ -23,10 +23,8 @@ import {
 } from "../../gen/secrets/v1/resolver_service_pb.js";
 import { createGrpcChannel, type GrpcChannel } from "../../sidecar/grpc-channel.js";
 import { envelope } from "../../sidecar/grpc-envelope.js";
+import { failure, GRPC, type Script, type ScriptedServer, startScriptedServer } from "./grpc-test-server.js";
 
-type Script = (stream: ServerHttp2Stream) => void;
-
-const GRPC = { ":status": 200, "content-type": "application/grpc+proto" };
 const resolved = toBinary(
   ResolveSecretsResponseSchema,
   create(ResolveSecretsResponseSchema, { values: [{ secretName: "A", version: 3n, value: "not-a-secret" }] }),
@@ -110,47 +108,21 @@ const SCRIPTS: Record<string, Script> = {
   },
 };
 
-let server: Http2Server;
+let server: ScriptedServer;
 let baseUrl: string;
-let sessions = 0;
-const open = new Set<ServerHttp2Session>();
 
 beforeAll(async () => {
-  server = createServer();
-  server.on("session", (session) => {
-    sessions++;
-    open.add(session);
-    session.on("close", () => open.delete(session));
-  });
-  server.on("stream", (stream, headers) => {
-    stream.on("error", () => {});
-    stream.resume();
-    SCRIPTS[String(headers["x-scenario"])]!(stream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startScriptedServer(SCRIPTS);
+  baseUrl = server.baseUrl;
 });
 
-afterAll(async () => {
-  // The clients keep their connections open: the server closes them.
-  for (const session of open) session.destroy();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const request = { references: ["$<secret.A>", "$<secret.B>"], consumerId: "c" };
 const options = (scenario: string, more: { timeoutMs?: number; signal?: AbortSignal } = {}) => ({
   headers: { "x-scenario": scenario },
   ...more,
 });
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 /** The same call through connect-node's transport, which the sidecar used before. */
 function viaConnect(url: string, scenario: string, more: { timeoutMs?: number } = {}) {
@@ -209,15 +181,15 @@ describe("the sidecar's gRPC channel", () => {
     const error = await failure(ours.unary(ResolverService.method.resolveSecrets, request, options("hang", { timeoutMs: 200 })));
     const theirs = await failure(viaConnect(baseUrl, "hang", { timeoutMs: 200 }));
     expect({ code: error.code, message: error.rawMessage }).toEqual({ code: theirs.code, message: theirs.rawMessage });
-    const before = sessions;
+    const before = server.sessions();
     await ours.unary(ResolverService.method.resolveSecrets, request, options("ok"));
-    expect(sessions).toBe(before + 1);
+    expect(server.sessions()).toBe(before + 1);
   });
 
   it("cancellation ends a stream with Canceled; calls on one channel share a connection", async () => {
     const ours = channel();
     await ours.unary(ResolverService.method.resolveSecrets, request, options("ok"));
-    const before = sessions;
+    const before = server.sessions();
     const abort = new AbortController();
     const iterator = ours.serverStream(ResolverService.method.watchSecrets, { names: ["A"] }, options("hang", { signal: abort.signal }));
     const next = iterator[Symbol.asyncIterator]().next();
@@ -225,7 +197,7 @@ describe("the sidecar's gRPC channel", () => {
     const error = await failure(next);
     expect(error.code).toBe(Code.Canceled);
     await ours.unary(ResolverService.method.resolveSecrets, request, options("ok"));
-    expect(sessions).toBe(before);
+    expect(server.sessions()).toBe(before);
   });
 
   it("a connection that stops answering PINGs fails its open stream, also after it was retired by a missed deadline", async () => {
