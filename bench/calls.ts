@@ -12,6 +12,7 @@ import { encodeRequest, grpcFrame, grpcPath } from "./grpc-request.js";
 import { checkServing, HealthService, SERVING } from "./health-service.js";
 import type { BenchCall } from "./measure.js";
 import { randomTokenValue, references } from "./seed.js";
+import type { RawUnaryClient } from "./raw-unary.js";
 import type { Clients, ServiceChild } from "./service-child.js";
 
 export interface Caller {
@@ -73,15 +74,25 @@ export function updateValueCall(caller: Caller, name: string): BenchCall {
   };
 }
 
-/** A new secret per call: the name differs on every call, which h2load cannot send, so the Connect client drives it. */
-export function createSecretCall(caller: Caller, prefix: string): BenchCall {
+/**
+ * A new secret per call: the name differs on every call, which h2load cannot
+ * send. Raw HTTP/2 sessions send them (`clients`, one per connection): the
+ * Connect client cost the bench process most of a core at this rate, so every
+ * CreateSecret phase was refused as driver-bound.
+ */
+export function createSecretCall(clients: readonly RawUnaryClient[], prefix: string): BenchCall {
+  const value = randomTokenValue();
   return {
     label: "CreateSecret",
-    call: (_worker, n) =>
-      caller.clients.secrets.createSecret({
-        name: `BENCH_${prefix}_${String(n).padStart(8, "0")}`,
+    driver: "http2",
+    call: async (worker, n) => {
+      const name = `BENCH_${prefix}_${String(n).padStart(8, "0")}`;
+      const { secret } = await clients[worker % clients.length]!.call(SecretsService.method.createSecret, {
+        name,
         type: SecretType.TOKEN,
-        value: randomTokenValue(),
-      }),
+        value,
+      });
+      if (secret?.name !== name) throw new Error("CreateSecret answered another secret");
+    },
   };
 }

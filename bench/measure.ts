@@ -10,7 +10,7 @@ import { runH2load, type H2loadResult } from "./h2load/run-h2load.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import { runLoad } from "./load-driver.js";
 import { childPeakRss, resetChildPeakRss } from "./peak-rss.js";
-import { loadFigures, type Figures } from "./result.js";
+import { loadFigures, type DriverName, type Figures } from "./result.js";
 import { callsBetween, fetchCallCounts } from "./service-metrics.js";
 import type { ServiceChild } from "./service-child.js";
 import type { BenchSettings } from "./settings.js";
@@ -26,8 +26,10 @@ export interface BenchCall {
   label: string;
   /** One call with a real client, throwing unless the response is right: the fallback driver's operation, and samples beside h2load. */
   call: (worker: number, n: number) => Promise<unknown>;
-  /** The same request pre-encoded for h2load; absent when the request varies per call (then the Connect client drives it). */
+  /** The same request pre-encoded for h2load; absent when the request varies per call (then `call` drives it). */
   h2load?: { request: EncodedRequest; token: string; success: SuccessCheck };
+  /** What `call` sends with, when it is not the Connect client. */
+  driver?: DriverName;
 }
 
 export interface Concurrency {
@@ -67,7 +69,7 @@ async function measureWithConnect(service: ServiceChild, settings: BenchSettings
   if (result.errors > 0) throw new Error(`${call.label}: ${result.errors} calls failed, first: ${result.firstError}`);
   return loadFigures(
     call.label,
-    { driver: "connect", opsPerSec: result.opsPerSec, latency: result, errors: 0 },
+    { driver: call.driver ?? "connect", opsPerSec: result.opsPerSec, latency: result, errors: 0 },
     childPeakRss(service.pid),
     cpu,
   );

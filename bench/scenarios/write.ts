@@ -2,10 +2,11 @@
  * `write`: UpdateSecretValue and CreateSecret against the empty call
  * (Health/Check) at concurrency 16 (4 connections x 4 streams). Updates go
  * to one secret with h2load (its request is fixed); creates need a new name
- * per call, so the Connect client drives them.
+ * per call, so raw HTTP/2 sessions send them (bench/raw-unary.ts).
  */
 import { callerOf, createSecretCall, healthCheckCall, updateValueCall } from "../calls.js";
 import { measureCall, type Concurrency } from "../measure.js";
+import { RawUnaryClient } from "../raw-unary.js";
 import { compare } from "../result.js";
 import type { Scenario } from "../scenario.js";
 import { createTokenSecrets, secretNames } from "../seed.js";
@@ -24,7 +25,10 @@ export const writeScenario: Scenario = {
 
       const baseline = await measureCall(service, settings, healthCheckCall(admin), CONCURRENCY);
       const update = await measureCall(service, settings, updateValueCall(admin, target), CONCURRENCY);
-      const create = await measureCall(service, settings, createSecretCall(admin, "CREATE"), CONCURRENCY);
+      const sessions = Array.from({ length: CONCURRENCY.connections }, () => new RawUnaryClient(service.address, service.adminToken));
+      const create = await measureCall(service, settings, createSecretCall(sessions, "CREATE"), CONCURRENCY).finally(() => {
+        for (const session of sessions) session.close();
+      });
       return {
         comparisons: [
           compare("UpdateSecretValue vs empty call", update, baseline),
