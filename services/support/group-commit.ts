@@ -12,6 +12,8 @@ export class GroupCommit<T> {
   constructor(
     private readonly write: (items: T[]) => Promise<void>,
     private readonly maxBatch = 500,
+    /** 0: write at the end of this turn of the event loop; more: gather this many milliseconds first. */
+    private readonly gatherMs = 0,
   ) {}
 
   add(item: T): Promise<void> {
@@ -19,7 +21,8 @@ export class GroupCommit<T> {
       this.pending.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        if (this.gatherMs > 0) setTimeout(() => void this.flush(), this.gatherMs);
+        else setImmediate(() => void this.flush());
       }
     });
   }

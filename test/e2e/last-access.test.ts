@@ -29,7 +29,7 @@ describe("last access time", () => {
     await workload.resolver.resolveSecrets({ references: ["$<secret.ACCESSED>"] });
     // Written beside the resolve, not inside it: the resolve answers first.
     const lastAccess = async () => (await admin.secrets.getSecret({ name: "ACCESSED" })).secret?.lastAccessTime;
-    await expect.poll(lastAccess).toBeDefined();
+    await expect.poll(lastAccess, { timeout: 10_000 }).toBeDefined();
     const first = await lastAccess();
     await new Promise((resolve) => setTimeout(resolve, 20));
     await workload.resolver.resolveSecrets({ references: ["$<secret.ACCESSED>"] });

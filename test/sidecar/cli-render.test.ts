@@ -195,7 +195,7 @@ describe("plan", () => {
       const at = await lastAccess();
       return at === undefined ? 0 : timestampMs(at);
     };
-    await expect.poll(lastAccessMs).toBeGreaterThanOrEqual(fixtureStartMs);
+    await expect.poll(lastAccessMs, { timeout: 10_000 }).toBeGreaterThanOrEqual(fixtureStartMs);
     const accessed = await lastAccess();
 
     // Plan with a token of its own, so the audit trail tells its calls apart.

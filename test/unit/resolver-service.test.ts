@@ -44,9 +44,14 @@ async function setUp(maxResponseBytes = 1 << 20, plaintexts?: PlaintextCache) {
     },
     forget() {},
   };
-  const recorder = new AccessTimes(store, reads, (error) => {
-    throw error;
-  });
+  const recorder = new AccessTimes(
+    store,
+    reads,
+    (error) => {
+      throw error;
+    },
+    0,
+  );
   /** Every access note's write, for tests that wait until the last access is stored. */
   const accessWrites: Promise<void>[] = [];
   const accessTimes = {
