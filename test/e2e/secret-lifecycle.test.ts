@@ -164,7 +164,9 @@ describe.each(CASES)("the life of a $name secret", (c) => {
     const afterResolve = (await admin.secrets.getSecret({ name: c.name })).secret!;
     expect(afterResolve.usageCount).toBe(1);
     // The last access is written beside the resolve, not inside it.
-    await expect.poll(async () => (await admin.secrets.getSecret({ name: c.name })).secret?.lastAccessTime, { timeout: 10_000 }).toBeDefined();
+    await expect
+      .poll(async () => (await admin.secrets.getSecret({ name: c.name })).secret?.lastAccessTime, { timeout: 10_000 })
+      .toBeDefined();
 
     // Archive: not resolvable, hidden from the default list; restore brings it back.
     await admin.secrets.archiveSecret({ name: c.name });
