@@ -173,7 +173,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
       deps.reads?.forget(tenantId, current.nameKey);
       if (result === RESEAL) continue;
       if (result.outcome === "OK") {
-        noteStoredVersion(call, stored);
+        noteStoredVersion(call, stored.version);
         return result.value;
       }
       if (result.outcome === "NOT_FOUND") throw secretNotFound(secret.name);
@@ -219,11 +219,9 @@ export function secretsService(deps: SecretsServiceDependencies) {
         createTime: now,
       };
       let created: SecretRecord | undefined | typeof RESEAL = RESEAL;
-      let stored: NewSecretVersion | undefined;
       for (let attempt = 0; created === RESEAL && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
         const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
         const firstVersion = auditedVersion(call, { version: 1, createTime: now, createdBy: call.tokenId, ...sealed });
-        stored = firstVersion;
         created = await sealedWrite(() => store.createSecret(record, firstVersion));
       }
       if (created === RESEAL) throw tooMuchContention(input.name);
@@ -232,7 +230,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
           reason: "SECRET_EXISTS",
           metadata: { name: input.name },
         });
-      noteStoredVersion(call, stored!);
+      noteStoredVersion(call, 1);
       return created;
     },
 
@@ -354,8 +352,8 @@ function auditedVersion(call: ServiceCall, version: NewSecretVersion): NewSecret
   return auditEvent ? { ...version, auditEvent } : version;
 }
 
-/** The version is stored: the audit note says which, and whether its record went with it. */
-function noteStoredVersion(call: ServiceCall, stored: NewSecretVersion): void {
-  call.audit.version = stored.version;
-  if (stored.auditEvent) call.audit.recordedWithChange = true;
+/** The version is stored: the audit note says which, and that its record went with it (auditedVersion attached one). */
+function noteStoredVersion(call: ServiceCall, version: number): void {
+  call.audit.version = version;
+  if (call.auditEventOnSuccess) call.audit.recordedWithChange = true;
 }
