@@ -17,6 +17,15 @@ function figuresRow(scenario: string, figures: Figures, role: string): string {
   return `| ${scenario} | ${figures.label}${role} | ${fixed(figures.opsPerSec, 1)} | ${fixed(figures.p50Ms, 2)} | ${fixed(figures.p99Ms, 2)} | ${fixed(figures.p99OverP50, 2)} | ${fixed(figures.peakRssBytes / MB, 1)} | ${fixed(figures.serviceCpuMsPerOp, 3)} | ${fixed(figures.serviceCpuPercent, 0)}${figures.serviceCpuPercent === undefined ? "" : "%"} | ${driver} |`;
 }
 
+/** The same call paced at half its saturated throughput: rate and tail only. */
+function pacedRow(figures: Figures, role: string): string[] {
+  const paced = figures.atHalfLoad;
+  if (!paced) return [];
+  return [
+    `| | at half load${role} | ${fixed(paced.opsPerSec, 1)} | ${fixed(paced.p50Ms, 2)} | ${fixed(paced.p99Ms, 2)} | ${fixed(paced.p99OverP50, 2)} | | | | |`,
+  ];
+}
+
 const lines = [
   "| scenario | figure | ops/s | p50 ms | p99 ms | p99/p50 | RSS MB | svc CPU ms/op | svc CPU | driver, its CPU |",
   "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -26,8 +35,8 @@ for (const file of process.argv.slice(2)) {
   for (const result of report.scenarios) {
     if (result.skipped) lines.push(`| ${result.scenario} | skipped: ${result.skipped} |||||||||`);
     for (const comparison of result.comparisons) {
-      lines.push(figuresRow(result.scenario, comparison.subject, ""));
-      lines.push(figuresRow("", comparison.baseline, " (baseline)"));
+      lines.push(figuresRow(result.scenario, comparison.subject, ""), ...pacedRow(comparison.subject, ""));
+      lines.push(figuresRow("", comparison.baseline, " (baseline)"), ...pacedRow(comparison.baseline, " (baseline)"));
       const r = comparison.ratios;
       lines.push(
         r

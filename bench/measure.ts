@@ -6,11 +6,11 @@
  */
 import { childCpuMs, ownCpuMs } from "./cpu-time.js";
 import type { EncodedRequest } from "./grpc-request.js";
-import { runH2load, type H2loadResult } from "./h2load/run-h2load.js";
+import { runH2load, type H2loadResult, type H2loadRun } from "./h2load/run-h2load.js";
 import { summarizeLatencies } from "./latency-stats.js";
 import { runLoad } from "./load-driver.js";
 import { childPeakRss, resetChildPeakRss } from "./peak-rss.js";
-import { loadFigures, type DriverName, type Figures } from "./result.js";
+import { loadFigures, pacedFigures, type DriverName, type Figures } from "./result.js";
 import { callsBetween, fetchCallCounts } from "./service-metrics.js";
 import type { ServiceChild } from "./service-child.js";
 import type { BenchSettings } from "./settings.js";
@@ -40,6 +40,11 @@ export interface Concurrency {
 
 /** Real-client calls made before and after each h2load phase: the exact request must succeed. */
 const SAMPLE_CALLS = 3;
+/**
+ * After each saturated h2load phase, the same call paced at this share of the throughput it reached:
+ * the tail a service shows at a load it carries, without the queueing of a closed loop at saturation.
+ */
+const PART_OF_SATURATION = 0.5;
 
 export async function measureCall(
   service: ServiceChild,
@@ -88,25 +93,33 @@ async function measureWithH2load(
   const length = settings.phaseRequests !== undefined ? { requests: settings.phaseRequests } : { durationMs: settings.phaseMs };
   if (settings.warmupMs > 0 && settings.phaseRequests === undefined) await runH2load({ ...run, length: { durationMs: settings.warmupMs } });
 
+  const saturated = await checkedH2load(service, call.label, { ...run, length }, encoded.success);
+  const figures = loadFigures(
+    call.label,
+    { driver: "h2load", opsPerSec: saturated.result.requestsPerSec, latency: summarizeLatencies(saturated.result.latenciesMs), errors: 0 },
+    saturated.peakRss,
+    { serviceMs: saturated.serviceMs, driverMs: saturated.result.cpuMs, elapsedMs: saturated.result.elapsedMs },
+  );
+  const ratePerConnection = Math.max(1, Math.floor((figures.opsPerSec * PART_OF_SATURATION) / concurrency.connections));
+  const paced = await checkedH2load(service, `${call.label} at half load`, { ...run, length, ratePerConnection }, encoded.success);
+  figures.atHalfLoad = pacedFigures(paced.result.requestsPerSec, summarizeLatencies(paced.result.latenciesMs));
+  for (let i = 0; i < SAMPLE_CALLS; i++) await call.call(0, i);
+  return figures;
+}
+
+/** One h2load run with the service's peak RSS and CPU over it; throws unless every call was a successful gRPC call. */
+async function checkedH2load(service: ServiceChild, label: string, run: H2loadRun, success: SuccessCheck) {
   resetChildPeakRss(service.pid);
   const countsBefore = await fetchCallCounts(service.metricsAddress);
   const serviceCpuBefore = childCpuMs(service.pid);
-  const result = await runH2load({ ...run, length });
+  const result = await runH2load(run);
   const serviceMs = childCpuMs(service.pid) - serviceCpuBefore;
   const peakRss = childPeakRss(service.pid);
   const countsAfter = await fetchCallCounts(service.metricsAddress);
-  for (let i = 0; i < SAMPLE_CALLS; i++) await call.call(0, i);
-
-  const { success } = encoded;
   const finishedByCode = "countedAs" in success ? callsBetween(countsBefore, countsAfter, success.countedAs) : new Map<string, number>();
   const failure = h2loadFailure(result, success, finishedByCode);
-  if (failure) throw new Error(`${call.label} (h2load): ${failure}`);
-  return loadFigures(
-    call.label,
-    { driver: "h2load", opsPerSec: result.requestsPerSec, latency: summarizeLatencies(result.latenciesMs), errors: 0 },
-    peakRss,
-    { serviceMs, driverMs: result.cpuMs, elapsedMs: result.elapsedMs },
-  );
+  if (failure) throw new Error(`${label} (h2load): ${failure}`);
+  return { result, serviceMs, peakRss };
 }
 
 /** Why the phase's calls cannot all be counted as successful gRPC calls, or undefined when they can. */

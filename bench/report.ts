@@ -27,6 +27,19 @@ function figuresRow(figures: Figures, suffix = ""): string {
   ]);
 }
 
+function pacedRow(figures: Figures, suffix = ""): string[] {
+  const paced = figures.atHalfLoad;
+  if (!paced) return [];
+  return [
+    row(`  at half load${suffix}`, [
+      paced.opsPerSec.toFixed(1),
+      paced.p50Ms.toFixed(2),
+      paced.p99Ms.toFixed(2),
+      paced.p99OverP50.toFixed(2),
+    ]),
+  ];
+}
+
 function formatDetail(value: number | string): string {
   if (typeof value === "string") return value;
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
@@ -43,8 +56,8 @@ export function formatScenario(result: ScenarioResult): string {
     const { ratios } = comparison;
     lines.push(`  -- ${comparison.name}`);
     lines.push(row("", ["ops/s", "p50 ms", "p99 ms", "p99/p50", "peak RSS MB", "svc ms/op", "svc CPU %", "driver CPU %"]));
-    lines.push(figuresRow(comparison.subject));
-    lines.push(figuresRow(comparison.baseline, " (baseline)"));
+    lines.push(figuresRow(comparison.subject), ...pacedRow(comparison.subject));
+    lines.push(figuresRow(comparison.baseline, " (baseline)"), ...pacedRow(comparison.baseline, " (baseline)"));
     if (ratios) {
       const [throughput, p50, p99, peakRss] = [ratios.throughput, ratios.p50, ratios.p99, ratios.peakRss].map((r) => `${r.toFixed(2)}x`);
       lines.push(row("ratio (subject / baseline)", [throughput!, p50!, p99!, "", peakRss!]));

@@ -28,6 +28,16 @@ export interface Figures {
   driver?: DriverName;
   /** Load phases only: the driver used more than DRIVER_BOUND_CPU_PERCENT of a core, so the figure measures it, not the service. */
   driverBound?: boolean;
+  /** h2load phases only: the same call paced at half the throughput above (see bench/measure.ts). */
+  atHalfLoad?: PacedFigures;
+}
+
+/** Latency of calls started at a fixed rate. */
+export interface PacedFigures {
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p99OverP50: number;
 }
 
 export interface Ratios {
@@ -111,6 +121,10 @@ export function loadFigures(label: string, load: PhaseLoad, peakRssBytes: number
     driver: load.driver,
     driverBound: isDriverBound(driverCpuPercent),
   };
+}
+
+export function pacedFigures(opsPerSec: number, latency: LatencySummary): PacedFigures {
+  return { opsPerSec, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, p99OverP50: latency.p99Ms / latency.p50Ms };
 }
 
 /** Figures for one-at-a-time runs (cold starts, fan-out rounds): ops/s is 1 ÷ mean time. */

@@ -22,6 +22,8 @@ export interface H2loadRun {
   streams: number;
   /** How long it runs, or how many requests it sends. */
   length: { durationMs: number } | { requests: number };
+  /** Requests each connection starts per second (h2load's `--rps`); absent: as fast as the service answers. */
+  ratePerConnection?: number;
 }
 
 export interface H2loadResult extends H2loadSummary {
@@ -49,6 +51,7 @@ export async function runH2load(run: H2loadRun): Promise<H2loadResult> {
       ...("requests" in run.length
         ? ["--requests", String(run.length.requests)]
         : ["--duration", `${Math.round(run.length.durationMs)}ms`]),
+      ...(run.ratePerConnection === undefined ? [] : ["--rps", String(run.ratePerConnection)]),
       "--data",
       body,
       "--header",

@@ -28,6 +28,13 @@ describe("bench resolve scenario (quick, short phases, h2load)", () => {
       expectComparisonShape(comparison);
       expect(comparison.subject.driver).toBe("h2load");
       expect(comparison.baseline.driver).toBe("h2load");
+      // Each call is also paced at half the rate it reached, for its tail at a load it carries.
+      for (const figures of [comparison.subject, comparison.baseline]) {
+        const paced = figures.atHalfLoad!;
+        expect(paced.opsPerSec).toBeGreaterThan(0);
+        expect(paced.p99Ms).toBeGreaterThanOrEqual(paced.p50Ms);
+        expect(paced.p99OverP50).toBeCloseTo(paced.p99Ms / paced.p50Ms, 9);
+      }
     }
     const [, one, many] = result.comparisons;
     expect(result.details.resolvedValuesPerSec).toBeCloseTo(many!.subject.opsPerSec * 20, 6);
