@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 // Plain node entry of the sidecar (its build in dist/, see entry.js).
+// Node's built-in modules that every mode uses, loaded before the flags below: setting V8 flags
+// changes V8's flag hash, and Node's code cache of its built-in modules (compiled with the default
+// flags) is then rejected for every module loaded afterwards, which are compiled from source
+// (~65 modules, ~20-40 ms of a render). BENCHMARKS.md, "Sidecar start-up and idle memory, second round".
+import "node:http2";
+import "node:crypto";
+import "node:fs/promises";
 import { setFlagsFromString } from "node:v8";
 import { importEntry } from "./entry.js";
 
