@@ -24,8 +24,8 @@ import { runPlan } from "./plan.js";
 import { clearReady, markReady } from "./ready-file.js";
 import { renderConfigs, type RenderResult } from "./renderer.js";
 import { createResolverClient } from "./resolver-client.js";
-import { runOnChangeCommand, runWatch } from "./watch.js";
-import { startWorkload, type Workload } from "./workload.js";
+import { runWatch } from "./watch.js";
+import type { Workload } from "./workload.js";
 
 type SuccessfulRender = Extract<RenderResult, { ok: true }>;
 
@@ -62,6 +62,8 @@ async function outputMask(log: SidecarLog): Promise<OutputMask> {
 async function exec(inputs: string[], command: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = renderSettings(inputs, options);
   const mask = await outputMask(log);
+  // The workload's module loads node:child_process: only the modes that run one load it.
+  const { startWorkload } = await import("./workload.js");
   const result = await withOutputLock(settings.outputDir, () => renderConfigs(createResolverClient(connectionOptions(options)), settings));
   if (!result.ok) {
     log.problems("render failed; nothing was written and the workload was not started:", result.problems);
@@ -80,6 +82,7 @@ async function exec(inputs: string[], command: string[], options: SidecarOptions
 async function watch(inputs: string[], command: string[], options: SidecarOptions, log: SidecarLog): Promise<number> {
   const settings = watchSettings(inputs, options);
   const mask = await outputMask(log);
+  const { startWorkload } = command.length > 0 ? await import("./workload.js") : { startWorkload: undefined };
   const abort = new AbortController();
   let workload: Workload | undefined;
   const stop = () => abort.abort();
@@ -100,7 +103,7 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
             mask.add(result.sensitive);
             if (first && readyFile !== undefined)
               markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
-            if (!first || command.length === 0) return;
+            if (!first || startWorkload === undefined) return;
             workload = startWorkload({
               command: command[0]!,
               args: command.slice(1),
@@ -113,7 +116,10 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
             if (workload !== undefined) {
               log.info(`sending ${options.reloadSignal} to the workload`);
               workload.signal(options.reloadSignal);
-            } else if (options.onChange !== undefined) await runOnChangeCommand(options.onChange, log);
+            } else if (options.onChange !== undefined) {
+              const { runOnChangeCommand } = await import("./on-change-command.js");
+              await runOnChangeCommand(options.onChange, log);
+            }
           },
         },
         abort.signal,

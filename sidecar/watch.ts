@@ -9,7 +9,6 @@
  * An edited input (a ConfigMap update) is re-rendered too, and the secrets it
  * now references are watched.
  */
-import { spawn } from "node:child_process";
 import { statSync, watch as watchPath, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
 import { ConnectError } from "@connectrpc/connect";
@@ -185,19 +184,4 @@ function watchInputs(inputs: readonly string[], onChange: () => void, log: Sidec
   return () => {
     for (const watcher of watchers) watcher.close();
   };
-}
-
-/** Runs `command` through the shell with inherited output; resolves with its exit status. */
-export function runOnChangeCommand(command: string, log: SidecarLog): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, stdio: "inherit" });
-    child.on("error", (error) => {
-      log.info(`--on-change command could not start: ${error.message}`);
-      resolve();
-    });
-    child.on("close", (code) => {
-      if (code !== 0) log.info(`--on-change command exited with status ${code}`);
-      resolve();
-    });
-  });
 }
