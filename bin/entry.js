@@ -11,14 +11,27 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * @param {string} typescriptEntry the entry's path from the repository root
  */
 export async function importEntry(build, typescriptEntry) {
-  if (process.env.SECRETS_RUN_SOURCES === "1") {
+  if (runsSources()) {
     const { register } = await import("tsx/esm/api");
     register();
     return import(pathToFileURL(`${root}${typescriptEntry}`).href);
   }
+  return import(pathToFileURL(builtFile(build)).href);
+}
+
+/** Whether SECRETS_RUN_SOURCES=1 asks for the TypeScript sources rather than the build. */
+export function runsSources() {
+  return process.env.SECRETS_RUN_SOURCES === "1";
+}
+
+/**
+ * The absolute path of a file of the build; exits with what to do when it is missing.
+ * @param {string} build the build's path from the repository root
+ */
+export function builtFile(build) {
   if (!existsSync(`${root}${build}`)) {
     process.stderr.write(`${build} is missing: run \`npm run build\` first (or set SECRETS_RUN_SOURCES=1 to run the sources with tsx)\n`);
     process.exit(1);
   }
-  return import(pathToFileURL(`${root}${build}`).href);
+  return `${root}${build}`;
 }

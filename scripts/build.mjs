@@ -3,6 +3,7 @@
 // starts them without a TypeScript loader. Each output file is written beside its final name and renamed into place, so a program
 // starting meanwhile never reads half a file.
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +32,18 @@ const builds = [
   // path; the compose demo's set-up runs from the image, which has no development dependencies.
   // The sidecar runs beside every workload: minified, its source (kept in memory for lazy
   // compilation) and its parse at start-up are less than half (BENCHMARKS.md, "Sidecar footprint").
-  { ...common, entryPoints: { "secrets-sidecar": "sidecar/main.ts" }, outdir: join(root, "dist"), minify: true },
+  // A CommonJS bundle, which V8 can compile through a code cache (node:vm; ES modules cannot on Node
+  // 20), and in which a module imported lazily also requires its built-in modules lazily.
+  {
+    ...common,
+    entryPoints: { "secrets-sidecar": "sidecar/main.ts" },
+    outdir: join(root, "dist"),
+    minify: true,
+    format: "cjs",
+    outExtension: { ".js": ".cjs" },
+    banner: {},
+    codeCache: true,
+  },
   {
     ...common,
     entryPoints: {
@@ -54,7 +66,7 @@ const builds = [
 ];
 
 export async function buildAll() {
-  for (const options of builds) {
+  for (const { codeCache, ...options } of builds) {
     const { outputFiles } = await build(options);
     for (const file of outputFiles) {
       await mkdir(dirname(file.path), { recursive: true });
@@ -63,9 +75,18 @@ export async function buildAll() {
       await rename(partial, file.path);
     }
     if (options.splitting) await removeStaleChunks(options.outdir, outputFiles);
+    if (codeCache) for (const file of outputFiles) makeCodeCache(file.path);
   }
   // The web console the service serves (console/dist).
   await buildConsole();
+}
+
+/** The bundle's V8 code cache, beside it (scripts/sidecar-code-cache.mjs; read by bin/code-cached-bundle.js). */
+function makeCodeCache(bundlePath) {
+  // Without the SECRETS_* settings of the shell that builds: the run is the script's own.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SECRETS_")));
+  const run = spawnSync(process.execPath, [join(root, "scripts/sidecar-code-cache.mjs"), bundlePath], { env, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`making the code cache of ${bundlePath} failed (status ${run.status}): ${run.stderr.slice(-2000)}`);
 }
 
 /** Chunk names carry a content hash, so each build leaves the previous build's chunks behind. */
