@@ -139,9 +139,65 @@ describe("SqliteConnection with a held flush", () => {
     await connection.close();
   });
 
+  it("commits the writes of one turn together: one flush acknowledges them all, a write that threw is undone alone", async () => {
+    const { db, connection, calls } = openConnection();
+    const insertTenant = (id: string) => db.prepare("INSERT INTO tenants (id, display_name, create_time) VALUES (?, 'T', 0)").run(id);
+    const first = tracked(connection.write(() => insertTenant("t1")));
+    const failing = connection.transact(() => {
+      insertTenant("t2");
+      throw new Error("refused half way");
+    });
+    const second = tracked(connection.write(() => insertTenant("t3")));
+    await expect(failing).rejects.toThrow("refused half way");
+    await settle();
+    // Committed at the end of the turn, not acknowledged before the flush that followed.
+    expect(calls).toHaveLength(1);
+    expect(first.settled || second.settled).toBe(false);
+    calls[0]!.finish();
+    await settle();
+    expect(first).toEqual({ settled: true, error: undefined });
+    expect(second).toEqual({ settled: true, error: undefined });
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT id FROM tenants ORDER BY id").pluck().all()).toEqual(["t1", "t3"]);
+    await connection.close();
+  });
+
+  it("refuses every write of a turn whose commit fails, and tells the change feed so that readers forget", async () => {
+    const { db, connection } = openConnection();
+    // A deferred foreign key is checked at COMMIT: the one way to make a commit fail on a healthy disk.
+    db.exec(`CREATE TABLE parent (id TEXT PRIMARY KEY);
+      CREATE TABLE child (id TEXT REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)`);
+    db.pragma("foreign_keys = ON");
+    const heard: string[] = [];
+    connection.onSecretChange((event) => heard.push(event.nameKey));
+    const event = (nameKey: string): SecretChangeEvent => ({
+      tenantId: "t",
+      nameKey,
+      name: nameKey,
+      kind: "VALUE_UPDATED",
+      version: 2,
+      time: new Date(0),
+    });
+    const fine = connection.transact((events) => {
+      db.prepare("INSERT INTO parent (id) VALUES ('p')").run();
+      events.push(event("fine"));
+    });
+    const dangling = connection.transact((events) => {
+      db.prepare("INSERT INTO child (id) VALUES ('nobody')").run();
+      events.push(event("dangling"));
+    });
+    await expect(fine).rejects.toThrow("FOREIGN KEY");
+    await expect(dangling).rejects.toThrow("FOREIGN KEY");
+    expect(heard.sort()).toEqual(["dangling", "fine"]);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT count(*) FROM parent").pluck().get()).toBe(0);
+    await connection.close();
+  });
+
   it("turns a failed flush into UNAVAILABLE for the write, the readiness check, and every later write before it runs", async () => {
     const { connection, calls } = openConnection();
     const write = connection.write(() => 1);
+    await settle();
     calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
     await expect(write).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(connection.ping()).rejects.toBeInstanceOf(BackendUnavailableError);

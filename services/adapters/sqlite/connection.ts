@@ -1,6 +1,7 @@
 /**
  * The one better-sqlite3 connection every table module of the SQLite store
- * shares: its prepared statements, the error mapping, IMMEDIATE transactions
+ * shares: its prepared statements, the error mapping, the writes of each
+ * event-loop turn committed in one IMMEDIATE transaction (./turn-transaction.ts)
  * made durable off the event loop (./wal-sync.ts), and the change listeners
  * told once a change is on disk.
  */
@@ -11,6 +12,7 @@ import type { SecretRecord } from "../../ports/secret-store.js";
 import type { StoreLifecycle } from "../../ports/metadata-store.js";
 import { OrderedSecretLists } from "./secret-order.js";
 import { prepareStatements, type ChangedSecretRow, type Statements } from "./statements.js";
+import { TurnTransaction } from "./turn-transaction.js";
 import type { WalSync } from "./wal-sync.js";
 
 const BACKEND = "metadata store (SQLite)";
@@ -26,6 +28,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   private readonly listeners = new Set<ChangeListener>();
   /** Run at close, before the database closes (timers of the table modules). */
   private readonly closers: (() => void)[] = [];
+  private readonly turn: TurnTransaction;
 
   constructor(
     private readonly db: Database.Database,
@@ -36,6 +39,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   ) {
     this.sql = prepareStatements(db);
     this.orderedSecretLists = new OrderedSecretLists(db);
+    this.turn = new TurnTransaction(db, () => this.durable());
   }
 
   get open(): boolean {
@@ -53,25 +57,29 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   }
 
   /**
-   * Runs `work` in one IMMEDIATE transaction (the write lock is taken up front,
-   * so a read-then-write can never be overtaken), waits until the commit is on
-   * disk, then tells the listeners about the changes it recorded.
+   * Runs `work` atomically now, in this turn's IMMEDIATE transaction (the
+   * write lock is taken up front, so a read-then-write can never be
+   * overtaken), waits until that transaction is committed and on disk, then
+   * tells the listeners about the changes it recorded.
    */
   async transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
     this.refuseWritesAfterFailedFlush();
     const events: SecretChangeEvent[] = [];
-    const result = this.run(() => this.db.transaction(() => work(events)).immediate());
-    await this.durable();
+    const { result, committed } = this.run(() => this.turn.run(() => work(events)));
+    try {
+      await committed;
+    } catch (error) {
+      // A failed commit (a failed flush leaves the change committed): what read it before forgets it.
+      if (!(error instanceof BackendUnavailableError)) for (const event of events) this.emit(event);
+      throw toStoreError(error);
+    }
     for (const event of events) this.emit(event);
     return result;
   }
 
-  /** Runs one writing statement (its own transaction) and waits until it is on disk. */
-  async write<T>(work: () => T): Promise<T> {
-    this.refuseWritesAfterFailedFlush();
-    const result = this.run(work);
-    await this.durable();
-    return result;
+  /** Runs one writing statement and waits until it is on disk. */
+  write<T>(work: () => T): Promise<T> {
+    return this.transact(work);
   }
 
   onSecretChange(listener: ChangeListener): () => void {
@@ -98,6 +106,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   async close(): Promise<void> {
     for (const closer of this.closers) closer();
+    await this.turn.commitNow().catch(() => undefined);
     // Writes already committed are acknowledged once on disk, before the file goes.
     await this.walSync.close();
     if (this.db.open) this.db.close();
