@@ -24,6 +24,7 @@ import { runPlan } from "./plan.js";
 import { clearReady, markReady } from "./ready-file.js";
 import { renderConfigs, type RenderResult } from "./renderer.js";
 import { createResolverClient } from "./resolver-client.js";
+import { releaseRenderMemory } from "./idle-memory.js";
 import { runWatch } from "./watch.js";
 import type { Workload } from "./workload.js";
 
@@ -70,6 +71,7 @@ async function exec(inputs: string[], command: string[], options: SidecarOptions
     return 1;
   }
   mask.add(result.sensitive);
+  releaseRenderMemory();
   const workload = startWorkload({
     command: command[0]!,
     args: command.slice(1),
@@ -101,6 +103,7 @@ async function watch(inputs: string[], command: string[], options: SidecarOption
         {
           rendered(result, first) {
             mask.add(result.sensitive);
+            releaseRenderMemory();
             if (first && readyFile !== undefined)
               markReady(readyFile).catch((error: Error) => log.info(`cannot write the ready file: ${error.message}`));
             if (!first || startWorkload === undefined) return;
