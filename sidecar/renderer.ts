@@ -7,7 +7,15 @@
 import { relative } from "node:path";
 import type { ResolvedValue } from "../gen/secrets/v1/resolver_service_pb.js";
 import { secretNameKey } from "../kernel/names.js";
-import { loadConfigs, occurrencesByText, referenceTextsOf, type EnvReference, type LoadedConfig, type LoadOptions } from "./configs.js";
+import {
+  loadConfigs,
+  occurrencesByText,
+  referenceTextsOf,
+  type EnvReference,
+  type LoadedConfig,
+  type LoadOptions,
+  type Occurrence,
+} from "./configs.js";
 import { LocalFault } from "./local-files.js";
 import { callProblems, consumerIdProblem, roleHint, sortProblems, templateProblems } from "./reference-problems.js";
 import { checkedOutputPath, openOutputDirectory, OutputPathError, writeRenderedFile } from "./output-directory.js";
@@ -70,6 +78,28 @@ async function writeFiles(outputDir: string, files: readonly { path: string; tex
   return written;
 }
 
+/** Registers each config's references as its consumer's; the problems, or the local fault that stopped it. */
+async function registerConsumers(
+  client: ResolverClient,
+  configs: readonly LoadedConfig[],
+  occurrences: Map<string, Occurrence[]>,
+  signal?: AbortSignal,
+): Promise<string[] | LocalFault> {
+  const problems: string[] = [];
+  for (const config of configs) {
+    const references = referenceTextsOf(config);
+    try {
+      await client.setConsumerReferences(config.consumerId, references, signal);
+    } catch (error) {
+      if (error instanceof LocalFault) return error;
+      const consumerProblem = consumerIdProblem(error, config.consumerId, config.displayPath);
+      if (consumerProblem !== undefined) problems.push(consumerProblem);
+      else problems.push(...callProblems(error, references, occurrences));
+    }
+  }
+  return problems;
+}
+
 export async function renderConfigs(client: ResolverClient, settings: RenderSettings, signal?: AbortSignal): Promise<RenderResult> {
   let configs: LoadedConfig[];
   try {
@@ -99,21 +129,14 @@ export async function renderConfigs(client: ResolverClient, settings: RenderSett
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
 
-  for (const config of configs) {
-    const references = referenceTextsOf(config);
-    try {
-      await client.setConsumerReferences(config.consumerId, references, signal);
-    } catch (error) {
-      if (error instanceof LocalFault) return { ok: false, problems: [error.message] };
-      const consumerProblem = consumerIdProblem(error, config.consumerId, config.displayPath);
-      if (consumerProblem !== undefined) problems.push(consumerProblem);
-      else problems.push(...callProblems(error, references, occurrences));
-    }
-  }
-  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-
+  // The files are rendered in memory while the service registers the consumers; written only after.
+  const registration = registerConsumers(client, configs, occurrences, signal);
   const resolvedValue = (text: string): ResolvedValue => values.get(text)!;
   const rendered = configs.map((config) => ({ path: config.outputPath!, text: renderYamlTemplate(config.template, resolvedValue) }));
+  const registered = await registration;
+  if (registered instanceof LocalFault) return { ok: false, problems: [registered.message] };
+  if (registered.length > 0) return { ok: false, problems: sortProblems(registered) };
+
   let written: RenderedFile[];
   try {
     written = await writeFiles(settings.outputDir, rendered);
