@@ -18,10 +18,10 @@ import type { SecretChangeEvent } from "../../services/ports/secret-change-feed.
 
 /** A flush the test ends: each call is one disk flush, pending until `finish` or `fail`. */
 function manualFlush() {
-  const calls: { finish: () => void; fail: (error: Error) => void }[] = [];
-  const flush = () =>
+  const calls: { slot: number; finish: () => void; fail: (error: Error) => void }[] = [];
+  const flush = (slot: number) =>
     new Promise<void>((finish, fail) => {
-      calls.push({ finish, fail });
+      calls.push({ slot, finish, fail });
     });
   return { calls, flush };
 }
@@ -46,7 +46,7 @@ function tracked(promise: Promise<unknown>) {
 describe("WalSync", () => {
   it("starts a flush for the first caller and lets callers who arrive during it share the next one", async () => {
     const { calls, flush } = manualFlush();
-    const sync = new WalSync(flush);
+    const sync = new WalSync(flush, undefined, 1);
     const first = tracked(sync.flushed());
     expect(calls).toHaveLength(1);
     // These committed after the running flush began: it may not hold their frames.
@@ -66,9 +66,38 @@ describe("WalSync", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("with two flushes allowed, starts the second at once and queues the rest for the first to end", async () => {
+    const { calls, flush } = manualFlush();
+    const sync = new WalSync(flush, undefined, 2);
+    const first = tracked(sync.flushed());
+    const second = tracked(sync.flushed());
+    expect(calls).toHaveLength(2);
+    const third = tracked(sync.flushed());
+    const fourth = tracked(sync.flushed());
+    await settle();
+    expect(calls).toHaveLength(2);
+    // The second flush ends first: the third and fourth callers committed after it began, so they still wait.
+    calls[1]!.finish();
+    await settle();
+    expect(second.settled).toBe(true);
+    expect(first.settled || third.settled || fourth.settled).toBe(false);
+    expect(calls).toHaveLength(3);
+    // Each running flush has its own descriptor: the third takes the one the second let go.
+    expect(calls.map((call) => call.slot)).toEqual([0, 1, 1]);
+    calls[2]!.finish();
+    await settle();
+    expect(third).toEqual({ settled: true, error: undefined });
+    expect(fourth).toEqual({ settled: true, error: undefined });
+    expect(first.settled).toBe(false);
+    calls[0]!.finish();
+    await settle();
+    expect(first).toEqual({ settled: true, error: undefined });
+    expect(calls).toHaveLength(3);
+  });
+
   it("fails every later flush once one has failed, without touching the disk again", async () => {
     const { calls, flush } = manualFlush();
-    const sync = new WalSync(flush);
+    const sync = new WalSync(flush, undefined, 1);
     const first = tracked(sync.flushed());
     const queued = tracked(sync.flushed());
     calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
@@ -79,6 +108,19 @@ describe("WalSync", () => {
     await expect(sync.flushed()).rejects.toThrow("EIO");
     expect(calls).toHaveLength(1);
     expect(String(sync.failed)).toContain("EIO");
+  });
+
+  it("fails a flush that ends after another one failed, though its own fdatasync succeeded", async () => {
+    const { calls, flush } = manualFlush();
+    const sync = new WalSync(flush, undefined, 2);
+    const first = tracked(sync.flushed());
+    const second = tracked(sync.flushed());
+    calls[0]!.fail(new Error("EIO: i/o error, fdatasync"));
+    await settle();
+    calls[1]!.finish();
+    await settle();
+    expect(String(first.error)).toContain("EIO");
+    expect(String(second.error)).toContain("EIO");
   });
 
   it("closes only after the flushes already asked for have ended", async () => {
