@@ -47,7 +47,7 @@ export class RecordMacs {
   }
 
   async secret(secret: SecretIdentity, state: SecretState, version: number): Promise<SecretMacs> {
-    const [identity, stateMac, versionMac] = await this.macs(secret.tenantId, [
+    const [identity, stateMac, versionMac] = await this.made(secret.tenantId, [
       secretIdentityMessage(secret),
       secretStateMessage(secret.tenantId, secret.id, state),
       secretVersionMessage(secret.tenantId, secret.id, version),
@@ -60,7 +60,7 @@ export class RecordMacs {
   }
 
   async secretVersion(tenantId: string, secretId: string, version: number): Promise<string> {
-    return (await this.macs(tenantId, [secretVersionMessage(tenantId, secretId, version)]))[0]!;
+    return (await this.made(tenantId, [secretVersionMessage(tenantId, secretId, version)]))[0]!;
   }
 
   async token(token: TokenIdentity & { revokeTime?: Date }): Promise<ApiTokenMacs> {
@@ -76,11 +76,7 @@ export class RecordMacs {
   }
 
   async consumerOwner(tenantId: string, consumerId: string, ownerTokenId: string): Promise<string> {
-    const message = consumerOwnerMessage(tenantId, consumerId, ownerTokenId);
-    const mac = (await this.macs(tenantId, [message]))[0]!;
-    // The write that stores it reads it back and checks it: made here, it holds.
-    this.remember(`${tenantId}\n${mac}\n${message}`);
-    return mac;
+    return (await this.made(tenantId, [consumerOwnerMessage(tenantId, consumerId, ownerTokenId)]))[0]!;
   }
 
   /** Checks the owners of consumers of one tenant; undefined where it holds or there is no owner (registered before owners). */
@@ -152,6 +148,17 @@ export class RecordMacs {
       if (holds[pairIndex]) this.remember(keys[pairIndex]!);
     });
     return holds;
+  }
+
+  /**
+   * MACs for records about to be written, remembered as checked: the write
+   * reads its record back and checks it (a secret write on every call), and
+   * made here, they hold.
+   */
+  private async made(tenantId: string, messages: readonly string[]): Promise<string[]> {
+    const macs = await this.macs(tenantId, messages);
+    for (const [i, mac] of macs.entries()) this.remember(`${tenantId}\n${mac}\n${messages[i]}`);
+    return macs;
   }
 
   private remember(key: string): void {
