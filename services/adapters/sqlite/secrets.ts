@@ -66,7 +66,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       return db.transact((events) => {
         const { tenantId, id } = secret;
         if (sql.secretByNameKey.get({ tenantId, nameKey: secret.nameKey })) return undefined;
-        sql.insertSecret.run({
+        const row = sql.insertSecret.get({
           tenantId,
           id,
           name: secret.name,
@@ -81,7 +81,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
           versionMac: secret.macs?.version ?? null,
         });
         insertVersion(sql, tenantId, id, firstVersion);
-        const created = requireSecret(tenantId, id);
+        const created = toSecret(row!);
         events.push(changeEvent(created, "CREATED", created.createTime));
         return created;
       });
@@ -139,7 +139,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
         if (!current) return { outcome: "NOT_FOUND" };
         if (current.version !== newVersion.version - 1) return { outcome: "CONFLICT", current };
         insertVersion(sql, tenantId, secretId, newVersion);
-        sql.setCurrentVersion.run({
+        const row = sql.setCurrentVersion.get({
           tenantId,
           secretId,
           version: newVersion.version,
@@ -147,7 +147,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
           time: newVersion.createTime.getTime(),
         });
         pruneCiphertexts(sql, tenantId, secretId, newVersion.version - keepVersions);
-        const updated = requireSecret(tenantId, secretId);
+        const updated = toSecret(row!);
         events.push(changeEvent(updated, "VALUE_UPDATED", newVersion.createTime));
         return { outcome: "OK", value: updated };
       });

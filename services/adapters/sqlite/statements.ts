@@ -25,6 +25,9 @@ export const SECRET_COLUMNS = `
   s.version, s.revision, s.create_time, s.update_time, s.last_access_time, s.archive_time,
   s.identity_mac, s.state_mac, s.version_mac, s.usage_count`;
 
+/** The same columns as a write's RETURNING clause names them: unqualified. */
+const RETURNED_SECRET_COLUMNS = SECRET_COLUMNS.replaceAll("s.", "");
+
 /**
  * The list filters, in the query so LIMIT counts matching rows and a page is never short of
  * matches. Labels: no wanted (key, value) pair may be missing from the secret's labels.
@@ -146,19 +149,21 @@ export function prepareStatements(db: Database.Database) {
        WHERE s.tenant_id = @tenantId AND s.name_key > @after AND ${SECRET_LIST_FILTERS}
        ORDER BY s.name_key LIMIT @limit`,
     ),
-    insertSecret: db.prepare<SecretInsert>(
+    insertSecret: db.prepare<SecretInsert, SecretRow>(
       `INSERT INTO secrets (tenant_id, id, name, name_key, display_name, description, labels, type, state,
                             version, revision, create_time, update_time, identity_mac, state_mac, version_mac)
        VALUES (@tenantId, @id, @name, @nameKey, @displayName, @description, @labels, @type, 'ACTIVE',
-               1, 1, @time, @time, @identityMac, @stateMac, @versionMac)`,
+               1, 1, @time, @time, @identityMac, @stateMac, @versionMac)
+       RETURNING ${RETURNED_SECRET_COLUMNS}`,
     ),
     insertVersion: db.prepare<VersionInsert>(
       `INSERT INTO secret_versions (tenant_id, secret_id, version, ciphertext, key_version, create_time, created_by)
        VALUES (@tenantId, @secretId, @version, @ciphertext, @keyVersion, @createTime, @createdBy)`,
     ),
-    setCurrentVersion: db.prepare<SecretKey & { version: number; versionMac: string | null; time: number }>(
+    setCurrentVersion: db.prepare<SecretKey & { version: number; versionMac: string | null; time: number }, SecretRow>(
       `UPDATE secrets SET version = @version, version_mac = @versionMac, revision = revision + 1, update_time = @time
-       WHERE tenant_id = @tenantId AND id = @secretId`,
+       WHERE tenant_id = @tenantId AND id = @secretId
+       RETURNING ${RETURNED_SECRET_COLUMNS}`,
     ),
     // Pruning keeps the version row (its metadata) and drops only the ciphertext.
     pruneCiphertexts: db.prepare<SecretKey & { newestDropped: number }>(
