@@ -119,6 +119,14 @@ export function secretsService(deps: SecretsServiceDependencies) {
   }
 
   /**
+   * Settles with `write`, forgetting the secret's remembered reads once it has settled, whatever the outcome:
+   * a store may show a write to reads before it commits, and a failed commit undoes what they saw.
+   */
+  function forgettingAfter<T>(tenantId: string, nameKey: string, write: Promise<T>): Promise<T> {
+    return write.finally(() => deps.reads?.forget(tenantId, nameKey));
+  }
+
+  /**
    * Runs a revision-guarded write. With an etag from the client a conflict is
    * ABORTED; without one, the write is re-checked against the fresh record and
    * retried, so concurrent writers never lose each other's changes.
@@ -133,8 +141,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
     let current = await findSecret(call, name);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (clientRevision !== undefined && clientRevision !== current.revision) throw etagMismatch(current);
-      const result = await write(current, current.revision);
-      deps.reads?.forget(call.tenantId, current.nameKey);
+      const result = await forgettingAfter(call.tenantId, current.nameKey, write(current, current.revision));
       if (result.outcome === "OK") return result.value;
       if (result.outcome === "NOT_FOUND") throw secretNotFound(name);
       current = result.current;
@@ -169,8 +176,11 @@ export function secretsService(deps: SecretsServiceDependencies) {
       // The version number is part of the associated data, so each attempt seals afresh.
       const sealed = await seal(tenantId, current, version, plaintext);
       const stored = auditedVersion(call, { version, createTime: new Date(), createdBy: call.tokenId, ...sealed });
-      const result = await sealedWrite(() => store.addSecretVersion(tenantId, current.id, stored, deps.keepVersions));
-      deps.reads?.forget(tenantId, current.nameKey);
+      const result = await forgettingAfter(
+        tenantId,
+        current.nameKey,
+        sealedWrite(() => store.addSecretVersion(tenantId, current.id, stored, deps.keepVersions)),
+      );
       if (result === RESEAL) continue;
       if (result.outcome === "OK") {
         noteStoredVersion(call, stored.version);
@@ -222,7 +232,11 @@ export function secretsService(deps: SecretsServiceDependencies) {
       for (let attempt = 0; created === RESEAL && attempt < MAX_WRITE_ATTEMPTS; attempt++) {
         const sealed = await seal(tenantId, { id, nameKey }, 1, encodeSecretValue(value!));
         const firstVersion = auditedVersion(call, { version: 1, createTime: now, createdBy: call.tokenId, ...sealed });
-        created = await sealedWrite(() => store.createSecret(record, firstVersion));
+        created = await forgettingAfter(
+          tenantId,
+          nameKey,
+          sealedWrite(() => store.createSecret(record, firstVersion)),
+        );
       }
       if (created === RESEAL) throw tooMuchContention(input.name);
       if (!created)
@@ -311,8 +325,7 @@ export function secretsService(deps: SecretsServiceDependencies) {
     async deleteSecret(call: ServiceCall, name: string, etag: string): Promise<void> {
       const clientRevision = parseEtag(etag);
       const secret = await findSecret(call, name);
-      const result = await store.deleteSecret(call.tenantId, secret.id, clientRevision);
-      deps.reads?.forget(call.tenantId, secret.nameKey);
+      const result = await forgettingAfter(call.tenantId, secret.nameKey, store.deleteSecret(call.tenantId, secret.id, clientRevision));
       switch (result.outcome) {
         case "DELETED":
           call.audit.version = result.secret.version;

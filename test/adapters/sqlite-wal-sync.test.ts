@@ -204,7 +204,43 @@ describe("SqliteConnection with a held flush", () => {
     await connection.close();
   });
 
-  it("refuses every write of a turn whose commit fails, and tells the change feed so that readers forget", async () => {
+  it("keeps the turn whole when a statement makes SQLite roll back the whole transaction (a full disk)", async () => {
+    const { db, connection, calls } = openConnection();
+    db.exec("CREATE TABLE filler (b BLOB)");
+    const insertTenant = (id: string) => db.prepare("INSERT INTO tenants (id, display_name, create_time) VALUES (?, 'T', 0)").run(id);
+    const pages = db.pragma("page_count", { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages + 2}`);
+    const before = connection.write(() => insertTenant("t1"));
+    // Too big for the pages left: SQLITE_FULL, and SQLite rolls back the whole transaction, savepoints and all.
+    const full = connection.write(() => db.prepare("INSERT INTO filler (b) VALUES (zeroblob(1000000))").run());
+    const after = tracked(connection.write(() => insertTenant("t3")));
+    await expect(full).rejects.toMatchObject({ name: "BackendUnavailableError", message: expect.stringContaining("SQLITE_FULL") });
+    // Undone with the transaction it was in: refused, never acknowledged.
+    await expect(before).rejects.toBeInstanceOf(BackendUnavailableError);
+    await settle();
+    // The next write starts a transaction of its own, committed and acknowledged as usual.
+    expect(calls).toHaveLength(1);
+    calls[0]!.finish();
+    await settle();
+    expect(after).toEqual({ settled: true, error: undefined });
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare("SELECT id FROM tenants ORDER BY id").pluck().all()).toEqual(["t3"]);
+    await connection.close();
+  });
+
+  it("refuses a write that arrives while the store closes, before it runs", async () => {
+    const { db, connection, calls } = openConnection();
+    const insertTenant = (id: string) => db.prepare("INSERT INTO tenants (id, display_name, create_time) VALUES (?, 'T', 0)").run(id);
+    const acknowledged = connection.write(() => insertTenant("t1"));
+    await settle();
+    const closing = connection.close();
+    await expect(connection.write(() => insertTenant("t2"))).rejects.toBeInstanceOf(BackendUnavailableError);
+    calls[0]!.finish();
+    await acknowledged;
+    await closing;
+  });
+
+  it("refuses every write of a turn whose commit fails, and tells the change feed nothing", async () => {
     const { db, connection } = openConnection();
     // A deferred foreign key is checked at COMMIT: the one way to make a commit fail on a healthy disk.
     db.exec(`CREATE TABLE parent (id TEXT PRIMARY KEY);
@@ -230,7 +266,8 @@ describe("SqliteConnection with a held flush", () => {
     });
     await expect(fine).rejects.toThrow("FOREIGN KEY");
     await expect(dangling).rejects.toThrow("FOREIGN KEY");
-    expect(heard.sort()).toEqual(["dangling", "fine"]);
+    // Watchers hear only of changes that happened; the writers forget what they wrote (secrets-service.ts).
+    expect(heard).toEqual([]);
     expect(db.inTransaction).toBe(false);
     expect(db.prepare("SELECT count(*) FROM parent").pluck().get()).toBe(0);
     await connection.close();

@@ -292,3 +292,30 @@ describe("secrets service: deleting", () => {
     expect(note.audit.resources).toEqual(["NOPE"]);
   });
 });
+
+describe("secrets service: what readers remember after a write", () => {
+  // A store may let reads see a write before its commit (SQLite commits a turn's writes together); if the commit
+  // then fails, what was read meanwhile must go: every write forgets its secret, failed or not.
+  it("forgets the secret after every kind of write, also when the store refuses the write", async () => {
+    const { store, call } = setUp();
+    const forgotten: string[] = [];
+    const reads = { getSecret: store.getSecret.bind(store), forget: (_tenantId: string, nameKey: string) => forgotten.push(nameKey) };
+    const service = secretsService({ store, cipher: new FakeCipher(), keepVersions: 10, reads });
+    await service.createSecret(call(), token("API_KEY", "v1"));
+    const refused = new Error("the disk did not confirm the write");
+    store.createSecret = () => Promise.reject(refused);
+    await expect(service.createSecret(call(), token("OTHER", "v1"))).rejects.toBe(refused);
+    store.addSecretVersion = () => Promise.reject(refused);
+    store.updateSecretMetadata = () => Promise.reject(refused);
+    store.setSecretState = () => Promise.reject(refused);
+    store.deleteSecret = () => Promise.reject(refused);
+    const etag = "";
+    await expect(service.updateSecretValue(call(), "API_KEY", { kind: "token", token: "v2" }, [], undefined)).rejects.toBe(refused);
+    await expect(
+      service.updateSecretMetadata(call(), "API_KEY", etag, ["description"], { displayName: "", description: "d", labels: {} }),
+    ).rejects.toBe(refused);
+    await expect(service.setSecretState(call(), "API_KEY", etag, "ARCHIVED")).rejects.toBe(refused);
+    await expect(service.deleteSecret(call(), "API_KEY", etag)).rejects.toBe(refused);
+    expect(forgotten).toEqual(["api_key", "other", "api_key", "api_key", "api_key", "api_key"]);
+  });
+});

@@ -15,18 +15,24 @@ const AUDIT_PRUNE_SLICE = 10_000;
 export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): AuditStore {
   const { sql } = db;
 
-  const prune = (): void => {
-    if (!db.open) return;
-    const before = Date.now() - retentionMs;
-    try {
-      while (sql.pruneAuditEvents.run({ before, limit: AUDIT_PRUNE_SLICE }).changes === AUDIT_PRUNE_SLICE);
-    } catch (error) {
-      // A busy or read-only store prunes next time; the service serves on.
-      db.onBackgroundError?.(error);
-    }
+  const pruneSlice = (before: number) => sql.pruneAuditEvents.run({ before, limit: AUDIT_PRUNE_SLICE }).changes;
+  const reportUnlessClosed = (error: unknown) => {
+    // A busy or read-only store prunes next time; the service serves on.
+    if (db.open) db.onBackgroundError?.(error);
   };
-  prune();
-  const pruning = setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
+  try {
+    // At open no write is under way: each slice commits by itself, before the store is used.
+    const before = Date.now() - retentionMs;
+    while (pruneSlice(before) === AUDIT_PRUNE_SLICE);
+  } catch (error) {
+    reportUnlessClosed(error);
+  }
+  // Later each slice is a write like any other, so it never runs inside (nor undoes) another write's transaction.
+  const pruneHourly = async (): Promise<void> => {
+    const before = Date.now() - retentionMs;
+    while (db.open && (await db.write(() => pruneSlice(before))) === AUDIT_PRUNE_SLICE);
+  };
+  const pruning = setInterval(() => pruneHourly().catch(reportUnlessClosed), AUDIT_PRUNE_INTERVAL_MS);
   pruning.unref();
   db.onClose(() => clearInterval(pruning));
 

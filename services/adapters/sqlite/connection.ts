@@ -29,6 +29,8 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   /** Run at close, before the database closes (timers of the table modules). */
   private readonly closers: (() => void)[] = [];
   private readonly turn: TurnTransaction;
+  /** Set by close(): a write that arrives then is refused before it runs (its commit would find the file closed). */
+  private closing = false;
 
   constructor(
     private readonly db: Database.Database,
@@ -43,7 +45,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   }
 
   get open(): boolean {
-    return this.db.open;
+    return this.db.open && !this.closing;
   }
 
   /** Runs one statement (or a read) with the store's error mapping. */
@@ -64,15 +66,13 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
    */
   async transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
     this.refuseWritesAfterFailedFlush();
+    if (this.closing) throw new BackendUnavailableError(BACKEND, "the store is closing");
     const events: SecretChangeEvent[] = [];
     const { result, committed } = this.run(() => this.turn.run(() => work(events)));
-    try {
-      await committed;
-    } catch (error) {
-      // A failed commit (a failed flush leaves the change committed): what read it before forgets it.
-      if (!(error instanceof BackendUnavailableError)) for (const event of events) this.emit(event);
+    // A change that did not happen is not told: watchers would act on it (the writers forget what they wrote).
+    await committed.catch((error: unknown) => {
       throw toStoreError(error);
-    }
+    });
     for (const event of events) this.emit(event);
     return result;
   }
@@ -105,6 +105,7 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const closer of this.closers) closer();
     await this.turn.commitNow().catch(() => undefined);
     // Writes already committed are acknowledged once on disk, before the file goes.

@@ -54,8 +54,10 @@ export class TurnTransaction {
     try {
       result = work();
     } catch (error) {
-      this.rollbackToSavepoint.run();
-      this.release.run();
+      if (this.db.inTransaction) {
+        this.rollbackToSavepoint.run();
+        this.release.run();
+      } else this.lost(open, error);
       throw error;
     }
     this.release.run();
@@ -84,6 +86,16 @@ export class TurnTransaction {
     this.open = open;
     setImmediate(() => this.end(open));
     return open;
+  }
+
+  /**
+   * Some errors (a full disk, an I/O error, no memory) make SQLite roll back
+   * the whole transaction, savepoints and all: every write of the turn so far
+   * is undone, so each is refused, and the next write starts a new turn.
+   */
+  private lost(open: NonNullable<TurnTransaction["open"]>, error: unknown): void {
+    if (this.open === open) this.open = undefined;
+    open.reject(error);
   }
 
   private end(open: NonNullable<TurnTransaction["open"]>): void {
