@@ -20,6 +20,7 @@ import type { ServiceConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { keepLeadingByteOrderMarks } from "../kernel/exact-utf8.js";
 import { HealthReporter } from "./ops/health.js";
+import { startIdleCompaction } from "./ops/idle-memory.js";
 import { ServiceMetrics } from "./ops/metrics.js";
 import { addReflection } from "./ops/reflection.js";
 import { AccessTimes } from "./resolver/access-times.js";
@@ -163,6 +164,9 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     },
     "secrets service listening",
   );
+  const stopIdleCompaction = startIdleCompaction((before) =>
+    logger.debug({ heapCommittedBytes: before.committedBytes, heapUsedBytes: before.usedBytes }, "idle: heap compacted"),
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -173,6 +177,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     health,
     shutdown() {
       stopping ??= (async () => {
+        stopIdleCompaction();
         health.stop();
         shutdownSignal.abort();
         await new Promise<void>((resolve) => {

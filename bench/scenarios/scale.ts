@@ -9,7 +9,8 @@
  *   the large tenant's store, so the only difference is the store's size;
  * - uniform over all secrets: at the large size most lookups miss every
  *   in-memory cache (10,000 entries each), so this measures the cache misses.
- * Memory is read the same way in both services: after the working-set phases.
+ * Memory is read the same way in both services: right after the working-set
+ * phases, and again once idle after them.
  * Filling the large tenant stops at the settings' time budget; the figures
  * then say how many secrets it reached (`largeTenantSecrets`). Each call
  * picks other secrets, which h2load (one fixed request) cannot send, so raw
@@ -27,6 +28,7 @@ import { RawUnaryClient } from "../raw-unary.js";
 import { serviceMemory, type ServiceMemory } from "../service-memory.js";
 import { withServiceChild, type ServiceChild } from "../service-child.js";
 import type { BenchSettings } from "../settings.js";
+import { IDLE_CHECK_MS } from "../../services/ops/idle-memory.js";
 
 const CONCURRENCY = { connections: 1, streams: 8 };
 const REFERENCES_PER_CALL = 20;
@@ -34,11 +36,12 @@ const REFERENCES_PER_CALL = 20;
 const SEED_CONCURRENCY = 64;
 const SEED_CONNECTIONS = 4;
 /**
- * Idle time after the fill, before anything is measured: V8 sizes its heap up
- * while ~100,000 CreateSecret calls run, and gives the room back only once
- * allocation slows down (its memory reducer). Both services wait alike.
+ * Idle time before an idle reading of memory: V8 sizes its heap up under load
+ * (~100,000 CreateSecret calls, or a phase) and keeps it; the service compacts
+ * it once idle after a burst (services/ops/idle-memory.ts: its check interval
+ * three times over). Both services wait alike.
  */
-const SETTLE_AFTER_FILL_MS = 10_000;
+const SETTLE_MS = 3 * IDLE_CHECK_MS;
 
 interface Phases {
   get: Figures;
@@ -53,8 +56,12 @@ interface AtSize {
   /** Right after filling, and after the idle time that follows. */
   memoryFilled: ServiceMemory;
   memorySettled: ServiceMemory;
-  /** After the working-set phases: the figure compared. */
+  /** Right after the working-set phases (the figure compared), and idle after them. */
   memory: ServiceMemory;
+  memoryIdle: ServiceMemory;
+  /** Right after the uniform phases, and idle after them (the caches at their bounds). */
+  memoryUniform?: ServiceMemory;
+  memoryUniformIdle?: ServiceMemory;
   seedSeconds: number;
 }
 
@@ -133,8 +140,7 @@ function atSize(settings: BenchSettings, wanted: number, workingSetSize: number,
       const names = await createTokenSecrets(seeders, secretNames("SCALE", wanted), SEED_CONCURRENCY, seedStarted + seedBudgetMs);
       const seedSeconds = (performance.now() - seedStarted) / 1000;
       const memoryFilled = await serviceMemory(service.pid, service.metricsAddress);
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_FILL_MS));
-      const memorySettled = await serviceMemory(service.pid, service.metricsAddress);
+      const memorySettled = await idleMemory(service);
       const workingSet = sample(names, workingSetSize);
       const uniform = names.length > workingSet.length;
       // Unrecorded: both services' code is compiled and their working sets read once before anything counts.
@@ -147,15 +153,21 @@ function atSize(settings: BenchSettings, wanted: number, workingSetSize: number,
         uniform ? `@${names.length}, working set ${workingSet.length}` : `@${names.length}`,
       );
       const memory = await serviceMemory(service.pid, service.metricsAddress);
-      return {
+      const memoryIdle = await idleMemory(service);
+      const result: AtSize = {
         secrets: names.length,
         workingSet: atWorkingSet,
-        ...(uniform && { uniform: await measurePhases(service, settings, clients, names, `@${names.length}, uniform over all`) }),
         memoryFilled,
         memorySettled,
         memory,
+        memoryIdle,
         seedSeconds,
       };
+      if (!uniform) return result;
+      result.uniform = await measurePhases(service, settings, clients, names, `@${names.length}, uniform over all`);
+      result.memoryUniform = await serviceMemory(service.pid, service.metricsAddress);
+      result.memoryUniformIdle = await idleMemory(service);
+      return result;
     } finally {
       clients.admin.close();
       clients.workload.close();
@@ -163,7 +175,13 @@ function atSize(settings: BenchSettings, wanted: number, workingSetSize: number,
   });
 }
 
-function memoryDetails(prefix: string, memory: ServiceMemory): Record<string, number> {
+async function idleMemory(service: ServiceChild): Promise<ServiceMemory> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return serviceMemory(service.pid, service.metricsAddress);
+}
+
+function memoryDetails(prefix: string, memory: ServiceMemory | undefined): Record<string, number> {
+  if (!memory) return {};
   return Object.fromEntries(Object.entries(memory).map(([key, bytes]) => [`${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`, bytes]));
 }
 
@@ -197,8 +215,13 @@ export const scaleScenario: Scenario = {
         serviceRssBytesAtSmall: small.memory.rssBytes,
         serviceRssBytesAtLarge: large.memory.rssBytes,
         rssRatioLargeToSmall: large.memory.rssBytes / small.memory.rssBytes,
+        idleRssRatioLargeToSmall: large.memoryIdle.rssBytes / small.memoryIdle.rssBytes,
         ...memoryDetails("small", small.memory),
         ...memoryDetails("large", large.memory),
+        ...memoryDetails("smallIdle", small.memoryIdle),
+        ...memoryDetails("largeIdle", large.memoryIdle),
+        ...memoryDetails("largeUniform", large.memoryUniform),
+        ...memoryDetails("largeUniformIdle", large.memoryUniformIdle),
         ...memoryDetails("smallFilled", small.memoryFilled),
         ...memoryDetails("largeFilled", large.memoryFilled),
         ...memoryDetails("smallSettled", small.memorySettled),
