@@ -135,10 +135,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       if (!Number.isInteger(keepVersions) || keepVersions < 1)
         throw new RangeError("addSecretVersion: keepVersions must be a positive integer (the current value is kept)");
       return db.transact((events): WriteResult<SecretRecord> => {
-        const current = findSecret(tenantId, secretId);
-        if (!current) return { outcome: "NOT_FOUND" };
-        if (current.version !== newVersion.version - 1) return { outcome: "CONFLICT", current };
-        insertVersion(sql, tenantId, secretId, newVersion);
+        // Moves the current version only from the one before it; no row: the secret is gone or moved on.
         const row = sql.setCurrentVersion.get({
           tenantId,
           secretId,
@@ -146,8 +143,13 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
           versionMac: newVersion.currentVersionMac ?? null,
           time: newVersion.createTime.getTime(),
         });
+        if (!row) {
+          const current = findSecret(tenantId, secretId);
+          return current ? { outcome: "CONFLICT", current } : { outcome: "NOT_FOUND" };
+        }
+        insertVersion(sql, tenantId, secretId, newVersion);
         pruneCiphertexts(sql, tenantId, secretId, newVersion.version - keepVersions);
-        const updated = toSecret(row!);
+        const updated = toSecret(row);
         events.push(changeEvent(updated, "VALUE_UPDATED", newVersion.createTime));
         return { outcome: "OK", value: updated };
       });

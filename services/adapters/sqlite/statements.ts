@@ -162,7 +162,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     setCurrentVersion: db.prepare<SecretKey & { version: number; versionMac: string | null; time: number }, SecretRow>(
       `UPDATE secrets SET version = @version, version_mac = @versionMac, revision = revision + 1, update_time = @time
-       WHERE tenant_id = @tenantId AND id = @secretId
+       WHERE tenant_id = @tenantId AND id = @secretId AND version = @version - 1
        RETURNING ${RETURNED_SECRET_COLUMNS}`,
     ),
     // Pruning keeps the version row (its metadata) and drops only the ciphertext.
