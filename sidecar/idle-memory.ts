@@ -8,33 +8,12 @@
  * V8 13 (Node 24) compacting adds ~5 MB of RSS instead, so there the GC is plain: 65.9 to 64.8 MB.
  * BENCHMARKS.md, "Sidecar start-up and idle memory, second round".
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import { fullGc } from "../kernel/compacting-gc.js";
 
 /** Where compacting and dropping bytecode was measured to pay: V8 11 and older. */
 const COMPACT = Number(process.versions.v8.split(".")[0]) <= 11;
 
-let collect: (() => void) | undefined;
-
-/** V8's `gc()`: exposed at run time in a new context (the sidecar's own global stays without it). */
-function garbageCollector(): () => void {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  setFlagsFromString("--no-expose-gc");
-  return gc;
-}
-
 /** Runs the full GC once the current task (the render's end) is done. */
 export function releaseRenderMemory(): void {
-  setImmediate(() => {
-    collect ??= garbageCollector();
-    if (!COMPACT) return collect();
-    // Only for this GC: every GC of a busy process compacting and dropping bytecode would cost CPU.
-    setFlagsFromString("--compact-on-every-full-gc --stress-flush-code");
-    try {
-      collect();
-    } finally {
-      setFlagsFromString("--no-compact-on-every-full-gc --no-stress-flush-code");
-    }
-  });
+  setImmediate(() => fullGc({ compact: COMPACT, dropIdleBytecode: COMPACT }));
 }

@@ -10,7 +10,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
-import { compactHeap } from "../../kernel/compacting-gc.js";
+import { fullGc } from "../../kernel/compacting-gc.js";
 
 /** How often the event loop's utilization is looked at. */
 export const IDLE_CHECK_MS = 4_000;
@@ -58,7 +58,7 @@ export function startIdleCompaction(onCompacted: (before: HeapSize) => void): ()
   };
   const compaction = new IdleCompaction(heap, () => {
     const before = heap();
-    compactHeap();
+    fullGc({ compact: true });
     onCompacted(before);
   });
   let last = performance.eventLoopUtilization();
