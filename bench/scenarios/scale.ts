@@ -6,7 +6,9 @@
  * patterns, both reported:
  * - the working set: each call's secrets are drawn from the same number of
  *   secrets (the small tenant's count) at both sizes, spread at random over
- *   the large tenant's store, so the only difference is the store's size;
+ *   the large tenant's store, so the only difference is the store's size.
+ *   Both services run at once and their phases take turns (ROUNDS rounds,
+ *   each reported), so load that drifts on a shared machine hits both;
  * - uniform over all secrets: at the large size most lookups miss every
  *   in-memory cache (10,000 entries each), so this measures the cache misses.
  * Memory is read the same way in both services: right after the working-set
@@ -35,6 +37,8 @@ const REFERENCES_PER_CALL = 20;
 /** Concurrent CreateSecret calls while filling the tenant, over a few connections. */
 const SEED_CONCURRENCY = 64;
 const SEED_CONNECTIONS = 4;
+/** Turns of the two services' working-set phases, each reported. */
+const ROUNDS = 2;
 /**
  * Idle time before an idle reading of memory: V8 sizes its heap up under load
  * (~100,000 CreateSecret calls, or a phase) and keeps it; the service compacts
@@ -48,21 +52,17 @@ interface Phases {
   resolve: Figures;
 }
 
-interface AtSize {
-  secrets: number;
-  workingSet: Phases;
-  /** Absent at the small size, where the working set is every secret. */
-  uniform?: Phases;
+/** A service of its own, filled with one tenant's secrets. */
+interface Tenant {
+  service: ServiceChild;
+  clients: { admin: RawUnaryClient; workload: RawUnaryClient };
+  names: string[];
+  /** What each working-set call draws from: every name at the small size. */
+  workingSet: string[];
+  seedSeconds: number;
   /** Right after filling, and after the idle time that follows. */
   memoryFilled: ServiceMemory;
   memorySettled: ServiceMemory;
-  /** Right after the working-set phases (the figure compared), and idle after them. */
-  memory: ServiceMemory;
-  memoryIdle: ServiceMemory;
-  /** Right after the uniform phases, and idle after them (the caches at their bounds). */
-  memoryUniform?: ServiceMemory;
-  memoryUniformIdle?: ServiceMemory;
-  seedSeconds: number;
 }
 
 function pick(names: readonly string[]): string {
@@ -124,55 +124,26 @@ async function measurePhases(
   return { get, resolve };
 }
 
-/** A service of its own holding `wanted` secrets (fewer if the budget runs out), measured. */
-function atSize(settings: BenchSettings, wanted: number, workingSetSize: number, seedBudgetMs: number): Promise<AtSize> {
-  const options = { ...(settings.cpuProfileDir && { cpuProfileDir: settings.cpuProfileDir }) };
-  return withServiceChild(options, async (service) => {
-    const seeders = Array.from({ length: SEED_CONNECTIONS }, () => service.clients(service.adminToken));
-    // Raw HTTP/2 sessions send the measured calls: through the Connect client the bench process, not
-    // the service, was the bottleneck of the small tenant's phases (61-89% of a core).
-    const clients = {
-      admin: new RawUnaryClient(service.address, service.adminToken),
-      workload: new RawUnaryClient(service.address, await service.createWorkloadToken()),
-    };
-    try {
-      const seedStarted = performance.now();
-      const names = await createTokenSecrets(seeders, secretNames("SCALE", wanted), SEED_CONCURRENCY, seedStarted + seedBudgetMs);
-      const seedSeconds = (performance.now() - seedStarted) / 1000;
-      const memoryFilled = await serviceMemory(service.pid, service.metricsAddress);
-      const memorySettled = await idleMemory(service);
-      const workingSet = sample(names, workingSetSize);
-      const uniform = names.length > workingSet.length;
-      // Unrecorded: both services' code is compiled and their working sets read once before anything counts.
-      await measurePhases(service, { ...settings, phaseMs: settings.warmupMs * 2 }, clients, workingSet, "warm-up");
-      const atWorkingSet = await measurePhases(
-        service,
-        settings,
-        clients,
-        workingSet,
-        uniform ? `@${names.length}, working set ${workingSet.length}` : `@${names.length}`,
-      );
-      const memory = await serviceMemory(service.pid, service.metricsAddress);
-      const memoryIdle = await idleMemory(service);
-      const result: AtSize = {
-        secrets: names.length,
-        workingSet: atWorkingSet,
-        memoryFilled,
-        memorySettled,
-        memory,
-        memoryIdle,
-        seedSeconds,
-      };
-      if (!uniform) return result;
-      result.uniform = await measurePhases(service, settings, clients, names, `@${names.length}, uniform over all`);
-      result.memoryUniform = await serviceMemory(service.pid, service.metricsAddress);
-      result.memoryUniformIdle = await idleMemory(service);
-      return result;
-    } finally {
-      clients.admin.close();
-      clients.workload.close();
-    }
-  });
+/** Fills the service with `wanted` secrets (fewer if the budget runs out) and reads its memory. */
+async function filledTenant(service: ServiceChild, wanted: number, workingSetSize: number, seedBudgetMs: number): Promise<Tenant> {
+  const seeders = Array.from({ length: SEED_CONNECTIONS }, () => service.clients(service.adminToken));
+  // Raw HTTP/2 sessions send the measured calls: through the Connect client the bench process, not
+  // the service, was the bottleneck of the small tenant's phases (61-89% of a core).
+  const clients = {
+    admin: new RawUnaryClient(service.address, service.adminToken),
+    workload: new RawUnaryClient(service.address, await service.createWorkloadToken()),
+  };
+  const seedStarted = performance.now();
+  const names = await createTokenSecrets(seeders, secretNames("SCALE", wanted), SEED_CONCURRENCY, seedStarted + seedBudgetMs);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const memoryFilled = await serviceMemory(service.pid, service.metricsAddress);
+  const memorySettled = await idleMemory(service);
+  return { service, clients, names, workingSet: sample(names, workingSetSize), seedSeconds, memoryFilled, memorySettled };
+}
+
+function closeClients(tenant: Tenant | undefined): void {
+  tenant?.clients.admin.close();
+  tenant?.clients.workload.close();
 }
 
 async function idleMemory(service: ServiceChild): Promise<ServiceMemory> {
@@ -188,47 +159,86 @@ function memoryDetails(prefix: string, memory: ServiceMemory | undefined): Recor
 export const scaleScenario: Scenario = {
   name: "scale",
   description: "GetSecret and ResolveSecrets latency and service RSS with a small vs a large tenant",
-  run: async (settings) => {
-    const [smallWanted, largeWanted] = settings.scaleCounts;
-    const small = await atSize(settings, smallWanted, smallWanted, Infinity);
-    const large = await atSize(settings, largeWanted, small.secrets, settings.scaleSeedBudgetMs);
-    const vs = `${large.secrets} vs ${small.secrets} secrets`;
-    const ws = `working set of ${small.secrets}`;
-    return {
-      comparisons: [
-        compare(`GetSecret ${vs}, ${ws}`, large.workingSet.get, small.workingSet.get),
-        compare(`ResolveSecrets x20 ${vs}, ${ws}`, large.workingSet.resolve, small.workingSet.resolve),
-        ...(large.uniform
-          ? [
-              compare(`GetSecret ${vs}, uniform over all (cache misses)`, large.uniform.get, small.workingSet.get),
-              compare(`ResolveSecrets x20 ${vs}, uniform over all (cache misses)`, large.uniform.resolve, small.workingSet.resolve),
-            ]
-          : []),
-      ],
-      details: {
-        smallTenantSecrets: small.secrets,
-        largeTenantSecrets: large.secrets,
-        largeTenantSecretsWanted: largeWanted,
-        ...(large.secrets < largeWanted && { largeTenantNote: `seeding stopped at the ${settings.scaleSeedBudgetMs / 1000} s budget` }),
-        workingSetSecrets: small.secrets,
-        concurrency: CONCURRENCY.streams,
-        serviceRssBytesAtSmall: small.memory.rssBytes,
-        serviceRssBytesAtLarge: large.memory.rssBytes,
-        rssRatioLargeToSmall: large.memory.rssBytes / small.memory.rssBytes,
-        idleRssRatioLargeToSmall: large.memoryIdle.rssBytes / small.memoryIdle.rssBytes,
-        ...memoryDetails("small", small.memory),
-        ...memoryDetails("large", large.memory),
-        ...memoryDetails("smallIdle", small.memoryIdle),
-        ...memoryDetails("largeIdle", large.memoryIdle),
-        ...memoryDetails("largeUniform", large.memoryUniform),
-        ...memoryDetails("largeUniformIdle", large.memoryUniformIdle),
-        ...memoryDetails("smallFilled", small.memoryFilled),
-        ...memoryDetails("largeFilled", large.memoryFilled),
-        ...memoryDetails("smallSettled", small.memorySettled),
-        ...memoryDetails("largeSettled", large.memorySettled),
-        seedCreatesPerSec: large.secrets / large.seedSeconds,
-        seedSeconds: large.seedSeconds,
-      },
-    };
+  run: (settings) => {
+    const options = { ...(settings.cpuProfileDir && { cpuProfileDir: settings.cpuProfileDir }) };
+    // Both services live at once, so that their phases can take turns: a machine whose load drifts
+    // over the minutes of the large fill then weighs on both sides alike.
+    return withServiceChild(options, (smallService) =>
+      withServiceChild(options, async (largeService) => {
+        let small: Tenant | undefined;
+        let large: Tenant | undefined;
+        try {
+          const [smallWanted, largeWanted] = settings.scaleCounts;
+          small = await filledTenant(smallService, smallWanted, smallWanted, Infinity);
+          large = await filledTenant(largeService, largeWanted, small.names.length, settings.scaleSeedBudgetMs);
+          return await measureTenants(settings, small, large, largeWanted);
+        } finally {
+          closeClients(small);
+          closeClients(large);
+        }
+      }),
+    );
   },
 };
+
+async function measureTenants(settings: BenchSettings, small: Tenant, large: Tenant, largeWanted: number) {
+  const phases = (tenant: Tenant, names: readonly string[], label: string, phaseSettings = settings) =>
+    measurePhases(tenant.service, phaseSettings, tenant.clients, names, label);
+  const wsLabel = `@${large.names.length}, working set ${large.workingSet.length}`;
+  // Unrecorded: both services' code is compiled and their working sets read once before anything counts.
+  const warmUp = { ...settings, phaseMs: settings.warmupMs * 2 };
+  await phases(small, small.workingSet, "warm-up", warmUp);
+  await phases(large, large.workingSet, "warm-up", warmUp);
+  const rounds: { small: Phases; large: Phases }[] = [];
+  let smallMemory: ServiceMemory | undefined;
+  let largeMemory: ServiceMemory | undefined;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const atSmall = await phases(small, small.workingSet, `@${small.names.length}, round ${round}`);
+    smallMemory = await serviceMemory(small.service.pid, small.service.metricsAddress);
+    const atLarge = await phases(large, large.workingSet, `${wsLabel}, round ${round}`);
+    largeMemory = await serviceMemory(large.service.pid, large.service.metricsAddress);
+    rounds.push({ small: atSmall, large: atLarge });
+  }
+  const [smallIdle, largeIdle] = await Promise.all([idleMemory(small.service), idleMemory(large.service)]);
+  const uniform = await phases(large, large.names, `@${large.names.length}, uniform over all`);
+  const largeUniform = await serviceMemory(large.service.pid, large.service.metricsAddress);
+  const largeUniformIdle = await idleMemory(large.service);
+
+  const last = rounds[rounds.length - 1]!;
+  const vs = `${large.names.length} vs ${small.names.length} secrets`;
+  const ws = `working set of ${small.names.length}`;
+  return {
+    comparisons: [
+      ...rounds.flatMap(({ small: atSmall, large: atLarge }, i) => [
+        compare(`GetSecret ${vs}, ${ws}, round ${i + 1}`, atLarge.get, atSmall.get),
+        compare(`ResolveSecrets x20 ${vs}, ${ws}, round ${i + 1}`, atLarge.resolve, atSmall.resolve),
+      ]),
+      compare(`GetSecret ${vs}, uniform over all (cache misses)`, uniform.get, last.small.get),
+      compare(`ResolveSecrets x20 ${vs}, uniform over all (cache misses)`, uniform.resolve, last.small.resolve),
+    ],
+    details: {
+      smallTenantSecrets: small.names.length,
+      largeTenantSecrets: large.names.length,
+      largeTenantSecretsWanted: largeWanted,
+      ...(large.names.length < largeWanted && { largeTenantNote: `seeding stopped at the ${settings.scaleSeedBudgetMs / 1000} s budget` }),
+      workingSetSecrets: small.names.length,
+      concurrency: CONCURRENCY.streams,
+      serviceRssBytesAtSmall: smallMemory!.rssBytes,
+      serviceRssBytesAtLarge: largeMemory!.rssBytes,
+      rssRatioLargeToSmall: largeMemory!.rssBytes / smallMemory!.rssBytes,
+      idleRssRatioLargeToSmall: largeIdle.rssBytes / smallIdle.rssBytes,
+      ...memoryDetails("small", smallMemory),
+      ...memoryDetails("large", largeMemory),
+      ...memoryDetails("smallIdle", smallIdle),
+      ...memoryDetails("largeIdle", largeIdle),
+      ...memoryDetails("largeUniform", largeUniform),
+      ...memoryDetails("largeUniformIdle", largeUniformIdle),
+      ...memoryDetails("smallFilled", small.memoryFilled),
+      ...memoryDetails("largeFilled", large.memoryFilled),
+      ...memoryDetails("smallSettled", small.memorySettled),
+      ...memoryDetails("largeSettled", large.memorySettled),
+      seedCreatesPerSec: large.names.length / large.seedSeconds,
+      seedSeconds: large.seedSeconds,
+    },
+  };
+}
