@@ -1,9 +1,9 @@
 /** Identifiers the service mints: random ids for records, and time-ordered ids for audit events. */
-import { randomBytes, randomFillSync } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /** A random id with a readable prefix, e.g. `sec_3q9…`. 96 bits: never guessed, never collides. */
 export function randomId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString("base64url")}`;
+  return `${prefix}_${pooledRandom(12, "base64url")}`;
 }
 
 let lastMillis = 0;
@@ -18,18 +18,18 @@ export function timeOrderedId(now: Date = new Date()): string {
   const millis = now.getTime();
   sequence = millis === lastMillis ? sequence + 1 : 0;
   lastMillis = millis;
-  return millis.toString(32).padStart(11, "0") + sequence.toString(32).padStart(4, "0") + pooledRandomHex(5);
+  return millis.toString(32).padStart(11, "0") + sequence.toString(32).padStart(4, "0") + pooledRandom(5, "hex");
 }
 
-/** Random bytes for audit ids come from a pool refilled 4 KiB at a time: one system call per ~800 ids, not one each. */
+/** Random bytes for ids come from a pool refilled 4 KiB at a time: one call into the CSPRNG per few hundred ids, not one each. */
 const randomPool = Buffer.alloc(4096);
 let poolOffset = randomPool.length;
 
-function pooledRandomHex(bytes: number): string {
+function pooledRandom(bytes: number, encoding: "hex" | "base64url"): string {
   if (poolOffset + bytes > randomPool.length) {
     randomFillSync(randomPool);
     poolOffset = 0;
   }
   poolOffset += bytes;
-  return randomPool.toString("hex", poolOffset - bytes, poolOffset);
+  return randomPool.toString(encoding, poolOffset - bytes, poolOffset);
 }
