@@ -65,7 +65,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
       if (firstVersion.version !== 1) throw new Error("createSecret: the first version must be 1");
       return db.transact((events) => {
         const { tenantId, id } = secret;
-        if (sql.secretByNameKey.get({ tenantId, nameKey: secret.nameKey })) return undefined;
+        // No row: the name is taken (the insert did nothing).
         const row = sql.insertSecret.get({
           tenantId,
           id,
@@ -80,8 +80,9 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
           stateMac: secret.macs?.state ?? null,
           versionMac: secret.macs?.version ?? null,
         });
+        if (!row) return undefined;
         insertVersion(sql, tenantId, id, firstVersion);
-        const created = toSecret(row!);
+        const created = toSecret(row);
         events.push(changeEvent(created, "CREATED", created.createTime));
         return created;
       });

@@ -154,6 +154,7 @@ export function prepareStatements(db: Database.Database) {
                             version, revision, create_time, update_time, identity_mac, state_mac, version_mac)
        VALUES (@tenantId, @id, @name, @nameKey, @displayName, @description, @labels, @type, 'ACTIVE',
                1, 1, @time, @time, @identityMac, @stateMac, @versionMac)
+       ON CONFLICT (tenant_id, name_key) DO NOTHING
        RETURNING ${RETURNED_SECRET_COLUMNS}`,
     ),
     insertVersion: db.prepare<VersionInsert>(
