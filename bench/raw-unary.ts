@@ -22,6 +22,11 @@ export class RawUnaryClient {
 
   call<M extends DescMethodUnary>(method: M, request: MessageInitShape<M["input"]>): Promise<MessageShape<M["output"]>> {
     const { path, frame } = encodeRequest(method, request);
+    return this.callFrame(path, frame).then((message) => fromBinary(method.output, message) as MessageShape<M["output"]>);
+  }
+
+  /** One call of a request already in its gRPC frame; resolves with the response message's bytes. */
+  callFrame(path: string, frame: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const stream = this.session.request(grpcRequestHeaders(path, this.token));
       const chunks: Buffer[] = [];
@@ -40,8 +45,8 @@ export class RawUnaryClient {
           reject(new Error(`${path} ended with gRPC status ${status?.["grpc-status"] ?? "(none)"}: ${message}`));
           return;
         }
-        const body = Buffer.concat(chunks);
-        resolve(fromBinary(method.output, body.subarray(5, 5 + body.readUInt32BE(1))) as MessageShape<M["output"]>);
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        resolve(body.subarray(5, 5 + body.readUInt32BE(1)));
       });
       stream.end(frame);
     });
