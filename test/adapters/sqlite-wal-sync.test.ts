@@ -228,6 +228,27 @@ describe("SqliteConnection with a held flush", () => {
     await connection.close();
   });
 
+  it("commits a batch (audit records, access times) at once, with what ran before it in the turn", async () => {
+    const { db, connection, calls } = openConnection();
+    const insertTenant = (id: string) => db.prepare("INSERT INTO tenants (id, display_name, create_time) VALUES (?, 'T', 0)").run(id);
+    const single = tracked(connection.write(() => insertTenant("t1")));
+    const batch = tracked(connection.transactBatch(() => insertTenant("t2")));
+    // Committed and flushing already: not at the turn's end.
+    expect(db.inTransaction).toBe(false);
+    expect(calls).toHaveLength(1);
+    const later = tracked(connection.write(() => insertTenant("t3")));
+    expect(db.inTransaction).toBe(true);
+    calls[0]!.finish();
+    await settle();
+    expect(single).toEqual({ settled: true, error: undefined });
+    expect(batch).toEqual({ settled: true, error: undefined });
+    expect(later.settled).toBe(false);
+    calls[1]!.finish();
+    await settle();
+    expect(later).toEqual({ settled: true, error: undefined });
+    await connection.close();
+  });
+
   it("refuses a write that arrives while the store closes, before it runs", async () => {
     const { db, connection, calls } = openConnection();
     const insertTenant = (id: string) => db.prepare("INSERT INTO tenants (id, display_name, create_time) VALUES (?, 'T', 0)").run(id);

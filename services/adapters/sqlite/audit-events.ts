@@ -39,7 +39,7 @@ export function sqliteAuditEvents(db: SqliteConnection, retentionMs: number): Au
   return {
     async appendAuditEvents(events: readonly AuditEventRecord[]): Promise<void> {
       if (events.length === 0) return;
-      await db.transact(() => {
+      await db.transactBatch(() => {
         for (const event of events) insertAuditEvent(sql, event);
       });
     },

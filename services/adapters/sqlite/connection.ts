@@ -64,11 +64,26 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
    * overtaken), waits until that transaction is committed and on disk, then
    * tells the listeners about the changes it recorded.
    */
-  async transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
+  transact<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
+    return this.transactIn("this turn", work);
+  }
+
+  /**
+   * `transact` for work that is already a batch (group-committed audit records, last access
+   * times), which runs from a setImmediate callback: a turn opened there would commit only at the
+   * next loop iteration's end, after every request that iteration reads; this commits it at once
+   * (with whatever else ran in the turn), so the batch's flush starts that much sooner.
+   */
+  transactBatch<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
+    return this.transactIn("now", work);
+  }
+
+  private async transactIn<T>(commit: "this turn" | "now", work: (events: SecretChangeEvent[]) => T): Promise<T> {
     this.refuseWritesAfterFailedFlush();
     if (this.closing) throw new BackendUnavailableError(BACKEND, "the store is closing");
     const events: SecretChangeEvent[] = [];
     const { result, committed } = this.run(() => this.turn.run(() => work(events)));
+    if (commit === "now") this.turn.commitNow();
     // A change that did not happen is not told: watchers would act on it (the writers forget what they wrote).
     await committed.catch((error: unknown) => {
       throw toStoreError(error);

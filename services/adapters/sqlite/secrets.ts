@@ -227,7 +227,7 @@ export function sqliteSecrets(db: SqliteConnection): SqliteSecrets {
     async recordSecretAccess(tenantId: string, secretIds: readonly string[], time: Date): Promise<void> {
       if (secretIds.length === 0) return;
       // A transaction only so the change feed hears of the secrets it moved (at most once a minute each).
-      await db.transact((events) => {
+      await db.transactBatch((events) => {
         for (const row of sql.recordAccess.all({ tenantId, secretIds: JSON.stringify(secretIds), time: time.getTime() }))
           events.push(changedRowEvent(row, "USAGE_UPDATED", time));
       });

@@ -64,7 +64,7 @@ export class TurnTransaction {
     return { result, committed: open.done };
   }
 
-  /** Commits the open transaction now (the store is closing). */
+  /** Commits the open transaction now (a batch that need not wait for the turn to end; the store closing). */
   commitNow(): Promise<void> {
     const open = this.open;
     if (!open) return Promise.resolve();
