@@ -70,9 +70,10 @@ export class SqliteConnection implements SecretChangeFeed, StoreLifecycle {
 
   /**
    * `transact` for work that is already a batch (group-committed audit records, last access
-   * times), which runs from a setImmediate callback: a turn opened there would commit only at the
-   * next loop iteration's end, after every request that iteration reads; this commits it at once
-   * (with whatever else ran in the turn), so the batch's flush starts that much sooner.
+   * times), which runs from a timer or setImmediate callback: a turn opened there would commit
+   * only at the next check phase (for a setImmediate callback, the next loop iteration's), after
+   * every request read meanwhile; this commits it at once (with whatever else ran in the turn), so
+   * the batch's flush starts that much sooner.
    */
   transactBatch<T>(work: (events: SecretChangeEvent[]) => T): Promise<T> {
     return this.transactIn("now", work);
